@@ -1,0 +1,38 @@
+# The README's two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench lint install worker beat
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The embedded default: SQLite, Celery tasks in-process, demo data on first run, on 127.0.0.1:8000.
+run: install
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo --if-empty --credentials demo-credentials.json
+	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite: PostgreSQL and Redis when reachable (REQUIRE_SERVICES=1 makes them mandatory).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+worker: install
+	$(VENV)/bin/celery -A config worker --loglevel INFO
+
+beat: install
+	$(VENV)/bin/celery -A config beat --loglevel INFO

@@ -1,0 +1,104 @@
+"""The secretariat's admin: participants, agencies, users and memberships.
+
+Status changes go through the participation service so that each is dated and attributed; the
+admin never shows incident data (DESIGN.md section 3).
+"""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Agency, Membership, Participant, ParticipantStatusChange, User
+from accounts.services import participant_create, participant_status_change
+
+
+class MembershipInline(admin.StackedInline):
+    model = Membership
+    can_delete = False
+    autocomplete_fields = ["participant"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [MembershipInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_active", "role_display", "participant_code"]
+    list_select_related = ["membership__participant"]
+    list_filter = ["is_active", "membership__role", "membership__participant"]
+
+    @admin.display(description=_("role"))
+    def role_display(self, obj: User) -> str:
+        membership = obj.membership_or_none
+        return membership.get_role_display() if membership else "—"
+
+    @admin.display(description=_("participant"))
+    def participant_code(self, obj: User) -> str:
+        membership = obj.membership_or_none
+        return membership.participant.code if membership and membership.participant_id else "—"
+
+
+class AgencyInline(admin.TabularInline):
+    model = Agency
+    extra = 0
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = ParticipantStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "effective_on", "changed_at", "changed_by", "reason"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "region", "status", "joined_on"]
+    list_filter = ["kind", "region", "status"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["group", "joined_on"]
+    inlines = [AgencyInline, StatusChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new participant starts as invited; its status then changes only through the service.
+        return [*self.readonly_fields, "status"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = participant_create(
+            code=obj.code,
+            name=obj.name,
+            kind=obj.kind,
+            region=obj.region,
+            country=obj.country,
+            created_by=request.user,
+        )
+        obj.pk, obj.group_id, obj.status = created.pk, created.group_id, created.status
+
+    actions = ["activate", "suspend", "withdraw"]
+
+    def _change(self, request, queryset, status: str) -> None:
+        for participant in queryset:
+            participant_status_change(participant=participant, to_status=status, changed_by=request.user)
+        self.message_user(request, _("%(count)d participant(s) changed.") % {"count": queryset.count()})
+
+    @admin.action(description=_("Activate the selected participants"))
+    def activate(self, request, queryset):
+        self._change(request, queryset, Participant.Status.ACTIVE)
+
+    @admin.action(description=_("Suspend the selected participants"))
+    def suspend(self, request, queryset):
+        self._change(request, queryset, Participant.Status.SUSPENDED)
+
+    @admin.action(description=_("Withdraw the selected participants"))
+    def withdraw(self, request, queryset):
+        self._change(request, queryset, Participant.Status.WITHDRAWN)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "participant", "kind", "is_active"]
+    list_filter = ["kind", "participant"]
+    search_fields = ["name"]

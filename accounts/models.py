@@ -1,0 +1,203 @@
+"""Participants (states, territories, organisations), their agencies, users and roles."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.codes import country_choices
+
+
+class User(AbstractUser):
+    """A person who signs in. Their participant and role come from their Membership."""
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def membership_or_none(self) -> "Membership | None":
+        try:
+            return self.membership
+        except Membership.DoesNotExist:
+            return None
+
+    @property
+    def participant_id(self) -> int | None:
+        membership = self.membership_or_none
+        return membership.participant_id if membership else None
+
+    @property
+    def participant(self) -> "Participant | None":
+        membership = self.membership_or_none
+        return membership.participant if membership else None
+
+    @property
+    def role(self) -> str | None:
+        membership = self.membership_or_none
+        return membership.role if membership else None
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def active(self) -> "ParticipantQuerySet":
+        return self.filter(status=Participant.Status.ACTIVE)
+
+
+class Participant(models.Model):
+    """A state, territory or regional organisation that takes part in the system."""
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("State")
+        TERRITORY = "territory", _("Territory")
+        ORGANISATION = "organisation", _("Regional organisation")
+
+    class Region(models.TextChoices):
+        SOUTH_EAST_ASIA = "south_east_asia", _("South-East Asia")
+        EAST_ASIA = "east_asia", _("East Asia")
+        SOUTH_ASIA = "south_asia", _("South Asia")
+        WEST_ASIA = "west_asia", _("West and Central Asia")
+        MIDDLE_EAST = "middle_east", _("Middle East")
+        PACIFIC = "pacific", _("Pacific")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    code = models.CharField(
+        _("code"),
+        max_length=10,
+        unique=True,
+        help_text=_("ISO 3166-1 alpha-3 code where one exists (e.g. AUS, HKG); a short code otherwise."),
+    )
+    country = models.CharField(
+        _("country or territory"),
+        max_length=3,
+        choices=country_choices,
+        blank=True,
+        help_text=_("Empty for a regional organisation."),
+    )
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    region = models.CharField(_("region"), max_length=30, choices=Region.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.INVITED)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    group = models.OneToOneField(
+        Group,
+        on_delete=models.PROTECT,
+        related_name="participant",
+        help_text=_("The group that object permissions about other participants' data are granted to."),
+    )
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        permissions = [("view_shared_records", _("Can read this participant's shared records"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="organisation") | ~Q(country=""),
+                name="participant_state_has_country",
+                violation_error_message=_("A state or territory needs its ISO country code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="invited") | Q(joined_on__isnull=False),
+                name="participant_joined_once_active",
+                violation_error_message=_("A participant that has been active needs a joining date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ParticipantStatusChange(models.Model):
+    """One dated, attributed change of a participant's status."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=20, choices=Participant.Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Participant.Status.choices)
+    effective_on = models.DateField(_("effective on"))
+    changed_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"{self.participant.code}: {self.from_status or '—'} → {self.to_status} on {self.effective_on}"
+
+
+class Agency(models.Model):
+    """A national body under a participant (immigration, police, coast guard, …)."""
+
+    class Kind(models.TextChoices):
+        IMMIGRATION = "immigration", _("Immigration")
+        POLICE = "police", _("Police")
+        COAST_GUARD = "coast_guard", _("Coast guard or navy")
+        CUSTOMS = "customs", _("Customs")
+        BORDER_GUARD = "border_guard", _("Border guard")
+        PROSECUTION = "prosecution", _("Prosecution")
+        OTHER = "other", _("Other")
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="agencies")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["participant__name", "name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "name"], name="agency_unique_name_per_participant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CONTRIBUTOR = "contributor", _("Contributor")
+    FOCAL_POINT = "focal_point", _("Focal point")
+    ANALYST = "analyst", _("Analyst")
+    SECRETARIAT = "secretariat", _("Secretariat")
+
+
+class Membership(models.Model):
+    """A user's place in the system: one participant (none for the secretariat), agency and role."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="secretariat") & Q(participant__isnull=True))
+                | (~Q(role="secretariat") & Q(participant__isnull=False)),
+                name="membership_participant_matches_role",
+                violation_error_message=_(
+                    "Secretariat users belong to no participant; every other role belongs to one."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.participant.code if self.participant_id else _("secretariat")
+        return f"{self.user} — {self.get_role_display()} ({where})"

@@ -1,0 +1,10 @@
+"""The embedded default: SQLite, Celery tasks in-process, debug pages on."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+from .base import *  # noqa: E402, F403
+
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

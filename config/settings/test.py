@@ -1,0 +1,46 @@
+"""Tests: PostgreSQL and Redis when reachable (always in CI), SQLite and in-memory otherwise.
+
+The chosen backend is printed in pytest's header (tests/conftest.py). With REQUIRE_SERVICES=1 a
+missing PostgreSQL or Redis is an error instead of a fallback.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), 0.5):
+            return True
+    except OSError:
+        return False
+
+
+_require = os.environ.get("REQUIRE_SERVICES", "") == "1"
+_pg_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vrs")
+# Database 15 and a queue of this run's own keep tests apart from a developer's running system.
+_redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("CELERY_QUEUE", f"vrs-test-{os.getpid()}")
+if _pg_url.startswith("postgres") and _reachable(_pg_url, 5432):
+    os.environ["DATABASE_URL"] = _pg_url
+elif _require:
+    raise ImproperlyConfigured(f"REQUIRE_SERVICES=1 but PostgreSQL is not reachable at {_pg_url}")
+else:
+    os.environ["DATABASE_URL"] = "sqlite:///:memory:"
+REDIS_AVAILABLE = _reachable(_redis_url, 6379)
+if not REDIS_AVAILABLE and _require:
+    raise ImproperlyConfigured(f"REQUIRE_SERVICES=1 but Redis is not reachable at {_redis_url}")
+os.environ["REDIS_URL"] = _redis_url
+# Tests run tasks in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+from .base import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast; tests hold no secrets
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,682 @@
+"""Monthly returns, incident records and their rows, imports, and the reciprocity policy's data."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection, models
+from django.db.models import Q
+from django.db.models.functions import Now
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.codes import country_choices, currency_choices
+from accounts.models import Agency, Participant
+from reporting import codes
+from reporting.fields import MultipleCodeField
+
+# A detection date may be "today" in the reporting state while UTC is still yesterday (UTC+14 at
+# most), so the structural check allows one day ahead; forms check against the local date.
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+
+
+class Return(models.Model):
+    """One participant's return for one calendar month: the unit of contribution."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="returns")
+    month = models.DateField(_("month"), help_text=_("The first day of the month reported on."))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    is_nil = models.BooleanField(
+        _("nothing to report"), default=False, help_text=_("Submitted with no incidents: a nil return.")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["participant", "-month"]
+        verbose_name = _("monthly return")
+        verbose_name_plural = _("monthly returns")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "month"], name="return_one_per_participant_month"),
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="return_month_first_day",
+                violation_error_message=_("A return's month is given by its first day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", is_nil=False) | Q(status="submitted", submitted_at__isnull=False),
+                name="return_submitted_dated",
+                violation_error_message=_("Only a submitted return can be a nil return, and it has a date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} {self.month:%Y-%m}"
+
+
+class IncidentQuerySet(models.QuerySet):
+    """Vocabulary for filtering incidents; the reciprocity decision lives in reciprocity.py."""
+
+    def for_participants(self, ids) -> "IncidentQuerySet":
+        return self.filter(participant_id__in=ids)
+
+    def validated(self) -> "IncidentQuerySet":
+        return self.filter(status=Incident.Status.VALIDATED)
+
+    def with_code(self, field: str, code: str) -> "IncidentQuerySet":
+        """Records whose multiple-code `field` holds `code`."""
+        if connection.vendor == "postgresql":
+            return self.filter(**{f"{field}__contains": [code]})
+        return self.filter(**{f"{field}__icontains": f'"{code}"'})
+
+
+class Incident(models.Model):
+    """One non-nominal incident record: counts and codes, never names or document numbers."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for validation")
+        RETURNED = "returned", _("Returned for correction")
+        VALIDATED = "validated", _("Validated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # Ownership and workflow
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="incidents")
+    ret = models.ForeignKey(
+        Return, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("monthly return")
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("reporting agency")
+    )
+    national_reference = models.CharField(
+        _("national reference"),
+        max_length=64,
+        help_text=_("Your own case or file number, unique within your participant. Not a person's ID."),
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    review_comment = models.TextField(_("comment from the focal point"), blank=True)
+    sharing_level = models.CharField(
+        _("sharing level"), max_length=20, choices=codes.SharingLevel.choices, default=codes.SharingLevel.SHARED
+    )
+    embargo_until = models.DateField(
+        _("embargo until"), null=True, blank=True, help_text=_("Not shared with others before this date.")
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    # What
+    categories = MultipleCodeField(_("conduct categories"), codes=codes.ConductCategory.choices, blank=False)
+    protocol_benefit = models.CharField(
+        _("financial or other material benefit"),
+        max_length=10,
+        choices=codes.ProtocolBenefit.choices,
+        default=codes.ProtocolBenefit.UNKNOWN,
+        help_text=_(
+            "The Protocol against the Smuggling of Migrants requires a financial or other material "
+            "benefit; some states also count facilitation without one."
+        ),
+    )
+    source = models.CharField(_("source"), max_length=20, choices=codes.Source.choices)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=codes.Confidence.choices)
+
+    # When and where
+    detection_date = models.DateField(_("detection date"))
+    detection_country = models.CharField(_("detection country"), max_length=3, choices=country_choices)
+    detection_place = models.CharField(_("place"), max_length=200, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    border_crossing_point = models.ForeignKey(
+        "BorderCrossingPoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("border crossing point"),
+    )
+    detection_context = models.CharField(_("detection context"), max_length=20, choices=codes.DetectionContext.choices)
+
+    # How
+    modes = MultipleCodeField(_("modes"), codes=codes.Mode.choices)
+    methods = MultipleCodeField(_("conveyances and methods"), codes=codes.Method.choices)
+
+    # Route (transit countries are ordered rows: IncidentTransit)
+    origin_country = models.CharField(_("country of origin"), max_length=3, choices=country_choices, blank=True)
+    destination_country = models.CharField(_("intended destination"), max_length=3, choices=country_choices, blank=True)
+
+    # People: counts only (breakdowns are PersonBreakdown rows)
+    migrants_total = models.PositiveIntegerField(_("migrants detected"), default=0)
+    smugglers_total = models.PositiveIntegerField(_("smugglers detected"), default=0)
+    smuggler_roles = MultipleCodeField(_("smuggler roles"), codes=codes.SmugglerRole.choices)
+
+    # Money
+    fee_per_person = models.DecimalField(
+        _("fee per person"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    fee_currency = models.CharField(_("currency"), max_length=3, choices=currency_choices, blank=True)
+    fee_usd = models.DecimalField(
+        _("fee per person in USD"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("Converted at the rate of the detection month."),
+    )
+    fee_scope = models.CharField(_("fee covers"), max_length=20, choices=codes.FeeScope.choices, blank=True)
+    payment_modality = models.CharField(_("payment"), max_length=20, choices=codes.PaymentModality.choices, blank=True)
+
+    # Harm
+    dead = models.PositiveIntegerField(_("dead"), default=0)
+    missing = models.PositiveIntegerField(_("missing"), default=0)
+    injured = models.PositiveIntegerField(_("injured"), default=0)
+    rescued = models.PositiveIntegerField(_("rescued"), default=0)
+    cause_of_death = models.CharField(
+        _("cause of death"), max_length=20, choices=codes.CauseOfDeath.choices, blank=True
+    )
+    abuses = MultipleCodeField(_("abuses"), codes=codes.Abuse.choices)
+
+    # Context
+    narrative = models.TextField(
+        _("modus operandi"),
+        blank=True,
+        help_text=_("What happened and how. No names, document numbers or other personal data."),
+    )
+
+    # Bookkeeping
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    history = HistoricalRecords()
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-detection_date", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [
+            models.Index(fields=["participant", "status", "-detection_date"], name="incident_owner_status_date"),
+            models.Index(fields=["ret", "status"], name="incident_return_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "national_reference"],
+                name="incident_unique_reference_per_participant",
+                violation_error_message=_("Your participant already has a record with this national reference."),
+            ),
+            models.CheckConstraint(
+                condition=Q(detection_date__lte=Now() + FUTURE_TOLERANCE),
+                name="incident_detection_not_future",
+                violation_error_message=_("The detection date cannot be in the future."),
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_per_person__isnull=True) | ~Q(fee_currency=""),
+                name="incident_fee_has_currency",
+                violation_error_message=_("Give the currency of the fee."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__gte=-90, latitude__lte=90, longitude__gte=-180, longitude__lte=180),
+                name="incident_coordinates_valid",
+                violation_error_message=_("Give both latitude (−90 to 90) and longitude (−180 to 180), or neither."),
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_usd__isnull=True) | Q(fee_usd__gte=0),
+                name="incident_fee_usd_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant.code} {self.national_reference}"
+
+    def clean(self) -> None:
+        errors: dict[str, list] = {}
+        if self.detection_date and self.detection_date > timezone.localdate() + FUTURE_TOLERANCE:
+            errors.setdefault("detection_date", []).append(_("The detection date cannot be in the future."))
+        if self.ret_id and self.detection_date:
+            month = self.ret.month
+            if (self.detection_date.year, self.detection_date.month) != (month.year, month.month):
+                errors.setdefault("detection_date", []).append(
+                    _("The detection date must fall in the return's month (%(month)s).")
+                    % {"month": month.strftime("%B %Y")}
+                )
+        if self.ret_id and self.participant_id and self.ret.participant_id != self.participant_id:
+            errors.setdefault("ret", []).append(_("The return belongs to another participant."))
+        if self.agency_id and self.participant_id and self.agency.participant_id != self.participant_id:
+            errors.setdefault("agency", []).append(_("Choose one of your own agencies."))
+        if (
+            self.border_crossing_point_id
+            and self.participant_id
+            and self.border_crossing_point.participant_id != self.participant_id
+        ):
+            errors.setdefault("border_crossing_point", []).append(_("Choose one of your own crossing points."))
+        if self.fee_per_person is not None and not self.fee_currency:
+            errors.setdefault("fee_currency", []).append(_("Give the currency of the fee."))
+        if (self.latitude is None) != (self.longitude is None):
+            errors.setdefault("longitude", []).append(_("Give both latitude and longitude, or neither."))
+        if self.cause_of_death and not self.dead:
+            errors.setdefault("cause_of_death", []).append(_("A cause of death needs at least one death."))
+        if self.smuggler_roles and not self.smugglers_total:
+            errors.setdefault("smuggler_roles", []).append(_("Smuggler roles need at least one smuggler."))
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def shareable_q(today: dt.date) -> Q:
+        """Records an owner shares record by record: validated, in a submitted return, sharing
+        level `shared`, embargo over. The reciprocity rule decides *who* sees them."""
+        return (
+            Q(status=Incident.Status.VALIDATED)
+            & Q(ret__status=Return.Status.SUBMITTED)
+            & Q(sharing_level=codes.SharingLevel.SHARED)
+            & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=today))
+        )
+
+
+class IncidentTransit(models.Model):
+    """One transit country of an incident's route, in order."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="transits")
+    sequence = models.PositiveSmallIntegerField(_("order"))
+    country = models.CharField(_("transit country"), max_length=3, choices=country_choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "sequence"]
+        verbose_name = _("transit country")
+        verbose_name_plural = _("transit countries")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "sequence"], name="transit_unique_sequence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}. {self.country}"
+
+
+class PersonBreakdown(models.Model):
+    """How many of an incident's migrants or smugglers share a citizenship, sex and age group.
+
+    The rows of one group never add up to more than the incident's total for it (checked by the
+    service and, in PostgreSQL, by a deferred constraint trigger); the rest is an explicit unknown.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="breakdowns")
+    group = models.CharField(_("group"), max_length=10, choices=codes.PersonGroup.choices)
+    citizenship = models.CharField(
+        _("citizenship"), max_length=3, choices=country_choices, blank=True, help_text=_("Empty if unknown.")
+    )
+    sex = models.CharField(_("sex"), max_length=10, choices=codes.Sex.choices, default=codes.Sex.UNKNOWN)
+    age_group = models.CharField(
+        _("age group"), max_length=10, choices=codes.AgeGroup.choices, default=codes.AgeGroup.UNKNOWN
+    )
+    count = models.PositiveIntegerField(_("count"), validators=[MinValueValidator(1)])
+    unaccompanied = models.PositiveIntegerField(
+        _("of whom unaccompanied minors"), default=0, help_text=_("Only for minors.")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "group", "-count"]
+        verbose_name = _("breakdown row")
+        verbose_name_plural = _("breakdown rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "group", "citizenship", "sex", "age_group"],
+                name="breakdown_unique_cell",
+                violation_error_message=_("This citizenship, sex and age group is already a row."),
+            ),
+            models.CheckConstraint(
+                condition=Q(count__gte=1),
+                name="breakdown_count_positive",
+                violation_error_message=_("A breakdown row counts at least one person."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unaccompanied__lte=models.F("count")) & (Q(age_group="minor") | Q(unaccompanied=0)),
+                name="breakdown_unaccompanied_minors_only",
+                violation_error_message=_("Unaccompanied minors are minors, and no more than the row's count."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.citizenship or '?'} {self.sex} {self.age_group}: {self.count}"
+
+
+class IncidentDocument(models.Model):
+    """Fraudulent documents found in an incident: type, kind of fraud, issuing country, count."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="documents")
+    document_type = models.CharField(_("document type"), max_length=20, choices=codes.DocumentType.choices)
+    fraud_type = models.CharField(_("kind of fraud"), max_length=30, choices=codes.FraudType.choices)
+    issuing_country = models.CharField(_("issuing country"), max_length=3, choices=country_choices, blank=True)
+    count = models.PositiveIntegerField(_("count"), default=1, validators=[MinValueValidator(1)])
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "id"]
+        verbose_name = _("document row")
+        verbose_name_plural = _("document rows")
+        constraints = [
+            models.CheckConstraint(condition=Q(count__gte=1), name="document_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.document_type} ({self.fraud_type})"
+
+
+# Code lists the secretariat maintains
+
+
+class BorderCrossingPoint(models.Model):
+    """A participant's border crossing point (its own gazetteer)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="crossing_points")
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    mode = models.CharField(_("mode"), max_length=10, choices=codes.Mode.choices)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["participant", "name"]
+        verbose_name = _("border crossing point")
+        verbose_name_plural = _("border crossing points")
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "code"], name="bcp_unique_code_per_participant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ExchangeRate(models.Model):
+    """US dollars for one unit of a currency in a month, for converting fees."""
+
+    currency = models.CharField(_("currency"), max_length=3, choices=currency_choices)
+    month = models.DateField(_("month"))
+    usd_per_unit = models.DecimalField(
+        _("USD per unit"), max_digits=18, decimal_places=8, validators=[MinValueValidator(0)]
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["currency", "-month"]
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "month"], name="rate_one_per_currency_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="rate_month_first_day"),
+            models.CheckConstraint(condition=Q(usd_per_unit__gt=0), name="rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.month:%Y-%m}: {self.usd_per_unit}"
+
+
+# Imports
+
+
+class ImportBatch(models.Model):
+    """An uploaded CSV or XLSX file: its mappings, its progress and every row's outcome."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        MAPPING = "mapping", _("Mapping columns and codes")
+        CHECKING = "checking", _("Checking rows")
+        CHECKED = "checked", _("Checked (dry run)")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="import_batches")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_format = models.CharField(_("format"), max_length=10)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.UPLOADED)
+    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    code_mapping = models.JSONField(_("code mapping"), default=dict, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_imported = models.PositiveIntegerField(default=0)
+    rows_failed = models.PositiveIntegerField(default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+
+class ImportRow(models.Model):
+    """The outcome of one row of an import."""
+
+    class Outcome(models.TextChoices):
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Has problems")
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        UNCHANGED = "unchanged", _("Unchanged")
+        SKIPPED = "skipped", _("Skipped")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    national_reference = models.CharField(max_length=64, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    errors = models.JSONField(default=list, blank=True)
+    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["batch", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["batch", "row_number"], name="import_row_unique")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.outcome}"
+
+
+# The reciprocity rule's data (the rule itself: reciprocity.py)
+
+
+class ReciprocityPolicyQuerySet(models.QuerySet):
+    def current(self) -> "ReciprocityPolicy":
+        """The policy in force: the highest version (migration 0002 creates version 1)."""
+        return self.order_by("-version").first()
+
+
+class ReciprocityPolicy(models.Model):
+    """One version of the sharing policy. The newest version is in force; old ones are kept."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    min_returns = models.PositiveSmallIntegerField(
+        _("returns needed"),
+        default=3,
+        help_text=_("Submitted returns (with data or nil) needed in the window to be contributing."),
+    )
+    window_months = models.PositiveSmallIntegerField(
+        _("window (months)"),
+        default=6,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many closed months are looked at."),
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"), default=90, help_text=_("A new participant is contributing this long.")
+    )
+    non_contributors_see_aggregates = models.BooleanField(_("non-contributors see regional aggregates"), default=True)
+    min_cell = models.PositiveSmallIntegerField(_("smallest cell shown"), default=5)
+    min_contributors = models.PositiveSmallIntegerField(_("fewest other participants behind a total"), default=3)
+    secretariat_reads_records = models.BooleanField(_("secretariat reads records"), default=False)
+    reason = models.TextField(_("reason for the change"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ReciprocityPolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("reciprocity policy")
+        verbose_name_plural = _("reciprocity policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_returns__lte=models.F("window_months")),
+                name="policy_min_returns_within_window",
+                violation_error_message=_("The returns needed cannot exceed the months in the window."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Policy v{self.version}"
+
+
+class SharingExclusion(models.Model):
+    """An owner withholds its data from one named partner."""
+
+    owner = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="exclusions_made")
+    partner = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="exclusions_received")
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("sharing exclusion")
+        verbose_name_plural = _("sharing exclusions")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "partner"], name="exclusion_unique_pair"),
+            models.CheckConstraint(condition=~Q(owner=models.F("partner")), name="exclusion_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner.code} withholds from {self.partner.code}"
+
+
+class StandingDecision(models.Model):
+    """A logged answer of the rule: was a participant contributing on a day, and why."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="standing_decisions")
+    on_date = models.DateField()
+    contributing = models.BooleanField()
+    reason = models.TextField()
+    returns_counted = models.PositiveSmallIntegerField(default=0)
+    policy_version = models.PositiveIntegerField()
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["participant", "-decided_at"], name="standing_participant_time")]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.on_date}: {self.contributing}"
+
+
+class GrantChange(models.Model):
+    """A change reciprocity_sync() made to guardian's rows, or a drift the nightly check found."""
+
+    class Kind(models.TextChoices):
+        GRANTED = "granted", _("Granted")
+        REVOKED = "revoked", _("Revoked")
+        DRIFT_MISSING = "drift_missing", _("Drift: grant missing")
+        DRIFT_EXTRA = "drift_extra", _("Drift: unexpected grant")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    owner = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    viewer = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    policy_version = models.PositiveIntegerField()
+    trigger = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.owner_id}→{self.viewer_id}"
+
+
+class AccessEvent(models.Model):
+    """Someone read or exported another participant's records (the owner's focal point sees these)."""
+
+    class Via(models.TextChoices):
+        DETAIL = "detail", _("Record page")
+        LIST = "list", _("Record list")
+        EXPORT = "export", _("Export")
+        API = "api", _("API")
+        DASHBOARD = "dashboard", _("Dashboard drill-down")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    viewer = models.ForeignKey(
+        Participant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the secretariat."),
+    )
+    owner = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="access_events")
+    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    record_count = models.PositiveIntegerField(default=1)
+    via = models.CharField(max_length=20, choices=Via.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["owner", "-at"], name="access_owner_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.owner_id} via {self.via}"
+
+
+class ReturnOutbox(models.Model):
+    """A return whose derived data (facts, grants) must be rebuilt: written in the same transaction
+    as the change, so nothing is lost when the broker is down; a beat task sweeps it."""
+
+    ret = models.OneToOneField(Return, on_delete=models.CASCADE, related_name="outbox")
+    marked_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["marked_at"]
+
+    def __str__(self) -> str:
+        return f"dirty {self.ret_id}"

@@ -1,0 +1,92 @@
+"""Shared fixtures: the backend in use, a real Celery worker, users by role."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    redis = settings.CELERY_BROKER_URL if settings.REDIS_AVAILABLE else "not reachable (worker tests skipped)"
+    return [f"VRS test backends: database={db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}; redis={redis}"]
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings):
+    """A real `celery worker` process on this run's own queue, reading the test database.
+
+    Tasks sent with .delay() go through Redis to it. Fails instead of skipping under REQUIRE_SERVICES.
+    """
+    if not settings.REDIS_AVAILABLE or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        if services_required():
+            pytest.fail("REQUIRE_SERVICES=1 but PostgreSQL or Redis is missing for the worker test")
+        pytest.skip("a real worker needs PostgreSQL and Redis")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    db = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
+    node = f"{settings.CELERY_TASK_DEFAULT_QUEUE}@localhost"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "2",
+            "--pool",
+            "prefork",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "-n",
+            node,
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=0.5, destination=[node])
+            if replies:
+                break
+            if process.poll() is not None:
+                pytest.fail(f"the Celery worker exited with {process.returncode}")
+        else:
+            pytest.fail("the Celery worker did not answer within 30 s")
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
