@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase
 
 from accounts.codes import country_choices
 
@@ -201,3 +202,16 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.participant.code if self.participant_id else _("secretariat")
         return f"{self.user} — {self.get_role_display()} ({where})"
+
+
+class ParticipantGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian's object permissions on participants, with a real foreign key (guardian's "direct
+    foreign keys"): one row per (owner participant, viewer group), so reads join on an integer
+    instead of casting guardian's generic text object_pk."""
+
+    content_object = models.ForeignKey(Participant, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+        verbose_name = _("participant permission")
+        verbose_name_plural = _("participant permissions")

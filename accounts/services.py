@@ -45,6 +45,7 @@ def participant_create(
         effective_on=joined_on or timezone.localdate(),
         changed_by=created_by,
     )
+    transaction.on_commit(lambda: participant_status_changed.send(sender=Participant, participant_id=participant.pk))
     return participant
 
 

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -10,7 +11,20 @@ app = Celery("vrs")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    # The window of the reciprocity rule slides with the calendar: re-sync daily so grants follow
+    # participants entering and leaving it (the read path also checks standing live).
+    "reciprocity-sync-daily": {
+        "task": "reporting.tasks.reciprocity_sync_task",
+        "schedule": crontab(hour=0, minute=15),
+        "kwargs": {"trigger": "daily"},
+    },
+    # Guardian's rows must equal the policy's answer; a nightly check records any drift.
+    "reciprocity-drift-nightly": {
+        "task": "reporting.tasks.reciprocity_drift_check_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 
 @app.task(name="vrs.health_check")

@@ -1,0 +1,496 @@
+"""The reciprocity rule: whose incident data a user may read, and how (DESIGN.md section 3).
+
+This module is the rule's only home. Views, the API, exports and dashboards ask it and never restate
+the condition:
+
+- `participant_standing` / `standings`: is a participant contributing on a day, and why;
+- `desired_grants` and `reciprocity_sync`: guardian's `view_shared_records` rows (owner participant
+  → viewer participant group) are materialised decisions of the policy, made equal to it by an
+  idempotent sync; `reciprocity_drift_check` reports any difference;
+- `readable_owner_ids`, `visible_incidents`, `incident_get_for`: the record-level read path, which
+  also checks the viewer's own standing live, so access lapses the moment a participant stops
+  contributing;
+- `aggregate_scope`: which owners' data a user may see summed, and whether disclosure control applies;
+- `record_access`: the access log written whenever someone reads another participant's records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from guardian.shortcuts import get_objects_for_group
+
+from accounts.models import Participant, ParticipantGroupObjectPermission, Role, User
+from reporting.models import (
+    AccessEvent,
+    GrantChange,
+    Incident,
+    ReciprocityPolicy,
+    Return,
+    SharingExclusion,
+    StandingDecision,
+)
+
+logger = logging.getLogger(__name__)
+
+PERMISSION = "view_shared_records"
+PERMISSION_FULL = f"accounts.{PERMISSION}"
+
+Pair = tuple[int, int]  # (owner participant id, viewer participant id)
+
+
+# Months ----------------------------------------------------------------------------------------
+
+
+def month_add(month: dt.date, n: int) -> dt.date:
+    """The first day of the month n months after (or before, n < 0) `month`'s month."""
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month_add(month, 1) - dt.timedelta(days=1)
+
+
+def closed_window(on: dt.date, window_months: int) -> tuple[dt.date, dt.date]:
+    """The first and last month of the window: the `window_months` closed months before `on`'s month."""
+    last = month_add(on.replace(day=1), -1)
+    return month_add(last, -(window_months - 1)), last
+
+
+def current_policy() -> ReciprocityPolicy:
+    return ReciprocityPolicy.objects.current()
+
+
+# Standing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The rule's answer for one participant on one day, with everything needed to explain it."""
+
+    participant_id: int
+    on: dt.date
+    contributing: bool
+    reason: str
+    status: str
+    returns_counted: int
+    returns_needed: int
+    window: tuple[dt.date, dt.date]
+    grace_until: dt.date | None
+    holds_until: dt.date | None
+    missing_months: tuple[dt.date, ...]
+    policy_version: int
+
+    @property
+    def returns_short(self) -> int:
+        return max(0, self.returns_needed - self.returns_counted)
+
+
+def _submitted_months(participant_ids: Iterable[int], window: tuple[dt.date, dt.date], on: dt.date):
+    """{participant id: sorted months with a return submitted by the end of `on`} inside the window."""
+    end_of_day = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
+    rows = Return.objects.filter(
+        participant_id__in=list(participant_ids),
+        status=Return.Status.SUBMITTED,
+        month__gte=window[0],
+        month__lte=window[1],
+        submitted_at__lt=end_of_day,
+    ).values_list("participant_id", "month")
+    months: dict[int, list[dt.date]] = {}
+    for participant_id, month in rows:
+        months.setdefault(participant_id, []).append(month)
+    return {pid: sorted(ms) for pid, ms in months.items()}
+
+
+def _standing(participant: Participant, months: list[dt.date], on: dt.date, policy: ReciprocityPolicy) -> Standing:
+    window = closed_window(on, policy.window_months)
+    counted = len(months)
+    grace_until = (
+        participant.joined_on + dt.timedelta(days=policy.grace_days) if participant.joined_on is not None else None
+    )
+    in_grace = grace_until is not None and on < grace_until
+    window_months = [month_add(window[0], i) for i in range(policy.window_months)]
+    missing = tuple(m for m in window_months if m not in months)
+    # With no new return, the standing holds while the min_returns-th most recent submitted month
+    # stays in the sliding window: until the end of the month `window_months` after it.
+    holds_until = None
+    if counted >= policy.min_returns and policy.min_returns > 0:
+        anchor = months[-policy.min_returns]
+        holds_until = month_end(month_add(anchor, policy.window_months))
+    elif policy.min_returns == 0:
+        holds_until = None
+
+    common = dict(
+        participant_id=participant.pk,
+        on=on,
+        status=participant.status,
+        returns_counted=counted,
+        returns_needed=policy.min_returns,
+        window=window,
+        grace_until=grace_until,
+        missing_months=missing,
+        policy_version=policy.version,
+    )
+    period = {"first": window[0].strftime("%b %Y"), "last": window[1].strftime("%b %Y")}
+    if participant.status != Participant.Status.ACTIVE:
+        return Standing(
+            contributing=False,
+            holds_until=None,
+            reason=_("Not contributing: the participant is %(status)s.")
+            % {"status": participant.get_status_display().lower()},
+            **common,
+        )
+    if counted >= policy.min_returns:
+        reason = ngettext(
+            "Contributing: %(counted)d return submitted for %(first)s–%(last)s (%(needed)d needed).",
+            "Contributing: %(counted)d returns submitted for %(first)s–%(last)s (%(needed)d needed).",
+            counted,
+        ) % {"counted": counted, "needed": policy.min_returns, **period}
+        if in_grace and holds_until is not None and grace_until > holds_until:
+            holds_until = grace_until
+        return Standing(contributing=True, holds_until=holds_until, reason=reason, **common)
+    if in_grace:
+        reason = _("Contributing: joined on %(joined)s, in the grace period until %(until)s.") % {
+            "joined": participant.joined_on.isoformat(),
+            "until": grace_until.isoformat(),
+        }
+        return Standing(contributing=True, holds_until=grace_until, reason=reason, **common)
+    reason = ngettext(
+        "Not contributing: %(counted)d return submitted for %(first)s–%(last)s; %(needed)d needed.",
+        "Not contributing: %(counted)d returns submitted for %(first)s–%(last)s; %(needed)d needed.",
+        counted,
+    ) % {"counted": counted, "needed": policy.min_returns, **period}
+    return Standing(contributing=False, holds_until=None, reason=reason, **common)
+
+
+def standings(
+    participants: Iterable[Participant] | None = None,
+    *,
+    on: dt.date | None = None,
+    policy: ReciprocityPolicy | None = None,
+) -> dict[int, Standing]:
+    """The standing of each participant (all of them by default), in two queries."""
+    on = on or timezone.localdate()
+    policy = policy or current_policy()
+    participants = list(participants if participants is not None else Participant.objects.all())
+    months = _submitted_months((p.pk for p in participants), closed_window(on, policy.window_months), on)
+    return {p.pk: _standing(p, months.get(p.pk, []), on, policy) for p in participants}
+
+
+def participant_standing(
+    participant: Participant, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
+) -> Standing:
+    return standings([participant], on=on, policy=policy)[participant.pk]
+
+
+# Grants ----------------------------------------------------------------------------------------
+
+
+def desired_grants(
+    *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None, standing: dict[int, Standing] | None = None
+) -> set[Pair]:
+    """Every (owner, viewer) pair the policy allows: the viewer is contributing, the owner is active,
+    they differ, and the owner has not withheld its data from that viewer."""
+    participants = list(Participant.objects.all())
+    standing = standing or standings(participants, on=on, policy=policy)
+    owners = [p.pk for p in participants if p.status == Participant.Status.ACTIVE]
+    viewers = [pid for pid, s in standing.items() if s.contributing]
+    excluded = set(SharingExclusion.objects.values_list("owner_id", "partner_id"))
+    return {(o, v) for o in owners for v in viewers if o != v and (o, v) not in excluded}
+
+
+def current_grants() -> set[Pair]:
+    """guardian's rows for the permission, as (owner, viewer) pairs."""
+    rows = ParticipantGroupObjectPermission.objects.filter(permission__codename=PERMISSION).values_list(
+        "content_object_id", "group__participant__id"
+    )
+    return {(owner, viewer) for owner, viewer in rows if viewer is not None}
+
+
+@dataclass
+class SyncResult:
+    granted: set[Pair] = field(default_factory=set)
+    revoked: set[Pair] = field(default_factory=set)
+    policy_version: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.granted or self.revoked)
+
+
+def _permission():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.get(content_type__app_label="accounts", codename=PERMISSION)
+
+
+@transaction.atomic
+def reciprocity_sync(*, trigger: str = "", on: dt.date | None = None) -> SyncResult:
+    """Make guardian's rows equal to the policy's answer; log each change and each standing.
+
+    Idempotent: a second run changes nothing. Runs are serialised by a lock on the policy row, so
+    two syncs triggered at once cannot interleave their reads and writes.
+    """
+    on = on or timezone.localdate()
+    policy = ReciprocityPolicy.objects.select_for_update().order_by("-version").first()
+    participants = list(Participant.objects.all())
+    standing = standings(participants, on=on, policy=policy)
+    desired = desired_grants(policy=policy, standing=standing)
+    existing = current_grants()
+    result = SyncResult(granted=desired - existing, revoked=existing - desired, policy_version=policy.version)
+
+    groups = {p.pk: p.group_id for p in participants}
+    if result.revoked:
+        condition = Q()
+        for owner, viewer in result.revoked:
+            condition |= Q(content_object_id=owner, group_id=groups[viewer])
+        ParticipantGroupObjectPermission.objects.filter(condition, permission__codename=PERMISSION).delete()
+    if result.granted:
+        permission = _permission()
+        ParticipantGroupObjectPermission.objects.bulk_create(
+            [
+                ParticipantGroupObjectPermission(
+                    content_object_id=owner, group_id=groups[viewer], permission=permission
+                )
+                for owner, viewer in result.granted
+            ],
+            ignore_conflicts=True,
+        )
+    now = timezone.now()
+    GrantChange.objects.bulk_create(
+        [
+            GrantChange(kind=kind, owner_id=o, viewer_id=v, policy_version=policy.version, trigger=trigger, at=now)
+            for kind, pairs in ((GrantChange.Kind.GRANTED, result.granted), (GrantChange.Kind.REVOKED, result.revoked))
+            for o, v in sorted(pairs)
+        ]
+    )
+    StandingDecision.objects.bulk_create(
+        [
+            StandingDecision(
+                participant_id=s.participant_id,
+                on_date=on,
+                contributing=s.contributing,
+                reason=s.reason,
+                returns_counted=s.returns_counted,
+                policy_version=policy.version,
+                decided_at=now,
+            )
+            for s in standing.values()
+        ]
+    )
+    logger.info(
+        "reciprocity_sync trigger=%s policy=v%s granted=%d revoked=%d",
+        trigger,
+        policy.version,
+        len(result.granted),
+        len(result.revoked),
+    )
+    return result
+
+
+def reciprocity_drift_check(*, on: dt.date | None = None) -> SyncResult:
+    """Compare guardian's rows with the policy's answer and record any drift (changes nothing else)."""
+    policy = current_policy()
+    desired = desired_grants(on=on, policy=policy)
+    existing = current_grants()
+    drift = SyncResult(granted=desired - existing, revoked=existing - desired, policy_version=policy.version)
+    GrantChange.objects.bulk_create(
+        [
+            GrantChange(kind=kind, owner_id=o, viewer_id=v, policy_version=policy.version, trigger="drift check")
+            for kind, pairs in (
+                (GrantChange.Kind.DRIFT_MISSING, drift.granted),
+                (GrantChange.Kind.DRIFT_EXTRA, drift.revoked),
+            )
+            for o, v in sorted(pairs)
+        ]
+    )
+    if drift.changed:
+        logger.warning("reciprocity drift: %d missing, %d unexpected grants", len(drift.granted), len(drift.revoked))
+    return drift
+
+
+# The read path ---------------------------------------------------------------------------------
+
+
+def viewer_standing(user: User, *, on: dt.date | None = None) -> Standing | None:
+    """The live standing of the user's participant (None for users without one)."""
+    participant = user.participant if user.is_authenticated else None
+    if participant is None:
+        return None
+    return participant_standing(participant, on=on)
+
+
+def readable_owner_ids(user: User, *, on: dt.date | None = None) -> frozenset[int]:
+    """Participants whose shared records the user may read one by one (their own excluded).
+
+    For a participant's user: the owners granted to its group (guardian), while that participant
+    is contributing right now (checked live, not from the last sync). For the secretariat: every
+    active participant, only where the policy lets the secretariat read records.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.role == Role.SECRETARIAT:
+        if not current_policy().secretariat_reads_records:
+            return frozenset()
+        return frozenset(Participant.objects.active().values_list("pk", flat=True))
+    participant = user.participant
+    if participant is None:
+        return frozenset()
+    standing = participant_standing(participant, on=on)
+    if not standing.contributing:
+        logger.info("read path: %s not contributing (%s)", participant.code, standing.reason)
+        return frozenset()
+    owners = get_objects_for_group(
+        participant.group, PERMISSION, klass=Participant.objects.active(), accept_global_perms=False
+    )
+    return frozenset(owners.exclude(pk=participant.pk).values_list("pk", flat=True))
+
+
+def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Incident]:
+    """Every record the user may read: all of their own participant's, plus the shared records of
+    the owners they may read (validated, in a submitted return, sharing level shared, embargo over)."""
+    on = on or timezone.localdate()
+    if not user.is_authenticated or not user.is_active:
+        return Incident.objects.none()
+    condition = Q(pk__in=[])
+    if user.participant_id is not None:
+        condition |= Q(participant_id=user.participant_id)
+    owners = readable_owner_ids(user, on=on)
+    if owners:
+        condition |= Q(participant_id__in=owners) & Incident.shareable_q(on)
+    return Incident.objects.filter(condition)
+
+
+def incident_get_for(user: User, pk: int) -> Incident:
+    """The record, or 404 when it does not exist *or* lies outside the rule: forbidden looks like missing."""
+    return get_object_or_404(visible_incidents(user).select_related("participant", "ret"), pk=pk)
+
+
+# Aggregates ------------------------------------------------------------------------------------
+
+
+class Tier(enum.StrEnum):
+    CONTRIBUTOR = "contributor"
+    NON_CONTRIBUTOR = "non_contributor"
+    SECRETARIAT = "secretariat"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class AggregateScope:
+    """What a user's dashboards may sum.
+
+    - `own_participant_id`: always summed in full (own data is always fully visible);
+    - `record_owner_ids`: others whose `shared` records the user also reads one by one;
+    - `aggregate_owner_ids`: others whose shared and aggregate-only records enter aggregates
+      (validated, in a submitted return, embargo over; never national-only);
+    - `disclosure_control`: True when an aggregate may hold data the user cannot read record by
+      record; the dashboard then applies min_cell, min_contributors and secondary suppression.
+    """
+
+    tier: Tier
+    own_participant_id: int | None
+    record_owner_ids: frozenset[int]
+    aggregate_owner_ids: frozenset[int]
+    disclosure_control: bool
+    min_cell: int
+    min_contributors: int
+    policy_version: int
+
+    @property
+    def owner_ids(self) -> frozenset[int]:
+        own = {self.own_participant_id} if self.own_participant_id is not None else set()
+        return frozenset(own) | self.aggregate_owner_ids
+
+
+def _aggregate_owners_for(participant_id: int | None) -> frozenset[int]:
+    """Active participants other than the viewer's, less those withholding their data from it."""
+    owners = Participant.objects.active()
+    if participant_id is not None:
+        withheld = SharingExclusion.objects.filter(partner_id=participant_id).values("owner_id")
+        owners = owners.exclude(pk=participant_id).exclude(pk__in=withheld)
+    return frozenset(owners.values_list("pk", flat=True))
+
+
+def aggregate_scope(user: User, *, on: dt.date | None = None) -> AggregateScope:
+    policy = current_policy()
+    limits = dict(min_cell=policy.min_cell, min_contributors=policy.min_contributors, policy_version=policy.version)
+    if not user.is_authenticated or not user.is_active:
+        return AggregateScope(Tier.NONE, None, frozenset(), frozenset(), True, **limits)
+    if user.role == Role.SECRETARIAT:
+        return AggregateScope(
+            Tier.SECRETARIAT,
+            None,
+            readable_owner_ids(user, on=on),
+            _aggregate_owners_for(None),
+            disclosure_control=True,
+            **limits,
+        )
+    participant_id = user.participant_id
+    if participant_id is None:
+        return AggregateScope(Tier.NONE, None, frozenset(), frozenset(), True, **limits)
+    readable = readable_owner_ids(user, on=on)
+    if readable:
+        # A contributor sums the owners it reads; their aggregate-only records are in those sums
+        # but not readable one by one, hence disclosure control.
+        return AggregateScope(Tier.CONTRIBUTOR, participant_id, readable, readable, True, **limits)
+    standing = participant_standing(user.participant, on=on)
+    tier = Tier.CONTRIBUTOR if standing.contributing else Tier.NON_CONTRIBUTOR
+    others = (
+        _aggregate_owners_for(participant_id)
+        if tier == Tier.NON_CONTRIBUTOR and policy.non_contributors_see_aggregates
+        else frozenset()
+    )
+    return AggregateScope(tier, participant_id, frozenset(), others, True, **limits)
+
+
+def aggregate_records_q(*, on: dt.date) -> Q:
+    """Records of *other* owners that may enter aggregates: validated, in a submitted return,
+    shared or aggregate-only, embargo over. (Own records enter in full.)"""
+    from reporting.codes import SharingLevel
+
+    return (
+        Q(status=Incident.Status.VALIDATED)
+        & Q(ret__status=Return.Status.SUBMITTED)
+        & Q(sharing_level__in=[SharingLevel.SHARED, SharingLevel.AGGREGATE_ONLY])
+        & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
+    )
+
+
+# The access log --------------------------------------------------------------------------------
+
+
+def record_access(*, user: User, incidents: Iterable[Incident], via: str) -> int:
+    """Log that `user` read these records: one event per other owner (its own records are not
+    logged). Call it inside the request's transaction. Returns the number of events written."""
+    own = user.participant_id
+    by_owner: dict[int, list[Incident]] = {}
+    for incident in incidents:
+        if incident.participant_id != own:
+            by_owner.setdefault(incident.participant_id, []).append(incident)
+    now = timezone.now()
+    events = [
+        AccessEvent(
+            user=user,
+            viewer_id=own,
+            owner_id=owner,
+            incident=rows[0] if len(rows) == 1 else None,
+            record_count=len(rows),
+            via=via,
+            at=now,
+        )
+        for owner, rows in by_owner.items()
+    ]
+    AccessEvent.objects.bulk_create(events)
+    return len(events)

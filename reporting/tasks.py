@@ -1,0 +1,33 @@
+"""Celery entry points of the reporting app: they call reciprocity.py and nothing else."""
+
+import logging
+
+from celery import shared_task
+from django.db import OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def reciprocity_sync_task(*, trigger: str = "") -> dict:
+    from reporting.reciprocity import reciprocity_sync
+
+    result = reciprocity_sync(trigger=trigger)
+    return {"granted": len(result.granted), "revoked": len(result.revoked), "policy": result.policy_version}
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def reciprocity_drift_check_task() -> dict:
+    from reporting.reciprocity import reciprocity_drift_check
+
+    drift = reciprocity_drift_check()
+    return {"missing": len(drift.granted), "unexpected": len(drift.revoked)}
+
+
+def reciprocity_sync_enqueue(*, trigger: str) -> None:
+    """Send the sync to a worker; if the broker is down, say so and rely on the daily sync and the
+    read path's live standing check (access never outlives a lapse, only a new grant waits)."""
+    try:
+        reciprocity_sync_task.delay(trigger=trigger)
+    except Exception:  # noqa: BLE001 - any broker failure must not fail the user's request
+        logger.exception("could not queue reciprocity_sync (trigger=%s); the daily sync will catch up", trigger)
