@@ -90,3 +90,35 @@ def celery_worker(transactional_db, settings):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# Browser tests: Debian's Chromium (Playwright's own download cannot run here), headless.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        if services_required():
+            pytest.fail(f"browser tests need {CHROMIUM} (apt-get install chromium)")
+        pytest.skip(f"browser tests need {CHROMIUM}")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(autouse=True)
+def _allow_async_unsafe_for_live_server(request):
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+    # inside one unless told (only the browser tests need this).
+    if "page" in request.fixturenames:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
