@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -202,6 +203,10 @@ class Membership(models.Model):
     def __str__(self) -> str:
         where = self.participant.code if self.participant_id else _("secretariat")
         return f"{self.user} — {self.get_role_display()} ({where})"
+
+    def clean(self) -> None:
+        if self.agency_id and self.agency.participant_id != self.participant_id:
+            raise ValidationError({"agency": _("Choose an agency of the user's own participant.")})
 
 
 class ParticipantGroupObjectPermission(GroupObjectPermissionBase):
