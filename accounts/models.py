@@ -220,3 +220,76 @@ class ParticipantGroupObjectPermission(GroupObjectPermissionBase):
         abstract = False
         verbose_name = _("participant permission")
         verbose_name_plural = _("participant permissions")
+
+
+# The API's credentials and safe writes (issue #6)
+
+
+class ApiToken(models.Model):
+    """A personal API token: only its public prefix and a hash of its secret are kept; the token
+    itself is shown once, when it is created."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. “national case system”.")
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_on = models.DateField(_("expires on"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AuthLockout(models.Model):
+    """Failed API sign-ins counted per key (a token prefix, or a client address); a key with too
+    many recent failures is locked for a while, whatever the throttles say."""
+
+    key = models.CharField(max_length=80, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    first_failure_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API sign-in lockout")
+        verbose_name_plural = _("API sign-in lockouts")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.failures}"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a creating request sent with an `Idempotency-Key` header: a retry with
+    the same key returns it and creates nothing more (the unique constraint is the guarantee)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    fingerprint = models.CharField(max_length=64, help_text=_("SHA-256 of the method, path and body."))
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"
