@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
@@ -293,3 +294,196 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+# The secretariat's console (issue #8): terms of participation, invitations, sessions, reminders, audit
+
+
+class TermsVersion(models.Model):
+    """One version of the terms of participation that a participant agrees to before it is active."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    published_on = models.DateField(_("published on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("terms of participation")
+        verbose_name_plural = _("terms of participation")
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.title}"
+
+
+class TermsAcceptance(models.Model):
+    """A participant agreed to one version of the terms: on which day, signed by whom, recorded by whom."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="terms_acceptances")
+    terms = models.ForeignKey(TermsVersion, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_on = models.DateField(_("accepted on"))
+    signed_by = models.CharField(
+        _("signed by"), max_length=200, help_text=_("The official who agreed for the participant, and their title.")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-accepted_on", "-id"]
+        verbose_name = _("acceptance of the terms")
+        verbose_name_plural = _("acceptances of the terms")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "terms"],
+                name="terms_accepted_once",
+                violation_error_message=_("This participant has already accepted this version of the terms."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} accepted v{self.terms_id} on {self.accepted_on}"
+
+
+class Invitation(models.Model):
+    """An e-mailed link that lets a person create their account with a given participant and role.
+
+    Only a hash of the link's secret is kept; the link expires and works once."""
+
+    email = models.EmailField(_("e-mail address"))
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="secretariat") & Q(participant__isnull=True))
+                | (~Q(role="secretariat") & Q(participant__isnull=False)),
+                name="invitation_participant_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+
+class UserSession(models.Model):
+    """A signed-in session of a user, so they can see where they are signed in and end it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderKind(models.TextChoices):
+    RETURN_DUE = "return_due", _("A monthly return is due soon")
+    RETURN_LATE = "return_late", _("A monthly return is late")
+    ACCESS_LAPSING = "access_lapsing", _("Our access to others' data is about to lapse")
+    RECORD_RETURNED = "record_returned", _("A record was returned for correction")
+
+
+class NotificationPreference(models.Model):
+    """Which reminder e-mails a user receives (all of them unless they opt out)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    return_due = models.BooleanField(ReminderKind.RETURN_DUE.label, default=True)
+    return_late = models.BooleanField(ReminderKind.RETURN_LATE.label, default=True)
+    access_lapsing = models.BooleanField(ReminderKind.ACCESS_LAPSING.label, default=True)
+    record_returned = models.BooleanField(ReminderKind.RECORD_RETURNED.label, default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"notifications of {self.user_id}"
+
+    def wants(self, kind: str) -> bool:
+        return bool(getattr(self, kind))
+
+
+class SentReminder(models.Model):
+    """A reminder e-mail that went out: the unique key is what makes a reminder never go twice."""
+
+    kind = models.CharField(max_length=30, choices=ReminderKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200, help_text=_("What the reminder is about, e.g. the participant and month."))
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "user", "key"], name="reminder_sent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.key}"
+
+
+class AuditEntry(models.Model):
+    """An audited act done in the console: who, what, when, about which participant or user.
+
+    Written in the same transaction as the act; the site offers no way to edit or delete one."""
+
+    class Action(models.TextChoices):
+        PARTICIPANT_INVITED = "participant_invited", _("Participant invited")
+        TERMS_PUBLISHED = "terms_published", _("Terms of participation published")
+        TERMS_ACCEPTED = "terms_accepted", _("Terms of participation accepted")
+        USER_INVITED = "user_invited", _("User invited")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        INVITATION_WITHDRAWN = "invitation_withdrawn", _("Invitation withdrawn")
+        ROLE_CHANGED = "role_changed", _("Role changed")
+        USER_DEACTIVATED = "user_deactivated", _("User deactivated")
+        USER_REACTIVATED = "user_reactivated", _("User reactivated")
+        SESSION_ENDED = "session_ended", _("Session ended")
+        CODE_LIST_CHANGED = "code_list_changed", _("Code list changed")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    summary = models.CharField(_("summary"), max_length=300)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}: {self.summary}"
