@@ -62,6 +62,21 @@ class Return(models.Model):
     def __str__(self) -> str:
         return f"{self.participant.code} {self.month:%Y-%m}"
 
+    @property
+    def due_on(self) -> dt.date:
+        return return_due_date(self.month)
+
+
+# A month's return is due on this day of the following month (docs/workflow.md). The one place
+# that decides it: the returns page, reminders and compliance views all call return_due_date().
+RETURN_DUE_DAY = 15
+
+
+def return_due_date(month: dt.date) -> dt.date:
+    """The day a month's return is due: the RETURN_DUE_DAY-th of the following month."""
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following.replace(day=RETURN_DUE_DAY)
+
 
 class IncidentQuerySet(models.QuerySet):
     """Vocabulary for filtering incidents; the reciprocity decision lives in reciprocity.py."""
@@ -113,7 +128,9 @@ class Incident(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     # What
-    categories = MultipleCodeField(_("conduct categories"), codes=codes.ConductCategory.choices, blank=False)
+    # Drafts may be incomplete: the fields below that are blank=True are required on submission
+    # (reporting/services/incidents.py: SUBMIT_REQUIRED), not on every save.
+    categories = MultipleCodeField(_("conduct categories"), codes=codes.ConductCategory.choices, blank=True)
     protocol_benefit = models.CharField(
         _("financial or other material benefit"),
         max_length=10,
@@ -124,12 +141,12 @@ class Incident(models.Model):
             "benefit; some states also count facilitation without one."
         ),
     )
-    source = models.CharField(_("source"), max_length=20, choices=codes.Source.choices)
-    confidence = models.CharField(_("confidence"), max_length=10, choices=codes.Confidence.choices)
+    source = models.CharField(_("source"), max_length=20, choices=codes.Source.choices, blank=True)
+    confidence = models.CharField(_("confidence"), max_length=10, choices=codes.Confidence.choices, blank=True)
 
     # When and where
     detection_date = models.DateField(_("detection date"))
-    detection_country = models.CharField(_("detection country"), max_length=3, choices=country_choices)
+    detection_country = models.CharField(_("detection country"), max_length=3, choices=country_choices, blank=True)
     detection_place = models.CharField(_("place"), max_length=200, blank=True)
     latitude = models.DecimalField(
         _("latitude"),
@@ -154,7 +171,9 @@ class Incident(models.Model):
         blank=True,
         verbose_name=_("border crossing point"),
     )
-    detection_context = models.CharField(_("detection context"), max_length=20, choices=codes.DetectionContext.choices)
+    detection_context = models.CharField(
+        _("detection context"), max_length=20, choices=codes.DetectionContext.choices, blank=True
+    )
 
     # How
     modes = MultipleCodeField(_("modes"), codes=codes.Mode.choices)
@@ -206,6 +225,14 @@ class Incident(models.Model):
         _("modus operandi"),
         blank=True,
         help_text=_("What happened and how. No names, document numbers or other personal data."),
+    )
+    screening_override_reason = models.TextField(
+        _("reason for overriding the personal-data check"),
+        blank=True,
+        help_text=_("Recorded by the focal point; cleared whenever the screened text changes."),
+    )
+    screening_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     # Bookkeeping
@@ -304,6 +331,34 @@ class Incident(models.Model):
             & Q(sharing_level=codes.SharingLevel.SHARED)
             & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=today))
         )
+
+
+class IncidentComment(models.Model):
+    """A dated, attributed note on a record's workflow: why it was returned, corrected, withdrawn,
+    or why the personal-data check was overridden. Comments are never edited or deleted."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("Returned for correction")
+        CORRECTED = "corrected", _("Corrected after validation")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        SCREENING_OVERRIDE = "screening_override", _("Personal-data check overridden")
+        NOTE = "note", _("Note")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    text = models.TextField(_("comment"))
+    version = models.PositiveIntegerField(_("record version"), help_text=_("The record's version it refers to."))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["incident", "created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="comment_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:40]}"
 
 
 class IncidentTransit(models.Model):
