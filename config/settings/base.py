@@ -140,14 +140,51 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "inter
 
 # REST FRAMEWORK
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.authentication.TokenScopeAllows",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "reporting.api.pagination.ApiCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.authentication.TokenOrUserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_THROTTLE_USER", "1200/minute"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+    },
+    "EXCEPTION_HANDLER": "reporting.api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Lockout of API token sign-in: this many failures per token prefix or client address within the
+# window lock it for the duration (seconds).
+API_LOCKOUT_FAILURES = int(os.environ.get("API_LOCKOUT_FAILURES", "10"))
+API_LOCKOUT_WINDOW = int(os.environ.get("API_LOCKOUT_WINDOW", "900"))
+API_LOCKOUT_DURATION = int(os.environ.get("API_LOCKOUT_DURATION", "900"))
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
+# A request body larger than this (bytes) answers 413 before it is read.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
 SPECTACULAR_SETTINGS = {
     "TITLE": "VRS API",
-    "DESCRIPTION": "Voluntary Reporting System on migrant smuggling and related conduct.",
+    "DESCRIPTION": (
+        "Voluntary Reporting System on migrant smuggling and related conduct. Every read follows the "
+        "reciprocity rule: a record you may not read answers 404, exactly like a missing one. Errors "
+        "always have the body {\"errors\": [{\"field\", \"code\", \"message\"}]}. Creating requests need "
+        "an Idempotency-Key header; changes need If-Match (the record's ETag) or its version."
+    ),
     "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # SECURITY
@@ -161,6 +198,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 # EMAIL
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vrs@localhost")
+# Links in e-mails (invitations, reminders) point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+# A month's return is due on this day of the following month (reporting/compliance.py).
+RETURN_DUE_DAY = int(os.environ.get("RETURN_DUE_DAY", "15"))
+# Reminders: how many days before a return is due, and before a participant's access lapses.
+REMINDER_DAYS_BEFORE_DUE = int(os.environ.get("REMINDER_DAYS_BEFORE_DUE", "5"))
+REMINDER_DAYS_BEFORE_LAPSE = int(os.environ.get("REMINDER_DAYS_BEFORE_LAPSE", "21"))
 
 # LOGGING
 LOGGING = {

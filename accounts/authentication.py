@@ -1,0 +1,101 @@
+"""DRF authentication by personal API token, the scope check, and the per-token throttle.
+
+Clients send `Authorization: Bearer vrs_<prefix>_<secret>`. A read-only token may use safe methods
+(GET, HEAD, OPTIONS) only.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions, status
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.throttling import UserRateThrottle
+
+from accounts.api_tokens import TokenRejected, api_token_authenticate
+from accounts.models import ApiToken
+
+KEYWORD = b"bearer"
+
+
+class LockedOut(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+
+    def __init__(self, detail: str, wait: int | None):
+        super().__init__(detail)
+        self.wait = wait
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it,
+    # and trusting it would let an attacker choose the address its failures are counted against.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class ApiTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`; request.auth is the ApiToken."""
+
+    def authenticate(self, request: Request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != KEYWORD:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                _("Give the token after “Bearer ”, with no spaces in it."), code="invalid_header"
+            )
+        try:
+            raw = header[1].decode()
+        except UnicodeDecodeError as error:
+            raise exceptions.AuthenticationFailed(_("This API token is not valid."), code="invalid_token") from error
+        try:
+            token = api_token_authenticate(raw=raw, client_ip=client_ip(request))
+        except TokenRejected as rejected:
+            if rejected.code == "locked_out":
+                raise LockedOut(rejected.message, rejected.retry_after) from rejected
+            raise exceptions.AuthenticationFailed(rejected.message, code=rejected.code) from rejected
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class TokenScopeAllows(BasePermission):
+    """A read-only token reads; writing needs a read-and-write token (session users are not limited)."""
+
+    message = _("This API token is read only: create a read-and-write token to change data.")
+    code = "token_read_only"
+
+    def has_permission(self, request: Request, view) -> bool:
+        token = request.auth
+        if isinstance(token, ApiToken) and token.scope == ApiToken.Scope.READ:
+            return request.method in SAFE_METHODS
+        return True
+
+
+class TokenOrUserRateThrottle(UserRateThrottle):
+    """One budget per token (each national system its own), or per user for the site's session."""
+
+    scope = "user"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        if isinstance(request.auth, ApiToken):
+            return self.cache_format % {"scope": self.scope, "ident": f"token-{request.auth.pk}"}
+        return super().get_cache_key(request, view)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "vrs_<prefix>_<secret>",
+            "description": (
+                "A personal API token created on the site (Account → API tokens). It is shown once; "
+                "read-only tokens may only use GET. Repeated failures lock the token prefix and the "
+                "client address for a while (429 with Retry-After)."
+            ),
+        }
