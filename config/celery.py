@@ -24,6 +24,12 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.reciprocity_drift_check_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Returns changed while the broker or a worker was down stay in the ReturnOutbox; sweeping it
+    # every minute keeps the dashboards' freshness promise (minutes, not DHIS2's nightly rebuild).
+    "analytics-facts-sweep": {
+        "task": "analytics.tasks.facts_sweep_task",
+        "schedule": 60.0,
+    },
 }
 
 

@@ -1,0 +1,196 @@
+"""Writes of the analytics app: building the fact tables from validated incidents.
+
+The facts of a return are recomputed from the incident tables and replaced in one transaction
+(idempotent: a retry or a second worker changes nothing). Each fact table is filled by one
+`INSERT … SELECT … GROUP BY` in PostgreSQL, so one return takes milliseconds and a full rebuild
+costs about what the raw aggregate costs.
+"""
+
+# ruff: noqa: S608 - the SQL below is built from constant column lists only; values go as parameters
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from analytics.models import FACT_MODELS, FactSet
+from reporting.models import Incident, Return, ReturnOutbox
+
+logger = logging.getLogger(__name__)
+
+COMMON = "ret_id, participant_id, month, sharing, submitted, embargo_until, categories, modes, origin, destination"
+
+
+def _sorted_key(column: str) -> str:
+    """SQL for the sorted "|a|b|" key of a JSON list of codes."""
+    return (
+        f"'|' || COALESCE((SELECT string_agg(c, '|' ORDER BY c) "
+        f"FROM jsonb_array_elements_text(i.{column}) AS c), '') || '|'"
+    )
+
+
+# The validated records of the returns chosen by {where}, with their return's month and status.
+# Only validated records enter facts (DESIGN.md section 2); the rule's inputs travel with each row.
+_BASE = f"""
+WITH inc AS (
+    SELECT i.id, i.ret_id, i.participant_id, r.month, i.sharing_level AS sharing,
+           (r.status = 'submitted') AS submitted, i.embargo_until,
+           {_sorted_key("categories")} AS categories,
+           {_sorted_key("modes")} AS modes,
+           i.origin_country AS origin, i.destination_country AS destination,
+           i.detection_context, i.migrants_total, i.smugglers_total, i.dead, i.missing, i.injured,
+           i.rescued, i.fee_usd, i.smuggler_roles, i.abuses
+      FROM reporting_incident i JOIN reporting_return r ON r.id = i.ret_id
+     WHERE i.status = 'validated' AND {{where}}
+)
+"""
+
+_INSERTS = (
+    f"""INSERT INTO analytics_incidentfact ({COMMON}, detection_context, incidents, migrants, smugglers,
+            dead, missing, injured, rescued)
+        SELECT {COMMON}, detection_context, count(*), sum(migrants_total), sum(smugglers_total),
+               sum(dead), sum(missing), sum(injured), sum(rescued)
+          FROM inc GROUP BY {COMMON}, detection_context""",
+    # Sankey and map: the route's first transit country (none: a direct route).
+    f"""INSERT INTO analytics_routefact ({COMMON}, transit, incidents, migrants)
+        SELECT {COMMON}, COALESCE(t.country, ''), count(*), sum(migrants_total)
+          FROM inc LEFT JOIN LATERAL (
+               SELECT country FROM reporting_incidenttransit
+                WHERE incident_id = inc.id ORDER BY sequence LIMIT 1) t ON true
+         GROUP BY {COMMON}, COALESCE(t.country, '')""",
+    f"""INSERT INTO analytics_peoplefact ({COMMON}, "group", citizenship, sex, age_group, incidents, persons,
+            unaccompanied)
+        SELECT {COMMON}, b."group", b.citizenship, b.sex, b.age_group, count(DISTINCT inc.id), sum(b.count),
+               sum(b.unaccompanied)
+          FROM inc JOIN reporting_personbreakdown b ON b.incident_id = inc.id
+         GROUP BY {COMMON}, b."group", b.citizenship, b.sex, b.age_group""",
+    f"""INSERT INTO analytics_feefact ({COMMON}, fee_usd, incidents)
+        SELECT {COMMON}, round(fee_usd)::integer, count(*)
+          FROM inc WHERE fee_usd IS NOT NULL
+         GROUP BY {COMMON}, round(fee_usd)::integer""",
+    f"""INSERT INTO analytics_documentfact ({COMMON}, document_type, fraud_type, issuing_country, incidents,
+            documents)
+        SELECT {COMMON}, d.document_type, d.fraud_type, d.issuing_country, count(DISTINCT inc.id), sum(d.count)
+          FROM inc JOIN reporting_incidentdocument d ON d.incident_id = inc.id
+         GROUP BY {COMMON}, d.document_type, d.fraud_type, d.issuing_country""",
+    f"""INSERT INTO analytics_rolefact ({COMMON}, role, incidents, smugglers)
+        SELECT {COMMON}, role, count(*), sum(smugglers_total)
+          FROM inc CROSS JOIN LATERAL jsonb_array_elements_text(inc.smuggler_roles) AS role
+         GROUP BY {COMMON}, role""",
+    f"""INSERT INTO analytics_abusefact ({COMMON}, abuse, incidents)
+        SELECT {COMMON}, abuse, count(*)
+          FROM inc CROSS JOIN LATERAL jsonb_array_elements_text(inc.abuses) AS abuse
+         GROUP BY {COMMON}, abuse""",
+)
+
+
+def _require_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("fact tables are built with PostgreSQL's JSON functions; use PostgreSQL")
+
+
+def _insert_facts(*, where: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        for insert in _INSERTS:
+            cursor.execute(_BASE.format(where=where) + insert, params)
+
+
+def _clear_outbox(marks: dict[int, dt.datetime]) -> None:
+    """Remove the outbox rows this build covered, unless a change re-marked them meanwhile
+    (then marked_at differs and the row stays for the next build)."""
+    for ret_id, marked_at in marks.items():
+        ReturnOutbox.objects.filter(ret_id=ret_id, marked_at=marked_at).delete()
+
+
+def facts_rebuild(*, return_id: int) -> FactSet | None:
+    """Recompute and replace one return's facts, then clear its outbox row if not re-marked.
+
+    Safe to run twice or concurrently: the return row is locked for the build, so builds of one
+    return run one after the other. Returns None if the return no longer exists.
+    """
+    _require_postgresql()
+    with transaction.atomic():
+        ret = Return.objects.select_for_update().filter(pk=return_id).first()
+        marks = dict(ReturnOutbox.objects.filter(ret_id=return_id).values_list("ret_id", "marked_at"))
+        if ret is None:
+            _clear_outbox(marks)
+            return None
+        for model in FACT_MODELS:
+            model.objects.filter(ret_id=return_id).delete()
+        _insert_facts(where="i.ret_id = %s", params=[return_id])
+        fact_set, _ = FactSet.objects.update_or_create(
+            ret=ret,
+            defaults={
+                "participant_id": ret.participant_id,
+                "month": ret.month,
+                "submitted": ret.status == Return.Status.SUBMITTED,
+                "incidents": Incident.objects.filter(ret_id=return_id, status=Incident.Status.VALIDATED).count(),
+                "built_at": timezone.now(),
+            },
+        )
+        _clear_outbox(marks)
+    return fact_set
+
+
+@dataclass(frozen=True)
+class RebuildAllResult:
+    returns: int
+    incidents: int
+    seconds: float
+
+
+def facts_rebuild_all() -> RebuildAllResult:
+    """Rebuild every return's facts in one transaction (after a schema change or a restore)."""
+    _require_postgresql()
+    started = timezone.now()
+    with transaction.atomic():
+        # Serialise with per-return builds and with writers of returns for the few seconds it takes.
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE reporting_return IN SHARE ROW EXCLUSIVE MODE")
+        marks = dict(ReturnOutbox.objects.values_list("ret_id", "marked_at"))
+        with connection.cursor() as cursor:
+            for model in (*FACT_MODELS, FactSet):
+                cursor.execute(f"DELETE FROM {model._meta.db_table}")
+        _insert_facts(where="true", params=[])
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """INSERT INTO analytics_factset (ret_id, participant_id, month, submitted, incidents, built_at)
+                   SELECT r.id, r.participant_id, r.month, r.status = 'submitted',
+                          (SELECT count(*) FROM reporting_incident i
+                            WHERE i.ret_id = r.id AND i.status = 'validated'), %s
+                     FROM reporting_return r""",
+                [now],
+            )
+        returns = FactSet.objects.count()
+        incidents = sum(FactSet.objects.values_list("incidents", flat=True))
+        _clear_outbox(marks)
+    return RebuildAllResult(returns=returns, incidents=incidents, seconds=(timezone.now() - started).total_seconds())
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rebuilt: int
+    failed: int
+
+
+def facts_sweep(*, limit: int = 500) -> SweepResult:
+    """Rebuild the returns still marked dirty (a broker or worker was down when they changed, or a
+    build failed). Oldest first; a failing return is counted and left for the next sweep."""
+    rebuilt = failed = 0
+    for ret_id in ReturnOutbox.objects.order_by("marked_at").values_list("ret_id", flat=True)[:limit]:
+        try:
+            facts_rebuild(return_id=ret_id)
+            rebuilt += 1
+        except Exception:  # noqa: BLE001 - one bad return must not stop the sweep of the others
+            failed += 1
+            ReturnOutbox.objects.filter(ret_id=ret_id).update(attempts=F("attempts") + 1)
+            logger.exception("facts rebuild of return %s failed; it stays in the outbox", ret_id)
+    if rebuilt or failed:
+        logger.info("facts sweep: %d rebuilt, %d failed", rebuilt, failed)
+    return SweepResult(rebuilt=rebuilt, failed=failed)

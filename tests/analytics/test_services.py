@@ -1,0 +1,230 @@
+"""facts_rebuild and friends against the real database: idempotence, the outbox, ground truth."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analytics.models import FACT_MODELS, FactSet, IncidentFact, PeopleFact, RoleFact
+from analytics.services import facts_rebuild, facts_rebuild_all, facts_sweep
+from reporting import codes
+from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, ReturnOutbox
+from reporting.services.outbox import return_mark_dirty
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MONTH = factories.months_back(2)
+
+
+def fact_rows(ret_id: int) -> dict:
+    return {
+        model.__name__: sorted(
+            tuple(v for k, v in row.items() if k != "id") for row in model.objects.filter(ret_id=ret_id).values()
+        )
+        for model in FACT_MODELS
+    }
+
+
+def incident(owner, **fields):
+    fields.setdefault("detection_date", MONTH + dt.timedelta(days=3))
+    return factories.IncidentFactory(participant=owner, **fields)
+
+
+def test_rebuild_twice_gives_the_same_rows():
+    owner = factories.participant()
+    first = incident(owner, categories=["migrant_smuggling", "irregular_entry"], modes=["sea", "land"])
+    incident(owner, smugglers_total=2, smuggler_roles=["organiser", "captain_crew"], fee_usd=1500)
+    PersonBreakdown.objects.create(incident=first, group="migrant", citizenship="LKA", sex="male", count=7)
+    IncidentTransit.objects.create(incident=first, sequence=1, country="IDN")
+    IncidentDocument.objects.create(incident=first, document_type="passport", fraud_type="forged", count=2)
+    facts_rebuild(return_id=first.ret_id)
+    once = fact_rows(first.ret_id)
+    facts_rebuild(return_id=first.ret_id)
+    assert fact_rows(first.ret_id) == once
+    assert once["IncidentFact"] and once["RouteFact"] and once["PeopleFact"] and once["FeeFact"]
+    keys = IncidentFact.objects.filter(ret_id=first.ret_id).values_list("categories", "modes")
+    assert ("|irregular_entry|migrant_smuggling|", "|land|sea|") in set(keys)
+    assert sorted(RoleFact.objects.values_list("role", flat=True)) == ["captain_crew", "organiser"]
+
+
+def test_only_validated_records_enter_facts():
+    owner = factories.participant()
+    kept = incident(owner, migrants_total=4)
+    incident(owner, migrants_total=50, status=Incident.Status.DRAFT)
+    incident(owner, migrants_total=70, status=Incident.Status.WITHDRAWN)
+    fact_set = facts_rebuild(return_id=kept.ret_id)
+    assert fact_set.incidents == 1
+    assert sum(IncidentFact.objects.values_list("migrants", flat=True)) == 4
+
+
+def test_rebuild_clears_the_outbox_row_it_covered():
+    owner = factories.participant()
+    record = incident(owner)
+    return_mark_dirty(ret_id=record.ret_id)
+    facts_rebuild(return_id=record.ret_id)
+    assert not ReturnOutbox.objects.filter(ret_id=record.ret_id).exists()
+
+
+def test_a_return_marked_again_during_the_build_stays_dirty(monkeypatch):
+    owner = factories.participant()
+    record = incident(owner)
+    return_mark_dirty(ret_id=record.ret_id)
+    import analytics.services as services
+
+    original = services._insert_facts
+
+    def insert_then_change(**kwargs):
+        original(**kwargs)
+        # Another transaction marks the return while this build runs (same row, newer mark).
+        ReturnOutbox.objects.filter(ret_id=record.ret_id).update(marked_at=timezone.now() + dt.timedelta(seconds=1))
+
+    monkeypatch.setattr(services, "_insert_facts", insert_then_change)
+    facts_rebuild(return_id=record.ret_id)
+    assert ReturnOutbox.objects.filter(ret_id=record.ret_id).exists()
+
+
+def test_sweep_rebuilds_every_dirty_return_and_records_when():
+    owner = factories.participant()
+    records = [incident(owner, detection_date=factories.months_back(n) + dt.timedelta(days=2)) for n in (2, 3, 4)]
+    for record in records:
+        return_mark_dirty(ret_id=record.ret_id)
+    before = timezone.now()
+    result = facts_sweep()
+    assert result.rebuilt == 3 and result.failed == 0
+    assert not ReturnOutbox.objects.exists()
+    assert FactSet.objects.filter(built_at__gte=before).count() == 3
+
+
+def test_full_rebuild_equals_per_return_rebuilds():
+    a, b = factories.participant(), factories.participant()
+    records = [incident(a, migrants_total=3), incident(b, modes=["air"], fee_usd=900)]
+    PersonBreakdown.objects.create(incident=records[0], group="migrant", citizenship="AFG", sex="female", count=2)
+    for record in records:
+        facts_rebuild(return_id=record.ret_id)
+    each = {r.ret_id: fact_rows(r.ret_id) for r in records}
+    result = facts_rebuild_all()
+    assert result.returns >= 2
+    assert {r.ret_id: fact_rows(r.ret_id) for r in records} == each
+
+
+# Ground truth: after any sequence of edits, the facts equal a direct SQL aggregate of the records.
+
+TRUTH_BY_CONTEXT = """
+    SELECT i.participant_id, r.month, i.detection_context, count(*), sum(i.migrants_total),
+           sum(i.smugglers_total), sum(i.dead), sum(i.missing)
+      FROM reporting_incident i JOIN reporting_return r ON r.id = i.ret_id
+     WHERE i.status = 'validated'
+     GROUP BY 1, 2, 3"""
+TRUTH_BY_CATEGORY = """
+    SELECT i.participant_id, c, count(*)
+      FROM reporting_incident i, jsonb_array_elements_text(i.categories) c
+     WHERE i.status = 'validated' GROUP BY 1, 2"""
+TRUTH_PEOPLE = """
+    SELECT i.participant_id, b."group", b.citizenship, sum(b.count)
+      FROM reporting_incident i JOIN reporting_personbreakdown b ON b.incident_id = i.id
+     WHERE i.status = 'validated' GROUP BY 1, 2, 3"""
+
+
+def truth(sql: str) -> set:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def facts_by_context() -> set:
+    rows: dict = {}
+    for f in IncidentFact.objects.all():
+        key = (f.participant_id, f.month, f.detection_context)
+        acc = rows.setdefault(key, [0, 0, 0, 0, 0])
+        for i, value in enumerate((f.incidents, f.migrants, f.smugglers, f.dead, f.missing)):
+            acc[i] += value
+    return {(*k, *v) for k, v in rows.items()}
+
+
+def facts_by_category() -> set:
+    rows: dict = {}
+    for f in IncidentFact.objects.all():
+        for code in f.categories.strip("|").split("|"):
+            rows[(f.participant_id, code)] = rows.get((f.participant_id, code), 0) + f.incidents
+    return {(*k, v) for k, v in rows.items()}
+
+
+def facts_people() -> set:
+    rows: dict = {}
+    for f in PeopleFact.objects.all():
+        key = (f.participant_id, f.group, f.citizenship)
+        rows[key] = rows.get(key, 0) + f.persons
+    return {(*k, v) for k, v in rows.items()}
+
+
+edit = st.one_of(
+    st.tuples(
+        st.just("create"),
+        st.integers(0, 1),  # owner
+        st.integers(2, 4),  # months back
+        st.lists(st.sampled_from(list(codes.ConductCategory.values)), min_size=1, max_size=3, unique=True),
+        st.sampled_from(list(codes.DetectionContext.values)),
+        st.integers(0, 40),  # migrants
+        st.integers(0, 3),  # dead
+    ),
+    st.tuples(st.just("status"), st.integers(0, 50), st.sampled_from(list(Incident.Status.values))),
+    st.tuples(st.just("count"), st.integers(0, 50), st.integers(0, 60)),
+    st.tuples(st.just("move"), st.integers(0, 50), st.integers(2, 4)),
+    st.tuples(st.just("breakdown"), st.integers(0, 50), st.sampled_from(["LKA", "AFG", "IRN", ""]), st.integers(1, 5)),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(edit, min_size=1, max_size=12))
+def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):
+    owners = [factories.participant(), factories.participant()]
+    for op in edits:
+        records = list(Incident.objects.filter(participant__in=owners).order_by("pk"))
+        touched: set[int] = set()
+        if op[0] == "create":
+            _, who, back, cats, context, migrants, dead = op
+            record = incident(
+                owners[who],
+                detection_date=factories.months_back(back) + dt.timedelta(days=1),
+                categories=cats,
+                detection_context=context,
+                migrants_total=migrants,
+                dead=dead,
+            )
+            touched.add(record.ret_id)
+        elif records:
+            record = records[op[1] % len(records)]
+            touched.add(record.ret_id)
+            if op[0] == "status":
+                record.status = op[2]
+            elif op[0] == "count":
+                record.migrants_total = op[2]
+                record.breakdowns.all().delete()
+            elif op[0] == "move":
+                month = factories.months_back(op[2])
+                record.ret = factories.return_for(record.participant, month)
+                record.detection_date = month + dt.timedelta(days=5)
+                touched.add(record.ret_id)
+            elif op[0] == "breakdown":
+                used = sum(record.breakdowns.values_list("count", flat=True))
+                if used + op[3] <= record.migrants_total:
+                    PersonBreakdown.objects.update_or_create(
+                        incident=record,
+                        group="migrant",
+                        citizenship=op[2],
+                        sex="unknown",
+                        age_group="unknown",
+                        defaults={"count": op[3]},
+                    )
+            record.save()
+        for ret_id in touched:
+            return_mark_dirty(ret_id=ret_id)
+        facts_sweep()
+    assert not ReturnOutbox.objects.exists()
+    assert facts_by_context() == truth(TRUTH_BY_CONTEXT)
+    assert facts_by_category() == truth(TRUTH_BY_CATEGORY)
+    assert facts_people() == truth(TRUTH_PEOPLE)
