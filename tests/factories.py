@@ -84,3 +84,89 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     migrants_total = 12
     status = Incident.Status.VALIDATED
     sharing_level = codes.SharingLevel.SHARED
+
+
+# Reciprocity stories (issue #3): participants in each standing, with users and records -----------
+
+
+def submitted_returns(participant: Participant, months_ago, *, nil: bool = False) -> list[Return]:
+    """Submitted returns for each of the months `months_ago` (1 = last month)."""
+    return [return_for(participant, months_back(n), submitted=True, nil=nil) for n in months_ago]
+
+
+def incident_for(participant: Participant, *, months_ago: int = 2, submitted_return: bool = True, **fields) -> Incident:
+    """A record in the participant's return `months_ago` months back (submitted unless told)."""
+    month = months_back(months_ago)
+    ret = return_for(participant, month, submitted=submitted_return)
+    detected = min(month + dt.timedelta(days=3), timezone.localdate())  # never in the future
+    return IncidentFactory(participant=participant, ret=ret, detection_date=detected, **fields)
+
+
+class ReciprocityStory:
+    """Six participants, one of each kind the rule tells apart, with users of every role and records.
+
+    - `home`: contributing (three returns in the window); the actor's own participant;
+    - `partner`: contributing; its shared record is readable by home; plus aggregate-only,
+      national-only, draft and embargoed records that are not;
+    - `lapsed`: active but no return in the window; its users read only their own data, while its
+      shared records stay readable by contributors (owners need only be active);
+    - `suspended`: not active: neither reads nor is read;
+    - `withholding`: contributing, but withholds its data from `home`;
+    - users: analyst, contributor and focal point of home, lapsed and suspended; a secretariat
+      user; a user with no role.
+    """
+
+    def __init__(self) -> None:
+        self.home = participant(code="HOM")
+        self.partner = participant(code="PAR")
+        self.lapsed = participant(code="LAP")
+        self.suspended = participant(code="SUS", status=Participant.Status.SUSPENDED)
+        self.withholding = participant(code="WIT")
+        for p in (self.home, self.partner, self.suspended, self.withholding):
+            submitted_returns(p, (1, 2, 3))
+        submitted_returns(self.lapsed, (9, 10, 11))
+        from reporting.models import SharingExclusion
+
+        SharingExclusion.objects.create(owner=self.withholding, partner=self.home)
+        self.users: dict[str, object] = {}
+        for key, p in (("home", self.home), ("lapsed", self.lapsed), ("suspended", self.suspended)):
+            for role in (Role.ANALYST, Role.CONTRIBUTOR, Role.FOCAL_POINT):
+                self.users[f"{key}_{role}"] = user(role=role, participant=p, username=f"{key}-{role}")
+        self.users["partner_focal_point"] = user(role=Role.FOCAL_POINT, participant=self.partner, username="par-fp")
+        self.users["secretariat"] = user(role=Role.SECRETARIAT, username="secretariat")
+        from accounts.models import User
+
+        self.users["norole"] = User.objects.create_user(username="norole", password="correct-horse-battery")
+        level = codes.SharingLevel
+        self.records = {
+            "home_shared": incident_for(self.home, narrative="Own shared record at sea"),
+            "home_draft": incident_for(self.home, status=Incident.Status.DRAFT, submitted_return=False, months_ago=0),
+            "home_national": incident_for(self.home, sharing_level=level.NATIONAL_ONLY),
+            "partner_shared": incident_for(self.partner, narrative="Fishing boat landed near the reef"),
+            "partner_aggregate": incident_for(self.partner, sharing_level=level.AGGREGATE_ONLY),
+            "partner_national": incident_for(self.partner, sharing_level=level.NATIONAL_ONLY),
+            "partner_draft": incident_for(self.partner, status=Incident.Status.DRAFT),
+            "partner_embargoed": incident_for(self.partner, embargo_until=timezone.localdate() + dt.timedelta(days=30)),
+            "lapsed_shared": incident_for(self.lapsed, months_ago=10),
+            "suspended_shared": incident_for(self.suspended),
+            "withholding_shared": incident_for(self.withholding),
+        }
+        from reporting.reciprocity import reciprocity_sync
+
+        reciprocity_sync(trigger="test story")
+
+    # What the rule says each actor may read, written out by hand (the specification).
+    def expected_visible(self, actor: str, *, secretariat_reads_records: bool = False) -> set[str]:
+        shared_elsewhere = {"partner_shared", "lapsed_shared"}
+        if actor.startswith("home_"):
+            return {"home_shared", "home_draft", "home_national"} | shared_elsewhere
+        if actor.startswith("partner_"):
+            own = {key for key in self.records if key.startswith("partner_")}
+            return own | {"home_shared", "lapsed_shared", "withholding_shared"}
+        if actor.startswith("lapsed_"):
+            return {"lapsed_shared"}
+        if actor.startswith("suspended_"):
+            return {"suspended_shared"}
+        if actor == "secretariat" and secretariat_reads_records:
+            return {"home_shared", "partner_shared", "lapsed_shared", "withholding_shared"}
+        return set()
