@@ -184,7 +184,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "reporting.api.serializers.COUNTRY_CHOICES",
+        "CurrencyEnum": "reporting.api.serializers.CURRENCY_CHOICES",
+        "IncidentStatusEnum": "reporting.models.Incident.Status",
+        "ReturnStatusEnum": "reporting.models.Return.Status",
+        "ParticipantStatusEnum": "accounts.models.Participant.Status",
+    },
 }
 
 # SECURITY

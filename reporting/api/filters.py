@@ -1,0 +1,123 @@
+"""The incident list's query parameters: checked like any input (every problem at once, 400),
+then applied as plain filters on the queryset the reciprocity rule returned."""
+
+import datetime as dt
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+
+from reporting import codes
+from reporting.api.serializers import COUNTRY_CHOICES
+from reporting.models import Incident
+
+
+class IncidentFilterSerializer(serializers.Serializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
+        help_text="The month of the record's return, YYYY-MM.",
+    )
+    month_from = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
+        help_text="First month (YYYY-MM), inclusive.",
+    )
+    month_to = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
+        help_text="Last month (YYYY-MM), inclusive.",
+    )
+    category = serializers.ChoiceField(choices=codes.ConductCategory.choices, required=False)
+    mode = serializers.ChoiceField(choices=codes.Mode.choices, required=False)
+    route_country = serializers.ChoiceField(
+        choices=COUNTRY_CHOICES, required=False, help_text="Origin, transit or destination country (ISO alpha-3)."
+    )
+    origin_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
+    transit_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
+    destination_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
+    status = serializers.ChoiceField(choices=Incident.Status.choices, required=False)
+    participant = serializers.CharField(max_length=10, required=False, help_text="A participant code, e.g. AUS.")
+    q = serializers.CharField(
+        max_length=200, required=False, help_text="Full-text search in the narrative, place and national reference."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("month_from") and attrs.get("month_to") and attrs["month_from"] > attrs["month_to"]:
+            raise serializers.ValidationError({"month_to": _("The last month comes before the first.")})
+        return attrs
+
+
+def _month(value: str) -> dt.date:
+    year, month = value.split("-")
+    return dt.date(int(year), int(month), 1)
+
+
+def incident_filter(queryset: QuerySet[Incident], params: dict) -> QuerySet[Incident]:
+    """Narrow `queryset` (already scoped by the rule) by validated parameters."""
+    if "month" in params:
+        queryset = queryset.filter(ret__month=_month(params["month"]))
+    if "month_from" in params:
+        queryset = queryset.filter(ret__month__gte=_month(params["month_from"]))
+    if "month_to" in params:
+        queryset = queryset.filter(ret__month__lte=_month(params["month_to"]))
+    if "category" in params:
+        queryset = queryset.with_code("categories", params["category"])
+    if "mode" in params:
+        queryset = queryset.with_code("modes", params["mode"])
+    if "route_country" in params:
+        country = params["route_country"]
+        queryset = queryset.filter(
+            Q(origin_country=country) | Q(destination_country=country) | Q(transits__country=country)
+        ).distinct()
+    if "origin_country" in params:
+        queryset = queryset.filter(origin_country=params["origin_country"])
+    if "destination_country" in params:
+        queryset = queryset.filter(destination_country=params["destination_country"])
+    if "transit_country" in params:
+        queryset = queryset.filter(transits__country=params["transit_country"]).distinct()
+    if "status" in params:
+        queryset = queryset.filter(status=params["status"])
+    if "participant" in params:
+        queryset = queryset.filter(participant__code=params["participant"].upper())
+    if params.get("q"):
+        queryset = _search(queryset, params["q"])
+    return queryset
+
+
+def _search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("narrative", "detection_place", "national_reference", config="simple")
+        return queryset.annotate(search=vector).filter(
+            search=SearchQuery(text, config="simple", search_type="websearch")
+        )
+    condition = Q()
+    for word in text.split():
+        condition &= (
+            Q(narrative__icontains=word) | Q(detection_place__icontains=word) | Q(national_reference__icontains=word)
+        )
+    return queryset.filter(condition)
+
+
+def _parameter(name: str, field: serializers.Field) -> OpenApiParameter:
+    enum = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
+    return OpenApiParameter(
+        name=name,
+        location=OpenApiParameter.QUERY,
+        required=False,
+        type=str,
+        enum=enum,
+        description=str(field.help_text or ""),
+    )
+
+
+INCIDENT_FILTER_PARAMETERS = [_parameter(name, field) for name, field in IncidentFilterSerializer().fields.items()] + [
+    OpenApiParameter("page_size", int, OpenApiParameter.QUERY, description="Records per page (1–200, default 50)."),
+]
