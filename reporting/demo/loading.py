@@ -1,0 +1,184 @@
+"""Writing generated incident rows: PostgreSQL COPY, or bulk_create on other databases.
+
+Seeded records get no django-simple-history rows: neither COPY nor bulk_create sends the post_save
+signal history listens to, and that is deliberate. History records what people changed; a demo
+load is not a change anyone made, and a million "created" rows would double the load for nothing.
+"""
+
+import contextlib
+import datetime as dt
+import io
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Protocol
+
+from django.db import connection
+from django.db.models import Max
+
+from reporting.demo.incidents import BREAKDOWN_COLUMNS, DOCUMENT_COLUMNS, INCIDENT_COLUMNS, TRANSIT_COLUMNS, Batch
+from reporting.fields import MultipleCodeField
+from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
+
+BREAKDOWN_TRIGGER = "breakdown_within_totals"
+
+
+class RowWriter(Protocol):
+    """Where generated rows go. `ids_reserve` hands out a block of incident ids before writing."""
+
+    method: str
+
+    def ids_reserve(self, count: int) -> int: ...
+
+    def write(self, batch: Batch) -> None: ...
+
+
+# PostgreSQL: COPY in text format
+
+
+def _escape(value: str) -> str:
+    # COPY's text format: backslash, tab and line breaks are the only special characters.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _text(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, int | Decimal | float):
+        return str(value)
+    raise TypeError(f"cannot COPY a {type(value).__name__}")
+
+
+def _codes_json(value: list[str]) -> str:
+    # Codes are plain identifiers (no quotes or backslashes), so this is valid JSON, and far
+    # cheaper than json.dumps on a million rows.
+    return '["' + '","'.join(value) + '"]' if value else "[]"
+
+
+def _incident_columns() -> list[tuple[str, Callable, object]]:
+    """(column, formatter, default) for every incident column. The generator may leave out columns
+    it has nothing to say about (e.g. a screening override): they get the model field's default,
+    as Incident(**row) would give them."""
+    columns = []
+    for model_field in Incident._meta.concrete_fields:
+        formatter = _codes_json if isinstance(model_field, MultipleCodeField) else _text
+        columns.append((model_field.attname, formatter, model_field.get_default()))
+    return columns
+
+
+def _quoted(columns) -> str:
+    return ", ".join(connection.ops.quote_name(c) for c in columns)
+
+
+class PostgresCopyWriter:
+    """Streams rows with COPY … FROM STDIN, one COPY per table per batch (bounded memory)."""
+
+    method = "copy"
+
+    def __init__(self) -> None:
+        self.columns = _incident_columns()
+        self.statements = {
+            table: f"COPY {model._meta.db_table} ({_quoted(columns)}) FROM STDIN"
+            for table, model, columns in (
+                ("incident", Incident, INCIDENT_COLUMNS),
+                ("transit", IncidentTransit, TRANSIT_COLUMNS),
+                ("breakdown", PersonBreakdown, BREAKDOWN_COLUMNS),
+                ("document", IncidentDocument, DOCUMENT_COLUMNS),
+            )
+        }
+
+    def ids_reserve(self, count: int) -> int:
+        """Take `count` ids from the incident sequence in one step.
+
+        The lock keeps other writers from drawing ids between nextval and setval; it is held until
+        the seeding transaction commits, which no one else should be writing incidents into anyway.
+        """
+        table = Incident._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            (sequence,) = cursor.fetchone()
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            (first,) = cursor.fetchone()
+            if count > 1:
+                cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+        return first
+
+    def write(self, batch: Batch) -> None:
+        columns = self.columns
+        incidents = "".join(
+            "\t".join([f(row.get(name, default)) for name, f, default in columns]) + "\n" for row in batch.incidents
+        )
+        with connection.cursor() as cursor:
+            for table, text in (
+                ("incident", incidents),
+                ("transit", self._plain(batch.transits)),
+                ("breakdown", self._plain(batch.breakdowns)),
+                ("document", self._plain(batch.documents)),
+            ):
+                if text:
+                    cursor.copy_expert(self.statements[table], io.StringIO(text))
+
+    @staticmethod
+    def _plain(rows: list[tuple]) -> str:
+        return "".join("\t".join([_text(v) for v in row]) + "\n" for row in rows)
+
+
+@contextlib.contextmanager
+def breakdown_trigger_disabled() -> Iterator[None]:
+    """Switch off the per-row check that breakdowns stay within totals while COPY loads rows.
+
+    The deferred constraint trigger (migration 0002) would run one query per breakdown row at
+    commit, which costs more than the load itself at a million incidents. The generator guarantees
+    the invariant (tests/reporting/test_seed_demo.py asserts it over a seeded database). ALTER TABLE
+    is transactional: a failed load rolls the switch back too, and the finally re-enables it.
+    """
+    table = PersonBreakdown._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {BREAKDOWN_TRIGGER}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            # Foreign keys are deferred too, and ALTER TABLE refuses a table with pending trigger
+            # events: check them now, switch the trigger back on, then defer again as Django expects.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {BREAKDOWN_TRIGGER}")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+# Any other database (the embedded SQLite): bulk_create
+
+
+class BulkCreateWriter:
+    """bulk_create in batches: about 12k rows/s, fine for the default size on SQLite."""
+
+    method = "bulk_create"
+
+    def ids_reserve(self, count: int) -> int:
+        # Explicit ids let child rows refer to their incident without reading ids back; SQLite's
+        # AUTOINCREMENT moves past explicit ids by itself.
+        return (Incident.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+
+    def write(self, batch: Batch) -> None:
+        Incident.objects.bulk_create([Incident(**row) for row in batch.incidents])
+        IncidentTransit.objects.bulk_create(
+            [IncidentTransit(**dict(zip(TRANSIT_COLUMNS, row, strict=True))) for row in batch.transits]
+        )
+        PersonBreakdown.objects.bulk_create(
+            [PersonBreakdown(**dict(zip(BREAKDOWN_COLUMNS, row, strict=True))) for row in batch.breakdowns]
+        )
+        IncidentDocument.objects.bulk_create(
+            [IncidentDocument(**dict(zip(DOCUMENT_COLUMNS, row, strict=True))) for row in batch.documents]
+        )
+
+
+def writer_for_connection() -> RowWriter:
+    return PostgresCopyWriter() if connection.vendor == "postgresql" else BulkCreateWriter()
