@@ -97,9 +97,7 @@ def test_each_step_is_dated_attributed_and_in_the_history(secretariat, terms):
         services.participation_step(participant=p, step="reinstate", changed_by=secretariat)
 
 
-def test_suspension_and_reinstatement_run_the_reciprocity_sync(
-    secretariat, terms, django_capture_on_commit_callbacks
-):
+def test_suspension_and_reinstatement_run_the_reciprocity_sync(secretariat, terms, django_capture_on_commit_callbacks):
     a = factories.participant()
     b = factories.participant()
     for participant in (a, b):

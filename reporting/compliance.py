@@ -1,0 +1,214 @@
+"""Coverage and compliance: which participant submitted which month's return, when, and who is about
+to lose access (the secretariat's view; DESIGN.md section 5, issue #8).
+
+A cell of the grid is one participant × one month:
+- `data` / `nil`: a submitted return with records / "nothing to report", on time or `late`;
+- `missing`: not submitted and the due date has passed;
+- `open`: not submitted and not yet due (or the month is not over);
+- `none`: the participant had not joined yet, or was only invited.
+Timeliness compares `submitted_at` with the due date of reporting.models.return_due_date(): the only
+place the due date is decided.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Participant
+from reporting.models import Return, return_due_date
+from reporting.reciprocity import Standing, month_add, standings
+
+STATES = {
+    "data": gettext_lazy("data"),
+    "nil": gettext_lazy("nil"),
+    "missing": gettext_lazy("missing"),
+    "open": gettext_lazy("not yet due"),
+    "none": gettext_lazy("not participating"),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    month: dt.date
+    state: str
+    late: bool = False
+    days_late: int = 0
+    submitted_on: dt.date | None = None
+    due_on: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        text = str(STATES[self.state])
+        if self.late and self.state in {"data", "nil"}:
+            return _("%(state)s, %(days)d days late") % {"state": text, "days": self.days_late}
+        return text
+
+
+@dataclass
+class CoverageRow:
+    participant: Participant
+    cells: list[Cell] = field(default_factory=list)
+
+    def _count(self, *states: str, late: bool | None = None) -> int:
+        return sum(1 for c in self.cells if c.state in states and (late is None or c.late == late))
+
+    @property
+    def due(self) -> int:
+        """Months whose return was due by now (submitted or not)."""
+        return self._count("data", "nil", "missing")
+
+    @property
+    def on_time(self) -> int:
+        return self._count("data", "nil", late=False)
+
+    @property
+    def submitted_late(self) -> int:
+        return self._count("data", "nil", late=True)
+
+    @property
+    def missing(self) -> int:
+        return self._count("missing")
+
+    @property
+    def timeliness(self) -> float | None:
+        """Share of due returns submitted by their due date (None when nothing was due)."""
+        return self.on_time / self.due if self.due else None
+
+    @property
+    def median_days_late(self) -> float | None:
+        late = [c.days_late for c in self.cells if c.late and c.state in {"data", "nil"}]
+        return statistics.median(late) if late else None
+
+
+def coverage_months(*, on: dt.date, count: int) -> list[dt.date]:
+    """The `count` months up to and including the previous month, oldest first."""
+    last = month_add(on.replace(day=1), -1)
+    return [month_add(last, -(count - 1 - i)) for i in range(count)]
+
+
+def _cell(participant: Participant, month: dt.date, ret: Return | None, on: dt.date) -> Cell:
+    due = return_due_date(month)
+    if participant.joined_on is None or month_add(participant.joined_on.replace(day=1), 0) > month:
+        return Cell(month, "none", due_on=due)
+    if ret is not None and ret.status == Return.Status.SUBMITTED:
+        submitted_on = timezone.localdate(ret.submitted_at)
+        days_late = max(0, (submitted_on - due).days)
+        return Cell(
+            month,
+            "nil" if ret.is_nil else "data",
+            late=days_late > 0,
+            days_late=days_late,
+            submitted_on=submitted_on,
+            due_on=due,
+        )
+    if on > due:
+        return Cell(month, "missing", late=True, days_late=(on - due).days, due_on=due)
+    return Cell(month, "open", due_on=due)
+
+
+def coverage_grid(
+    *, months: list[dt.date], participants: Iterable[Participant] | None = None, on: dt.date | None = None
+) -> list[CoverageRow]:
+    """Participant × month grid of returns, in two queries. Invited participants are left out."""
+    on = on or timezone.localdate()
+    if participants is None:
+        participants = Participant.objects.exclude(status=Participant.Status.INVITED).order_by("name")
+    participants = list(participants)
+    returns = {
+        (r.participant_id, r.month): r
+        for r in Return.objects.filter(
+            participant_id__in=[p.pk for p in participants], month__gte=months[0], month__lte=months[-1]
+        ).only("participant_id", "month", "status", "is_nil", "submitted_at")
+    }
+    return [CoverageRow(p, [_cell(p, m, returns.get((p.pk, m)), on) for m in months]) for p in participants]
+
+
+@dataclass(frozen=True)
+class AccessRisk:
+    participant: Participant
+    standing: Standing
+    days_left: int | None
+
+    @property
+    def why(self) -> str:
+        s = self.standing
+        if not s.contributing:
+            return s.reason
+        missing = ", ".join(m.strftime("%b %Y") for m in s.missing_months)
+        if s.grace_until and s.holds_until == s.grace_until and s.returns_counted < s.returns_needed:
+            return _("Grace period ends on %(date)s with %(counted)d of %(needed)d returns submitted.") % {
+                "date": s.grace_until.isoformat(),
+                "counted": s.returns_counted,
+                "needed": s.returns_needed,
+            }
+        return _(
+            "%(counted)d of %(needed)d returns needed in the window; the oldest one counted leaves the window "
+            "after %(date)s. Missing: %(missing)s."
+        ) % {
+            "counted": s.returns_counted,
+            "needed": s.returns_needed,
+            "date": s.holds_until.isoformat(),
+            "missing": missing or _("none"),
+        }
+
+
+def access_at_risk(*, on: dt.date | None = None, within_days: int = 45) -> list[AccessRisk]:
+    """Active participants that are contributing but whose standing ends within `within_days` unless
+    they submit another return, soonest first; then active participants already not contributing."""
+    on = on or timezone.localdate()
+    active = list(Participant.objects.active().order_by("name"))
+    result = []
+    by_id = {p.pk: p for p in active}
+    for pid, standing in standings(active, on=on).items():
+        if standing.contributing and standing.holds_until is not None:
+            days_left = (standing.holds_until - on).days
+            if days_left <= within_days:
+                result.append(AccessRisk(by_id[pid], standing, days_left))
+        elif not standing.contributing:
+            result.append(AccessRisk(by_id[pid], standing, None))
+    return sorted(result, key=lambda r: (r.days_left is None, r.days_left or 0, r.participant.name))
+
+
+# Exports ----------------------------------------------------------------------------------------
+
+
+def _table(rows: list[CoverageRow], months: list[dt.date]) -> list[list]:
+    header = [_("Code"), _("Participant"), _("Status")] + [m.strftime("%Y-%m") for m in months]
+    header += [_("Due"), _("On time"), _("Late"), _("Missing"), _("Timeliness (%)"), _("Median days late")]
+    table = [header]
+    for row in rows:
+        timeliness = round(row.timeliness * 100) if row.timeliness is not None else ""
+        table.append(
+            [row.participant.code, row.participant.name, row.participant.get_status_display()]
+            + [c.label for c in row.cells]
+            + [row.due, row.on_time, row.submitted_late, row.missing, timeliness, row.median_days_late or ""]
+        )
+    return table
+
+
+def coverage_csv(*, rows: list[CoverageRow], months: list[dt.date]) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(_table(rows, months))
+    return out.getvalue()
+
+
+def coverage_xlsx(*, rows: list[CoverageRow], months: list[dt.date]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Coverage")[:31]
+    for line in _table(rows, months):
+        sheet.append([str(v) if not isinstance(v, (int, float)) else v for v in line])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
