@@ -92,7 +92,7 @@ def api_exception_handler(exc, context):
         # Forbidden looks like missing (DESIGN.md section 3): one message for both.
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
     response = exception_handler(exc, context)
     if response is None:
         return None

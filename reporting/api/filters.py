@@ -47,6 +47,22 @@ class IncidentFilterSerializer(serializers.Serializer):
         max_length=200, required=False, help_text="Full-text search in the narrative, place and national reference."
     )
 
+    def _month_value(self, value: str) -> str:
+        try:
+            _month(value)
+        except ValueError as error:
+            raise serializers.ValidationError(_("Give the month as YYYY-MM, e.g. 2025-03.")) from error
+        return value
+
+    def validate_month(self, value: str) -> str:
+        return self._month_value(value)
+
+    def validate_month_from(self, value: str) -> str:
+        return self._month_value(value)
+
+    def validate_month_to(self, value: str) -> str:
+        return self._month_value(value)
+
     def validate(self, attrs):
         if attrs.get("month_from") and attrs.get("month_to") and attrs["month_from"] > attrs["month_to"]:
             raise serializers.ValidationError({"month_to": _("The last month comes before the first.")})

@@ -1,19 +1,58 @@
 """Incident records: list and read through the reciprocity rule; create, change and move them
 through the workflow through reporting/services/incidents.py."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import prefetch_related_objects
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Agency
+from reporting import codes
 from reporting.api.base import ApiView
-from reporting.api.docs import CURSOR_PARAMETER, NOT_FOUND, READ_ERRORS, page_of
+from reporting.api.docs import (
+    CURSOR_PARAMETER,
+    KEY_REUSED,
+    NOT_FOUND,
+    PRECONDITION_REQUIRED,
+    READ_ERRORS,
+    STALE_409,
+    STALE_412,
+    WRITE_ERRORS,
+    page_of,
+)
+from reporting.api.errors import Conflict, PreconditionFailed
 from reporting.api.filters import INCIDENT_FILTER_PARAMETERS, IncidentFilterSerializer, incident_filter
-from reporting.api.idempotency import etag_for
+from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, etag_for, expected_version, idempotent
 from reporting.api.pagination import ApiCursorPagination
-from reporting.api.serializers import INCIDENT_PREFETCH, INCIDENT_RELATED, IncidentOutputSerializer
-from reporting.models import AccessEvent, Incident
+from reporting.api.serializers import (
+    COUNTRY_CHOICES,
+    CURRENCY_CHOICES,
+    INCIDENT_PREFETCH,
+    INCIDENT_RELATED,
+    BreakdownSerializer,
+    DocumentSerializer,
+    IncidentOutputSerializer,
+    code_list,
+)
+from reporting.models import AccessEvent, BorderCrossingPoint, Incident
 from reporting.reciprocity import incident_get_for, record_access, visible_incidents
+from reporting.services.incidents import (
+    StaleRecord,
+    incident_correct,
+    incident_create,
+    incident_return,
+    incident_sharing_set,
+    incident_submit,
+    incident_update,
+    incident_validate,
+    incident_withdraw,
+)
 
 INCIDENT_EXAMPLE = {
     "id": 1042,
@@ -22,7 +61,8 @@ INCIDENT_EXAMPLE = {
     "status": "validated",
     "version": 3,
     "national_reference": "AUS-BPC-2026-0917",
-    "agency": "Australian Border Force",
+    "agency": 7,
+    "agency_name": "Australian Border Force",
     "sharing_level": "shared",
     "embargo_until": None,
     "categories": ["migrant_smuggling", "irregular_entry"],
@@ -60,6 +100,7 @@ INCIDENT_EXAMPLE = {
     "cause_of_death": "",
     "abuses": ["endangerment_of_life"],
     "narrative": "Wooden fishing vessel intercepted; passengers had paid a fee covering the whole journey.",
+    "review_comment": "",
     "created_at": "2026-09-15T02:11:00Z",
     "updated_at": "2026-09-20T08:40:00Z",
     "submitted_at": "2026-09-16T01:00:00Z",
@@ -132,3 +173,343 @@ class IncidentDetailApi(ApiView):
         prefetch_related_objects([incident], "agency", "border_crossing_point", *INCIDENT_PREFETCH)
         record_access(user=request.user, incidents=[incident], via=AccessEvent.Via.API)
         return Response(self.OutputSerializer(incident).data, headers={"ETag": etag_for(incident.version)})
+
+
+# Writing -----------------------------------------------------------------------------------------
+
+
+def _owned_reference_errors(*, participant_id: int | None, data: dict) -> dict:
+    """The agency and crossing point must be the owner's own: checked here so a wrong id answers
+    400 with the field, never a database error."""
+    errors: dict[str, list] = {}
+    resolved: dict = {}
+    if "agency" in data:
+        agency_id = data.pop("agency")
+        if agency_id is not None and not Agency.objects.filter(pk=agency_id, participant_id=participant_id).exists():
+            errors["agency"] = [ErrorDetail(_("Choose one of your own agencies (see /api/v1/me/)."), "invalid_choice")]
+        resolved["agency_id"] = agency_id
+    if "border_crossing_point" in data:
+        code = data.pop("border_crossing_point")
+        bcp_id = None
+        if code:
+            bcp_id = (
+                BorderCrossingPoint.objects.filter(participant_id=participant_id, code=code)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if bcp_id is None:
+                errors["border_crossing_point"] = [
+                    ErrorDetail(_("No crossing point of yours has the code “%(code)s”.") % {"code": code}, "invalid")
+                ]
+        resolved["border_crossing_point_id"] = bcp_id
+    data.update(resolved)
+    return errors
+
+
+class IncidentInputSerializer(serializers.Serializer):
+    """A record as a national system sends it. Leave out what you do not know: drafts may be
+    incomplete; submission asks for the rest."""
+
+    national_reference = serializers.CharField(max_length=64)
+    detection_date = serializers.DateField()
+    agency = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
+    sharing_level = serializers.ChoiceField(choices=codes.SharingLevel.choices, required=False)
+    embargo_until = serializers.DateField(required=False, allow_null=True)
+    categories = code_list(codes.ConductCategory.choices)
+    protocol_benefit = serializers.ChoiceField(choices=codes.ProtocolBenefit.choices, required=False)
+    source = serializers.ChoiceField(choices=codes.Source.choices, required=False, allow_blank=True)
+    confidence = serializers.ChoiceField(choices=codes.Confidence.choices, required=False, allow_blank=True)
+    detection_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
+    detection_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    latitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, min_value=-90, max_value=90, required=False, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=8, decimal_places=5, min_value=-180, max_value=180, required=False, allow_null=True
+    )
+    border_crossing_point = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="One of your crossing points' codes.",
+    )
+    detection_context = serializers.ChoiceField(
+        choices=codes.DetectionContext.choices, required=False, allow_blank=True
+    )
+    modes = code_list(codes.Mode.choices)
+    methods = code_list(codes.Method.choices)
+    origin_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
+    transit_countries = serializers.ListField(
+        child=serializers.ChoiceField(choices=COUNTRY_CHOICES), required=False, max_length=20
+    )
+    destination_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
+    migrants_total = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    smugglers_total = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    smuggler_roles = code_list(codes.SmugglerRole.choices)
+    breakdowns = BreakdownSerializer(many=True, required=False, max_length=500)
+    fee_per_person = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    fee_currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False, allow_blank=True)
+    fee_scope = serializers.ChoiceField(choices=codes.FeeScope.choices, required=False, allow_blank=True)
+    payment_modality = serializers.ChoiceField(choices=codes.PaymentModality.choices, required=False, allow_blank=True)
+    documents = DocumentSerializer(many=True, required=False, max_length=500)
+    dead = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    missing = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    injured = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    rescued = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
+    cause_of_death = serializers.ChoiceField(choices=codes.CauseOfDeath.choices, required=False, allow_blank=True)
+    abuses = code_list(codes.Abuse.choices)
+    narrative = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("categories", "modes", "methods", "smuggler_roles", "abuses"):
+            self.fields[name].required = False
+
+
+ROW_FIELDS = ("transit_countries", "breakdowns", "documents")
+
+
+def _rows_of(incident: Incident) -> dict:
+    return {
+        "transits": [t.country for t in incident.transits.all()],
+        "breakdowns": [
+            {k: getattr(b, k) for k in ("group", "citizenship", "sex", "age_group", "count", "unaccompanied")}
+            for b in incident.breakdowns.all()
+        ],
+        "documents": [
+            {k: getattr(d, k) for k in ("document_type", "fraud_type", "issuing_country", "count")}
+            for d in incident.documents.all()
+        ],
+    }
+
+
+def _service_arguments(validated: dict, *, participant_id: int | None, current: Incident | None = None) -> dict:
+    data = dict(validated)
+    rows = _rows_of(current) if current is not None else {"transits": [], "breakdowns": [], "documents": []}
+    if "transit_countries" in data:
+        rows["transits"] = data.pop("transit_countries")
+    for name in ("breakdowns", "documents"):
+        if name in data:
+            rows[name] = [dict(row) for row in data.pop(name)]
+    data.pop("version", None)
+    data.pop("reason", None)
+    errors = _owned_reference_errors(participant_id=participant_id, data=data)
+    if errors:
+        raise ValidationError(errors)
+    return {"data": data, **rows}
+
+
+def _stale(error: StaleRecord, how: str):
+    message = str(error)
+    return PreconditionFailed(message) if how == "if-match" else Conflict(message, code="stale_record")
+
+
+def _written(incident: Incident, status_code: int = 200, *, request: Request | None = None) -> Response:
+    incident = (
+        Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH).get(pk=incident.pk)
+    )
+    headers = {"ETag": etag_for(incident.version)}
+    if request is not None and status_code == 201:
+        headers["Location"] = request.build_absolute_uri(reverse("api:incident-detail", args=[incident.pk]))
+    return Response(IncidentOutputSerializer(incident).data, status=status_code, headers=headers)
+
+
+class IncidentCreateApi(IncidentListApi):
+    """POST on the list: a new draft record of the caller's participant."""
+
+    InputSerializer = IncidentInputSerializer
+
+    @extend_schema(
+        operation_id="incidents_create",
+        tags=["incidents"],
+        summary="Create a draft record",
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=IncidentInputSerializer,
+        responses={
+            201: OpenApiResponse(IncidentOutputSerializer, description="Created; Location and ETag headers."),
+            422: KEY_REUSED,
+            **WRITE_ERRORS,
+        },
+        examples=[
+            OpenApiExample(
+                "a boat interception",
+                request_only=True,
+                value={
+                    "national_reference": "AUS-BPC-2026-0917",
+                    "detection_date": "2026-09-14",
+                    "categories": ["migrant_smuggling"],
+                    "source": "investigation",
+                    "confidence": "high",
+                    "detection_country": "AUS",
+                    "detection_context": "at_sea",
+                    "modes": ["sea"],
+                    "methods": ["fishing_boat"],
+                    "origin_country": "LKA",
+                    "transit_countries": ["IDN"],
+                    "destination_country": "AUS",
+                    "migrants_total": 41,
+                    "breakdowns": [{"group": "migrant", "citizenship": "LKA", "count": 30}],
+                },
+            ),
+            OpenApiExample("a created record", value=INCIDENT_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        participant = request.user.participant
+        if participant is None:
+            raise PermissionDenied(_("Only contributors and focal points of a participant enter records."))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = incident_create(
+            created_by=request.user,
+            participant=participant,
+            **_service_arguments(data.validated_data, participant_id=participant.pk),
+        )
+        return _written(incident, 201, request=request)
+
+
+class IncidentChangeApi(IncidentDetailApi):
+    """PATCH on a record: change what is sent, keep the rest (rows are replaced only when sent)."""
+
+    class InputSerializer(IncidentInputSerializer):
+        class Meta:
+            ref_name = "IncidentChange"
+
+        version = serializers.IntegerField(
+            min_value=1, required=False, help_text="The version you read (or send If-Match)."
+        )
+        reason = serializers.CharField(
+            max_length=2000, required=False, allow_blank=True, help_text="Why: required to correct a validated record."
+        )
+
+    @extend_schema(
+        operation_id="incidents_partial_update",
+        tags=["incidents"],
+        summary="Change a record (draft, returned; the focal point also submitted and validated ones)",
+        parameters=[IF_MATCH_PARAMETER],
+        request=InputSerializer,
+        responses={
+            200: OpenApiResponse(IncidentOutputSerializer, description="Saved; the new ETag."),
+            404: NOT_FOUND,
+            409: STALE_409,
+            412: STALE_412,
+            428: PRECONDITION_REQUIRED,
+            **WRITE_ERRORS,
+        },
+        examples=[
+            OpenApiExample("raise the total", request_only=True, value={"version": 3, "migrants_total": 44}),
+        ],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        incident = incident_get_for(request.user, pk)
+        version, how = expected_version(request)
+        data = self.InputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        arguments = _service_arguments(data.validated_data, participant_id=incident.participant_id, current=incident)
+        try:
+            if incident.status == Incident.Status.VALIDATED:
+                incident = incident_correct(
+                    incident=incident,
+                    corrected_by=request.user,
+                    expected_version=version,
+                    reason=data.validated_data.get("reason", ""),
+                    **arguments,
+                )
+            else:
+                incident = incident_update(
+                    incident=incident, updated_by=request.user, expected_version=version, **arguments
+                )
+        except StaleRecord as error:
+            raise _stale(error, how) from error
+        return _written(incident)
+
+
+class IncidentActionApi(ApiView):
+    """A workflow step: submit, validate, return (with a comment), withdraw (with a reason), or set
+    sharing (focal point)."""
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "IncidentAction"
+
+        version = serializers.IntegerField(min_value=1, required=False, help_text="The version you read.")
+        comment = serializers.CharField(
+            max_length=4000, required=False, allow_blank=True, help_text="For `return`: what to fix."
+        )
+        reason = serializers.CharField(
+            max_length=4000, required=False, allow_blank=True, help_text="For `withdraw`: why."
+        )
+        sharing_level = serializers.ChoiceField(
+            choices=codes.SharingLevel.choices, required=False, help_text="For `sharing`."
+        )
+        embargo_until = serializers.DateField(required=False, allow_null=True, help_text="For `sharing`.")
+
+    ACTIONS = ("submit", "validate", "return", "withdraw", "sharing")
+
+    @extend_schema(
+        operation_id="incidents_action",
+        tags=["incidents"],
+        summary="Move a record through the workflow",
+        description=(
+            "`submit` (contributor or focal point: draft or returned → submitted), `validate` and `return` "
+            "(focal point: submitted → validated / returned, `comment` required for return), `withdraw` "
+            "(`reason` required; never deleted), `sharing` (focal point: `sharing_level`, `embargo_until`)."
+        ),
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+            IF_MATCH_PARAMETER,
+        ],
+        request=InputSerializer,
+        responses={
+            200: OpenApiResponse(IncidentOutputSerializer, description="The record after the step; the new ETag."),
+            404: NOT_FOUND,
+            409: STALE_409,
+            412: STALE_412,
+            428: PRECONDITION_REQUIRED,
+            **WRITE_ERRORS,
+        },
+        examples=[
+            OpenApiExample("validate", request_only=True, value={"version": 2}),
+            OpenApiExample("return", request_only=True, value={"version": 2, "comment": "Give the detection context."}),
+            OpenApiExample("withdraw", request_only=True, value={"version": 4, "reason": "Entered twice."}),
+        ],
+    )
+    def post(self, request: Request, pk: int, action: str) -> Response:
+        if action not in self.ACTIONS:
+            raise Http404
+        incident = incident_get_for(request.user, pk)
+        version, how = expected_version(request)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = request.user
+        try:
+            if action == "submit":
+                incident = incident_submit(incident=incident, submitted_by=user, expected_version=version)
+            elif action == "validate":
+                incident = incident_validate(incident=incident, validated_by=user, expected_version=version)
+            elif action == "return":
+                incident = incident_return(
+                    incident=incident, returned_by=user, comment=values.get("comment", ""), expected_version=version
+                )
+            elif action == "withdraw":
+                incident = incident_withdraw(
+                    incident=incident, withdrawn_by=user, reason=values.get("reason", ""), expected_version=version
+                )
+            else:
+                if "sharing_level" not in values:
+                    raise ValidationError({"sharing_level": [_("Choose a sharing level.")]})
+                incident = incident_sharing_set(
+                    incident=incident,
+                    changed_by=user,
+                    sharing_level=values["sharing_level"],
+                    embargo_until=values.get("embargo_until"),
+                    expected_version=version,
+                )
+        except StaleRecord as error:
+            raise _stale(error, how) from error
+        return _written(incident)

@@ -29,6 +29,9 @@ class MeApi(ApiView):
     """Who is calling: user, role, participant, the token in use, and the participant's standing."""
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "Me"
+
         username = serializers.CharField()
         role = serializers.ChoiceField(choices=Role.choices, allow_null=True)
         participant = ParticipantOutputSerializer(allow_null=True)

@@ -56,6 +56,9 @@ class ParticipantStatusApi(ApiView):
     permission_classes = [IsAuthenticated, TokenScopeAllows, IsSecretariat]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ParticipantStatusChange"
+
         status = serializers.ChoiceField(choices=Participant.Status.choices)
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
         effective_on = serializers.DateField(required=False, allow_null=True, default=None)

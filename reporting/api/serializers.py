@@ -44,7 +44,8 @@ class IncidentOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Incident.Status.choices)
     version = serializers.IntegerField(help_text="Send it back (or the ETag in If-Match) when changing the record.")
     national_reference = serializers.CharField()
-    agency = serializers.CharField(source="agency.name", allow_null=True, default=None)
+    agency = serializers.IntegerField(source="agency_id", allow_null=True, help_text="The reporting agency's id.")
+    agency_name = serializers.CharField(source="agency.name", allow_null=True, default=None)
     sharing_level = serializers.ChoiceField(choices=codes.SharingLevel.choices)
     embargo_until = serializers.DateField(allow_null=True)
     categories = code_list(codes.ConductCategory.choices)
@@ -56,7 +57,9 @@ class IncidentOutputSerializer(serializers.Serializer):
     detection_place = serializers.CharField(allow_blank=True)
     latitude = serializers.DecimalField(max_digits=8, decimal_places=5, allow_null=True)
     longitude = serializers.DecimalField(max_digits=8, decimal_places=5, allow_null=True)
-    border_crossing_point = serializers.CharField(source="border_crossing_point.code", allow_null=True, default=None)
+    border_crossing_point = serializers.CharField(
+        source="border_crossing_point.code", allow_null=True, default=None, help_text="The crossing point's code."
+    )
     detection_context = serializers.ChoiceField(choices=codes.DetectionContext.choices, allow_blank=True)
     modes = code_list(codes.Mode.choices)
     methods = code_list(codes.Method.choices)
@@ -80,6 +83,7 @@ class IncidentOutputSerializer(serializers.Serializer):
     cause_of_death = serializers.ChoiceField(choices=codes.CauseOfDeath.choices, allow_blank=True)
     abuses = code_list(codes.Abuse.choices)
     narrative = serializers.CharField(allow_blank=True)
+    review_comment = serializers.CharField(allow_blank=True, help_text="The focal point's note when returned.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)

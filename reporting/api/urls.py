@@ -1,13 +1,14 @@
 """The REST API, mounted at /api/v1/ (schema: /api/schema/, docs: /api/docs/).
 
-Imports (CSV/XLSX batches) are a separate issue: their routes go here, as
-`imports/` (list, upload with an Idempotency-Key) and `imports/<int:pk>/` (status and row outcomes),
-calling the import services; nothing is served for them yet.
+Imports (CSV/XLSX batches) are a separate issue: their routes go here, as `imports/` (list; upload
+with an Idempotency-Key, through reporting.api.idempotency.idempotent) and `imports/<int:pk>/`
+(status and row outcomes), calling the import services. Nothing is served for them yet.
+Aggregates go here too (`aggregates/<series>/`) once analytics exposes its selectors.
 """
 
 from django.urls import path
 
-from reporting.api import incidents, me, participants, reference
+from reporting.api import incidents, me, participants, reference, returns
 
 app_name = "api"
 
@@ -18,6 +19,11 @@ urlpatterns: list = [
     path("participants/", participants.ParticipantListApi.as_view(), name="participant-list"),
     path("participants/<str:code>/", participants.ParticipantDetailApi.as_view(), name="participant-detail"),
     path("participants/<str:code>/status/", participants.ParticipantStatusApi.as_view(), name="participant-status"),
-    path("incidents/", incidents.IncidentListApi.as_view(), name="incident-list"),
-    path("incidents/<int:pk>/", incidents.IncidentDetailApi.as_view(), name="incident-detail"),
+    # GET lists, POST creates (IncidentCreateApi extends IncidentListApi); GET reads, PATCH changes.
+    path("incidents/", incidents.IncidentCreateApi.as_view(), name="incident-list"),
+    path("incidents/<int:pk>/", incidents.IncidentChangeApi.as_view(), name="incident-detail"),
+    path("incidents/<int:pk>/<str:action>/", incidents.IncidentActionApi.as_view(), name="incident-action"),
+    path("returns/", returns.ReturnListApi.as_view(), name="return-list"),
+    path("returns/<str:month>/", returns.ReturnDetailApi.as_view(), name="return-detail"),
+    path("returns/<str:month>/<str:action>/", returns.ReturnActionApi.as_view(), name="return-action"),
 ]
