@@ -148,9 +148,15 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(contributor, own
             documents=[{"document_type": "scroll", "fraud_type": "forged", "count": 1}],
         )
     errors = caught.value.message_dict
-    assert {"detection_date", "detection_country", "migrants_total", "dead", "transits", "breakdowns", "documents"} <= set(
-        errors
-    )
+    assert {
+        "detection_date",
+        "detection_country",
+        "migrants_total",
+        "dead",
+        "transits",
+        "breakdowns",
+        "documents",
+    } <= set(errors)
     assert any("future" in m for m in errors["detection_date"])
     assert any(m.startswith("Row 2") for m in errors["transits"])
     assert not Incident.objects.exists() and not Return.objects.exists()
@@ -174,7 +180,9 @@ def test_only_the_owners_entry_roles_create(owner):
     stranger = factories.user(role=Role.CONTRIBUTOR, participant=factories.participant())
     for user in (analyst, stranger):
         with pytest.raises(PermissionDenied):
-            incident_create(created_by=user, participant=owner, data=complete_data(), transits=[], breakdowns=[], documents=[])
+            incident_create(
+                created_by=user, participant=owner, data=complete_data(), transits=[], breakdowns=[], documents=[]
+            )
 
 
 def test_update_with_a_stale_version_changes_nothing(draft, contributor, focal_point):
@@ -203,7 +211,7 @@ def test_update_with_a_stale_version_changes_nothing(draft, contributor, focal_p
     assert (fresh.version, fresh.migrants_total, fresh.transits.count(), fresh.breakdowns.count()) == (2, 25, 1, 3)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the migrated policy row
 def test_two_simultaneous_saves_of_one_version_let_exactly_one_through(owner, contributor, focal_point):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
@@ -333,7 +341,9 @@ def test_changing_the_text_clears_the_override(contributor, focal_point, owner):
 
 
 def _validated(draft, contributor, focal_point):
-    return incident_validate(incident=incident_submit(incident=draft, submitted_by=contributor), validated_by=focal_point)
+    return incident_validate(
+        incident=incident_submit(incident=draft, submitted_by=contributor), validated_by=focal_point
+    )
 
 
 def test_correction_makes_a_new_version_and_keeps_history(draft, contributor, focal_point):
