@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import token_views, views
 
 app_name = "accounts"
 
@@ -20,4 +20,7 @@ urlpatterns = [
     path("sessions/", views.SessionListView.as_view(), name="session-list"),
     path("sessions/<int:pk>/end/", views.SessionEndView.as_view(), name="session-end"),
     path("notifications/", views.NotificationPreferenceView.as_view(), name="notifications"),
+    # Personal API tokens (issue #6)
+    path("tokens/", token_views.ApiTokenListView.as_view(), name="token-list"),
+    path("tokens/<int:pk>/revoke/", token_views.ApiTokenRevokeView.as_view(), name="token-revoke"),
 ]
