@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 - dashboards add their routes below
+from django.urls import path
+
+from analytics import views
 
 app_name = "analytics"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("records/", views.DrillDownView.as_view(), name="records"),
+    path("export/<slug:key>.<str:fmt>", views.ChartExportView.as_view(), name="chart-export"),
+]

@@ -1,0 +1,64 @@
+"""The dashboard filters: period, participants, category, mode and route, read from the URL."""
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.codes import country_choices
+from accounts.models import Participant
+from analytics.selectors import DashboardFilters, default_filters
+from reporting import codes
+
+MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+
+
+class DashboardFilterForm(forms.Form):
+    """Every problem is reported at once; an empty form means the last 24 closed months."""
+
+    month_from = forms.DateField(label=_("From month"), required=False, input_formats=["%Y-%m"], widget=MONTH_INPUT)
+    month_to = forms.DateField(label=_("To month"), required=False, input_formats=["%Y-%m"], widget=MONTH_INPUT)
+    participant = forms.ModelMultipleChoiceField(
+        label=_("Participants"), queryset=Participant.objects.active().order_by("code"), required=False
+    )
+    category = forms.ChoiceField(
+        label=_("Conduct category"), choices=[("", _("All"))] + codes.ConductCategory.choices, required=False
+    )
+    mode = forms.ChoiceField(label=_("Mode"), choices=[("", _("All"))] + codes.Mode.choices, required=False)
+    origin = forms.ChoiceField(label=_("Origin"), choices=lambda: [("", _("All"))] + country_choices(), required=False)
+    destination = forms.ChoiceField(
+        label=_("Destination"), choices=lambda: [("", _("All"))] + country_choices(), required=False
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # The URL uses short names (from, to); the form's fields cannot be called `from`.
+        if data is not None:
+            data = data.copy()
+            for short, name in (("from", "month_from"), ("to", "month_to")):
+                if short in data and name not in data:
+                    data[name] = data[short]
+        super().__init__(data, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("month_from"), cleaned.get("month_to")
+        if start and end and start > end:
+            self.add_error("month_to", _("The end month comes before the start month."))
+        if start and end and (end.year - start.year) * 12 + end.month - start.month >= 120:
+            self.add_error("month_from", _("Choose a period of at most ten years."))
+        return cleaned
+
+    def filters(self) -> DashboardFilters:
+        default = default_filters()
+        data = self.cleaned_data if self.is_valid() else {}
+        start: dt.date = data.get("month_from") or default.month_from
+        end: dt.date = data.get("month_to") or default.month_to
+        return DashboardFilters(
+            month_from=start.replace(day=1),
+            month_to=end.replace(day=1),
+            participant_ids=frozenset(p.pk for p in data.get("participant") or []),
+            category=data.get("category", ""),
+            mode=data.get("mode", ""),
+            origin=data.get("origin", ""),
+            destination=data.get("destination", ""),
+        )

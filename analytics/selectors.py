@@ -1,0 +1,723 @@
+"""Reads of the analytics app: dashboard figures from the fact tables, within the reciprocity rule.
+
+Every figure sums only the fact rows `reporting.reciprocity.aggregate_scope(user)` allows (own rows
+in full; others' rows filtered like `aggregate_records_q`), and goes through
+`analytics.disclosure.protect` before anyone sees it. Record-level reads (drill-down, narratives)
+go through `reporting.reciprocity.visible_incidents`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+
+from django.db.models import BooleanField, Case, Max, Q, QuerySet, Sum, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.codes import country_name
+from accounts.models import Participant, User
+from analytics.disclosure import Cell, Limits, label, protect, shown
+from analytics.models import (
+    AbuseFact,
+    DocumentFact,
+    Fact,
+    FactSet,
+    FeeFact,
+    IncidentFact,
+    PeopleFact,
+    RoleFact,
+    RouteFact,
+)
+from reporting import codes
+from reporting.models import Incident, Return, ReturnOutbox
+from reporting.reciprocity import AggregateScope, aggregate_scope, month_add, visible_incidents
+
+TOTAL = ("__total__",)
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    """What the viewer asked for (all optional but the period)."""
+
+    month_from: dt.date
+    month_to: dt.date
+    participant_ids: frozenset[int] = frozenset()
+    category: str = ""
+    mode: str = ""
+    origin: str = ""
+    destination: str = ""
+
+    def query(self) -> dict[str, str | list[str]]:
+        """The filters as URL parameters (the dashboards, drill-down and exports share them)."""
+        params: dict[str, str | list[str]] = {
+            "from": self.month_from.strftime("%Y-%m"),
+            "to": self.month_to.strftime("%Y-%m"),
+        }
+        if self.participant_ids:
+            params["participant"] = [str(pk) for pk in sorted(self.participant_ids)]
+        for name in ("category", "mode", "origin", "destination"):
+            if getattr(self, name):
+                params[name] = getattr(self, name)
+        return params
+
+
+def default_filters(*, today: dt.date | None = None) -> DashboardFilters:
+    """The last 24 closed months."""
+    today = today or timezone.localdate()
+    last = month_add(today.replace(day=1), -1)
+    return DashboardFilters(month_from=month_add(last, -23), month_to=last)
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[int | float | None]
+    labels: list[str]
+    drill: dict[str, str] = field(default_factory=dict)
+    is_total: bool = False
+
+
+@dataclass
+class Chart:
+    """One chart and the table behind it: what the page draws, prints and exports."""
+
+    key: str
+    title: str
+    kind: str
+    columns: list[str]
+    rows: list[Row]
+    participants: int
+    suppressed: int
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class Dashboard:
+    scope: AggregateScope
+    filters: DashboardFilters
+    charts: list[Chart]
+    as_of: dt.datetime | None
+    pending: int
+    limits: Limits
+
+
+# The rule applied to fact rows -------------------------------------------------------------------
+
+
+def _scope_q(scope: AggregateScope, *, on: dt.date) -> Q:
+    """Own rows in full; others' rows exactly as aggregate_records_q filters their records
+    (validated is given: facts hold validated records only)."""
+    condition = Q(pk__in=[])
+    if scope.own_participant_id is not None:
+        condition |= Q(participant_id=scope.own_participant_id)
+    if scope.aggregate_owner_ids:
+        condition |= (
+            Q(participant_id__in=scope.aggregate_owner_ids)
+            & Q(submitted=True)
+            & Q(sharing__in=[codes.SharingLevel.SHARED, codes.SharingLevel.AGGREGATE_ONLY])
+            & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
+        )
+    return condition
+
+
+def _readable_q(scope: AggregateScope) -> Q:
+    """Rows the viewer could also read record by record (inside _scope_q: shareable_q holds)."""
+    condition = Q(pk__in=[])
+    if scope.own_participant_id is not None:
+        condition |= Q(participant_id=scope.own_participant_id)
+    if scope.record_owner_ids:
+        condition |= Q(participant_id__in=scope.record_owner_ids, sharing=codes.SharingLevel.SHARED)
+    return condition
+
+
+def _filter_q(filters: DashboardFilters) -> Q:
+    condition = Q(month__gte=filters.month_from, month__lte=filters.month_to)
+    if filters.category:
+        condition &= Q(categories__contains=f"|{filters.category}|")
+    if filters.mode:
+        condition &= Q(modes__contains=f"|{filters.mode}|")
+    if filters.origin:
+        condition &= Q(origin=filters.origin)
+    if filters.destination:
+        condition &= Q(destination=filters.destination)
+    return condition
+
+
+class _Reader:
+    """Sums fact rows per dimension values into disclosure cells for one viewer and filter."""
+
+    def __init__(self, scope: AggregateScope, filters: DashboardFilters, on: dt.date) -> None:
+        self.scope, self.filters, self.on = scope, filters, on
+        self.limits = Limits(scope.disclosure_control, scope.min_cell, scope.min_contributors)
+        self.selected = filters.participant_ids & scope.owner_ids if filters.participant_ids else scope.owner_ids
+
+    def rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> QuerySet:
+        return (
+            model.objects.filter(_scope_q(self.scope, on=self.on) & _filter_q(self.filters))
+            .annotate(
+                readable=Case(When(_readable_q(self.scope), then=True), default=False, output_field=BooleanField())
+            )
+            .values(*dims, "participant_id", "readable")
+            .annotate(**{m: Sum(m) for m in measures})
+            .order_by()
+        )
+
+    def cells(
+        self,
+        model: type[Fact],
+        dims: list[str],
+        measure: str,
+        *,
+        key: Callable[[dict], list[Hashable]] | None = None,
+        total: bool = True,
+    ) -> dict[Hashable, Cell]:
+        """{key: Cell} (plus TOTAL: every row once). `key` may map a row to several keys (a record
+        with two modes counts under each)."""
+        cells: dict[Hashable, Cell] = defaultdict(Cell)
+        key = key or (lambda row: [tuple(row[d] for d in dims)])
+        for row in self.rows(model, dims, [measure]):
+            owner, value, readable = row["participant_id"], row[measure] or 0, row["readable"]
+            selected = owner in self.selected
+            for k in key(row):
+                cells[k].add(owner=owner, value=value, readable=readable, selected=selected)
+            if total:
+                cells[TOTAL].add(owner=owner, value=value, readable=readable, selected=selected)
+        return dict(cells)
+
+
+def _split(field_name: str) -> Callable[[dict], list[Hashable]]:
+    return lambda row: [(code,) for code in row[field_name].strip("|").split("|") if code]
+
+
+def _owners(cells: dict[Hashable, Cell]) -> int:
+    owners: set[int] = set()
+    for cell in cells.values():
+        owners |= cell.owners
+    return len(owners)
+
+
+def _bar(
+    reader: _Reader,
+    cells: dict[Hashable, Cell],
+    *,
+    key: str,
+    title: str,
+    names: dict[str, str],
+    drill: str,
+    column: str,
+    limit: int | None = None,
+) -> Chart:
+    members = [k for k in cells if k != TOTAL]
+    suppressed = protect(cells, groups=[(TOTAL, members)], limits=reader.limits)
+    members.sort(key=lambda k: -cells[k].value)
+    if limit:
+        members = members[:limit]
+    rows = [
+        Row(
+            names.get(k[0], k[0]) or _("Unknown"),
+            [shown(cells[k], reader.limits)],
+            [label(cells[k], reader.limits)],
+            {drill: k[0]} if drill else {},
+        )
+        for k in members
+    ]
+    if TOTAL in cells:
+        rows.append(
+            Row(
+                _("All detections"),
+                [shown(cells[TOTAL], reader.limits)],
+                [label(cells[TOTAL], reader.limits)],
+                is_total=True,
+            )
+        )
+    return Chart(key, title, "bar", [column], rows, _owners(cells), suppressed)
+
+
+# The charts --------------------------------------------------------------------------------------
+
+CATEGORY_NAMES = dict(codes.ConductCategory.choices)
+MODE_NAMES = dict(codes.Mode.choices)
+
+
+def _months(filters: DashboardFilters) -> list[dt.date]:
+    months, month = [], filters.month_from
+    while month <= filters.month_to:
+        months.append(month)
+        month = month_add(month, 1)
+    return months
+
+
+def _quarter(month: dt.date) -> tuple[int, int]:
+    return month.year, (month.month - 1) // 3 + 1
+
+
+def _series(reader: _Reader) -> Chart:
+    """Detections per month and category, with quarter-on-quarter and year-on-year change of the
+    last full quarter. Categories are not added up: a record can have several."""
+    cells = reader.cells(
+        IncidentFact,
+        ["month", "categories"],
+        "incidents",
+        key=lambda row: [(row["month"], c) for c in row["categories"].strip("|").split("|") if c],
+        total=False,
+    )
+    months = _months(reader.filters)
+    categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in cells)]
+    # Quarter cells and the period total per category are cells in their own right.
+    for (month, category), cell in list(cells.items()):
+        cells.setdefault(("q", _quarter(month), category), Cell()).merge(cell)
+        cells.setdefault(("t", category), Cell()).merge(cell)
+    groups = [(("t", c), [(m, c) for m in months]) for c in categories]
+    suppressed = protect(cells, groups=groups, limits=reader.limits)
+    rows = [
+        Row(
+            m.strftime("%Y-%m"),
+            [shown(cells.get((m, c)), reader.limits) for c in categories],
+            [label(cells.get((m, c)), reader.limits) for c in categories],
+        )
+        for m in months
+    ]
+    rows.append(
+        Row(
+            _("Total"),
+            [shown(cells.get(("t", c)), reader.limits) for c in categories],
+            [label(cells.get(("t", c)), reader.limits) for c in categories],
+            is_total=True,
+        )
+    )
+    full_quarters = sorted(
+        {_quarter(m) for m in months if _quarter(m) == _quarter(month_add(m, 2 - (m.month - 1) % 3))}
+    )
+    change = []
+    if full_quarters:
+        year, q = full_quarters[-1]
+        previous = (year, q - 1) if q > 1 else (year - 1, 4)
+        for c in categories:
+            now = shown(cells.get(("q", (year, q), c)), reader.limits)
+            change.append(
+                {
+                    "category": CATEGORY_NAMES[c],
+                    "quarter": f"{year} Q{q}",
+                    "value": now,
+                    "qoq": _change(now, shown(cells.get(("q", previous, c)), reader.limits)),
+                    "yoy": _change(now, shown(cells.get(("q", (year - 1, q), c)), reader.limits)),
+                }
+            )
+    chart = Chart(
+        "series",
+        _("Detections per month by conduct category"),
+        "line",
+        [str(CATEGORY_NAMES[c]) for c in categories],
+        rows,
+        _owners(cells),
+        suppressed,
+        note=_("A record with several categories counts once in each; categories are not added up."),
+        extra={"change": change, "codes": categories},
+    )
+    return chart
+
+
+def _change(now: int | None, before: int | None) -> float | None:
+    """Relative change in percent, or None when either figure is hidden, missing or zero."""
+    if now is None or before in (None, 0):
+        return None
+    return round((now - before) * 100 / before, 1)
+
+
+def _people(reader: _Reader, group: str, title: str) -> Chart:
+    cells: dict[Hashable, Cell] = defaultdict(Cell)
+    for row in reader.rows(PeopleFact, ["group", "citizenship", "sex", "age_group"], ["persons"]):
+        if row["group"] != group:
+            continue
+        args = dict(
+            owner=row["participant_id"],
+            value=row["persons"] or 0,
+            readable=row["readable"],
+            selected=row["participant_id"] in reader.selected,
+        )
+        cells[(row["citizenship"], row["sex"])].add(**args)
+        cells[(row["citizenship"], "all")].add(**args)
+        if row["age_group"] == codes.AgeGroup.MINOR:
+            cells[(row["citizenship"], "minor")].add(**args)
+    citizenships = sorted({k[0] for k in cells}, key=lambda c: -cells[(c, "all")].value)[:10]
+    sexes = list(codes.Sex.values)
+    cells = dict(cells)
+    groups = [((c, "all"), [(c, s) for s in sexes]) for c in citizenships]
+    suppressed = protect(cells, groups=groups, limits=reader.limits)
+    columns = [str(n) for n in dict(codes.Sex.choices).values()] + [_("Minors"), _("Total")]
+    rows = [
+        Row(
+            country_name(c) or _("Unknown"),
+            [shown(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
+            [label(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
+        )
+        for c in citizenships
+    ]
+    return Chart(
+        f"people-{group}", title, "stack", columns, rows, _owners(cells), suppressed, extra={"stack": len(sexes)}
+    )
+
+
+def _routes(reader: _Reader) -> tuple[Chart, Chart]:
+    cells = reader.cells(RouteFact, ["origin", "transit", "destination"], "incidents", total=False)
+    links: dict[Hashable, Cell] = defaultdict(Cell)
+    countries: dict[Hashable, Cell] = defaultdict(Cell)
+    for (origin, transit, destination), cell in cells.items():
+        o = f"{origin or '?'}:o"
+        d = f"{destination or '?'}:d"
+        if transit:
+            links[(o, f"{transit}:t")].merge(cell)
+            links[(f"{transit}:t", d)].merge(cell)
+            countries[("transit", transit)].merge(cell)
+        else:
+            links[(o, d)].merge(cell)
+        countries[("origin", origin)].merge(cell)
+        countries[("destination", destination)].merge(cell)
+    links = dict(links)
+    suppressed = protect(links, limits=reader.limits)
+    role_name = {"o": _("origin"), "t": _("transit"), "d": _("destination")}
+
+    def node(name: str) -> str:
+        code, role = name.split(":")
+        return f"{country_name(code) if code != '?' else _('Unknown')} ({role_name[role]})"
+
+    shown_links = sorted(((k, links[k]) for k in links if not links[k].suppressed), key=lambda item: -item[1].value)[
+        :40
+    ]
+    rows = [Row(f"{node(a)} → {node(b)}", [cell.value], [label(cell, reader.limits)]) for (a, b), cell in shown_links]
+    nodes = sorted({node(n) for (a, b), _c in shown_links for n in (a, b)})
+    sankey = Chart(
+        "routes",
+        _("Route flows: origin → first transit → intended destination"),
+        "sankey",
+        [_("Detections")],
+        rows,
+        _owners(links),
+        suppressed,
+        note=_("Flows hidden by disclosure control are left out."),
+        extra={
+            "nodes": [{"name": n} for n in nodes],
+            "links": [{"source": node(a), "target": node(b), "value": c.value} for (a, b), c in shown_links],
+        },
+    )
+    countries = dict(countries)
+    suppressed_map = protect(countries, limits=reader.limits)
+    import pycountry
+
+    numeric = {}
+    for _role, code in countries:
+        country = pycountry.countries.get(alpha_3=code) if code else None
+        if country is not None:
+            numeric[code] = country.numeric
+    map_rows = [
+        Row(
+            f"{country_name(code)} ({role_name[role[0]]})",
+            [shown(cell, reader.limits)],
+            [label(cell, reader.limits)],
+            {role: code},
+        )
+        for (role, code), cell in sorted(countries.items(), key=lambda item: -item[1].value)
+        if code
+    ]
+    world = Chart(
+        "map",
+        _("Map of the region: detections by country of origin, transit and destination"),
+        "map",
+        [_("Detections")],
+        map_rows,
+        _owners(countries),
+        suppressed_map,
+        extra={
+            role: [
+                {"id": numeric[code], "name": country_name(code), "value": cell.value}
+                for (r, code), cell in countries.items()
+                if r == role and code in numeric and not cell.suppressed
+            ]
+            for role in ("origin", "transit", "destination")
+        },
+    )
+    return sankey, world
+
+
+def _quantiles(values: list[tuple[int, int]]) -> tuple[float, float, float]:
+    """Weighted first quartile, median and third quartile of (value, count) pairs."""
+    ordered = sorted(values)
+    n = sum(count for _v, count in ordered)
+
+    def at(p: float) -> float:
+        position = p * (n - 1)
+        lower, upper = int(position), min(int(position) + 1, n - 1)
+        seen, low_value, high_value = 0, None, None
+        for value, count in ordered:
+            if low_value is None and seen + count > lower:
+                low_value = value
+            if seen + count > upper:
+                high_value = value
+                break
+            seen += count
+        return low_value + (high_value - low_value) * (position - lower)
+
+    return at(0.25), at(0.5), at(0.75)
+
+
+def _fees(reader: _Reader) -> Chart:
+    """Median, quartiles and n of the fee per person (USD) by route and by mode."""
+    values: dict[Hashable, list[tuple[int, int]]] = defaultdict(list)
+    cells: dict[Hashable, Cell] = defaultdict(Cell)
+    for row in reader.rows(FeeFact, ["origin", "destination", "modes", "fee_usd"], ["incidents"]):
+        owner = row["participant_id"]
+        selected = owner in reader.selected
+        keys = [("route", row["origin"], row["destination"])]
+        keys += [("mode", m, "") for m in row["modes"].strip("|").split("|") if m]
+        for k in keys:
+            cells[k].add(owner=owner, value=row["incidents"], readable=row["readable"], selected=selected)
+            if selected:
+                values[k].append((row["fee_usd"], row["incidents"]))
+    cells = dict(cells)
+    suppressed = protect(cells, limits=reader.limits)
+    order = sorted(cells, key=lambda k: (k[0] != "mode", -cells[k].value))
+    rows = []
+    for k in order[:16]:
+        cell = cells[k]
+        name = (
+            _("Mode: %(mode)s") % {"mode": MODE_NAMES.get(k[1], k[1])}
+            if k[0] == "mode"
+            else f"{country_name(k[1]) or _('Unknown')} → {country_name(k[2]) or _('Unknown')}"
+        )
+        drill = {"mode": k[1]} if k[0] == "mode" else {"origin": k[1], "destination": k[2]}
+        if cell.suppressed or not values.get(k):
+            rows.append(Row(name, [None, None, None, None], ["—", "—", "—", label(cell, reader.limits)], drill))
+            continue
+        q1, median, q3 = _quantiles(values[k])
+        rows.append(
+            Row(
+                name,
+                [round(q1), round(median), round(q3), cell.value],
+                [f"{q1:,.0f}", f"{median:,.0f}", f"{q3:,.0f}", f"{cell.value:,}"],
+                drill,
+            )
+        )
+    return Chart(
+        "fees",
+        _("Fees per person in USD: median and interquartile range"),
+        "boxish",
+        [_("First quartile"), _("Median"), _("Third quartile"), _("Detections (n)")],
+        rows,
+        _owners(cells),
+        suppressed,
+        note=_("Converted to USD at the rate of the detection month."),
+    )
+
+
+def _documents(reader: _Reader) -> Chart:
+    cells = reader.cells(DocumentFact, ["document_type", "fraud_type", "issuing_country"], "documents")
+    members = [k for k in cells if k != TOTAL]
+    suppressed = protect(cells, groups=[(TOTAL, members)], limits=reader.limits)
+    types, frauds = dict(codes.DocumentType.choices), dict(codes.FraudType.choices)
+    members.sort(key=lambda k: -cells[k].value)
+    rows = [
+        Row(
+            f"{types.get(t, t)} · {frauds.get(f, f)} · {country_name(c) or _('Unknown')}",
+            [shown(cells[(t, f, c)], reader.limits)],
+            [label(cells[(t, f, c)], reader.limits)],
+        )
+        for t, f, c in members[:15]
+    ]
+    if TOTAL in cells:
+        rows.append(
+            Row(
+                _("All documents"),
+                [shown(cells[TOTAL], reader.limits)],
+                [label(cells[TOTAL], reader.limits)],
+                is_total=True,
+            )
+        )
+    return Chart(
+        "documents",
+        _("Fraudulent documents: type × kind of fraud × issuing country"),
+        "bar",
+        [_("Documents")],
+        rows,
+        _owners(cells),
+        suppressed,
+    )
+
+
+def _harm(reader: _Reader) -> Chart:
+    """Dead and missing by mode and by route."""
+    rows_out: list[Row] = []
+    suppressed = 0
+    all_cells: dict[Hashable, Cell] = {}
+    for measure in ("dead", "missing"):
+        by_mode = reader.cells(IncidentFact, ["modes"], measure, key=_split("modes"), total=False)
+        by_route = reader.cells(
+            IncidentFact, ["origin", "destination"], measure, key=lambda r: [("route", r["origin"], r["destination"])]
+        )
+        cells = {**{(measure, *k): c for k, c in by_mode.items()}, **{(measure, *k): c for k, c in by_route.items()}}
+        route_keys = [(measure, *k) for k in by_route if k != TOTAL]
+        suppressed += protect(cells, groups=[((measure, *TOTAL), route_keys)], limits=reader.limits)
+        all_cells.update(cells)
+    keys = [("mode", m) for m in codes.Mode.values] + sorted(
+        {k[1:] for k in all_cells if k[1] == "route"}, key=lambda k: -all_cells.get(("dead", *k), Cell()).value
+    )[:10]
+    for k in keys:
+        dead, missing = all_cells.get(("dead", *k)), all_cells.get(("missing", *k))
+        if k[0] == "mode":
+            name = _("Mode: %(mode)s") % {"mode": MODE_NAMES[k[1]]}
+        else:
+            name = f"{country_name(k[1]) or _('Unknown')} → {country_name(k[2]) or _('Unknown')}"
+        rows_out.append(
+            Row(
+                name,
+                [shown(dead, reader.limits), shown(missing, reader.limits)],
+                [label(dead, reader.limits), label(missing, reader.limits)],
+                {"mode": k[1]} if k[0] == "mode" else {"origin": k[1], "destination": k[2]},
+            )
+        )
+    return Chart(
+        "harm",
+        _("Dead and missing by mode and route"),
+        "stack",
+        [_("Dead"), _("Missing")],
+        rows_out,
+        _owners(all_cells),
+        suppressed,
+        extra={"stack": 2},
+    )
+
+
+def _coverage(*, filters: DashboardFilters) -> Chart:
+    """Participant × month: data, nil or missing. Returns' status is not incident data: every
+    dashboard user sees it (it is also the reciprocity status view)."""
+    months = _months(filters)
+    participants = list(Participant.objects.filter(status__in=["active", "suspended"]).order_by("code"))
+    status = {
+        (pid, month): (is_nil, status)
+        for pid, month, is_nil, status in Return.objects.filter(
+            month__gte=filters.month_from, month__lte=filters.month_to
+        ).values_list("participant_id", "month", "is_nil", "status")
+    }
+    names = {"data": _("data"), "nil": _("nil"), "missing": _("missing")}
+    rows = []
+    for p in participants:
+        values = []
+        for m in months:
+            is_nil, st = status.get((p.pk, m), (False, None))
+            values.append(
+                "nil" if st == Return.Status.SUBMITTED and is_nil else "data" if st == "submitted" else "missing"
+            )
+        rows.append(Row(p.code, [None] * len(values), [str(names[v]) for v in values], {"participant": str(p.pk)}))
+    return Chart(
+        "coverage",
+        _("Coverage: submitted returns by participant and month"),
+        "coverage",
+        [m.strftime("%Y-%m") for m in months],
+        rows,
+        len(participants),
+        0,
+        note=_("data: a submitted return with records; nil: nothing to report; missing: no submitted return."),
+    )
+
+
+def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None = None) -> Dashboard:
+    """Every chart of the regional dashboard for this viewer and these filters."""
+    on = on or timezone.localdate()
+    scope = aggregate_scope(user, on=on)
+    reader = _Reader(scope, filters, on)
+    modes = reader.cells(IncidentFact, ["modes"], "incidents", key=_split("modes"))
+    contexts = reader.cells(IncidentFact, ["detection_context"], "incidents")
+    roles = reader.cells(RoleFact, ["role"], "incidents")
+    abuses = reader.cells(AbuseFact, ["abuse"], "incidents")
+    sankey, world = _routes(reader)
+    charts = [
+        _coverage(filters=filters),
+        _series(reader),
+        _bar(
+            reader,
+            modes,
+            key="modes",
+            title=_("Detections by mode"),
+            names=MODE_NAMES,
+            drill="mode",
+            column=_("Detections"),
+        ),
+        _bar(
+            reader,
+            contexts,
+            key="contexts",
+            title=_("Detections by detection context"),
+            names=dict(codes.DetectionContext.choices),
+            drill="context",
+            column=_("Detections"),
+        ),
+        _people(reader, codes.PersonGroup.MIGRANT, _("Top citizenships of migrants detected, by sex")),
+        _people(reader, codes.PersonGroup.SMUGGLER, _("Top citizenships of smugglers detected, by sex")),
+        sankey,
+        world,
+        _fees(reader),
+        _documents(reader),
+        _bar(
+            reader,
+            roles,
+            key="roles",
+            title=_("Detections naming each smuggler role"),
+            names=dict(codes.SmugglerRole.choices),
+            drill="",
+            column=_("Detections"),
+        ),
+        _harm(reader),
+        _bar(
+            reader,
+            abuses,
+            key="abuses",
+            title=_("Detections reporting each abuse"),
+            names=dict(codes.Abuse.choices),
+            drill="",
+            column=_("Detections"),
+        ),
+    ]
+    owners = scope.owner_ids & reader.selected
+    sets = FactSet.objects.filter(participant_id__in=owners, month__gte=filters.month_from, month__lte=filters.month_to)
+    as_of = sets.aggregate(at=Max("built_at"))["at"]
+    pending = ReturnOutbox.objects.filter(
+        ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
+    ).count()
+    return Dashboard(scope, filters, charts, as_of, pending, reader.limits)
+
+
+def chart_get(*, user: User, filters: DashboardFilters, key: str) -> Chart | None:
+    """One chart of the dashboard (exports), computed under the same rules."""
+    return next((c for c in dashboard_get(user=user, filters=filters).charts if c.key == key), None)
+
+
+# Record level: drill-down and narratives ---------------------------------------------------------
+
+
+def drill_incidents(
+    *, user: User, filters: DashboardFilters, context: str = "", participant_id: int | None = None
+) -> QuerySet[Incident]:
+    """The records behind a figure that the viewer may read one by one (visible_incidents)."""
+    records = visible_incidents(user).filter(
+        status=Incident.Status.VALIDATED,
+        ret__month__gte=filters.month_from,
+        ret__month__lte=filters.month_to,
+    )
+    if filters.participant_ids:
+        records = records.filter(participant_id__in=filters.participant_ids)
+    if participant_id:
+        records = records.filter(participant_id=participant_id)
+    if filters.category:
+        records = records.with_code("categories", filters.category)
+    if filters.mode:
+        records = records.with_code("modes", filters.mode)
+    if filters.origin:
+        records = records.filter(origin_country=filters.origin)
+    if filters.destination:
+        records = records.filter(destination_country=filters.destination)
+    if context:
+        records = records.filter(detection_context=context)
+    return records.select_related("participant").order_by("-detection_date", "-id")

@@ -1,0 +1,131 @@
+"""Dashboards, their exports and the drill-down to records: interfaces over analytics.selectors."""
+
+import csv
+import io
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+from openpyxl import Workbook
+
+from accounts.roles import Action, role_can
+from analytics.forms import DashboardFilterForm
+from analytics.selectors import chart_get, dashboard_get, drill_incidents
+from reporting.models import AccessEvent
+from reporting.reciprocity import record_access
+
+
+class DashboardAccessMixin(LoginRequiredMixin):
+    """Analysts, focal points and the secretariat read dashboards; contributors enter records."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs):
+        if request.user.is_authenticated and not role_can(request.user.role, Action.READ_DASHBOARDS):
+            raise PermissionDenied(_("Your role does not include the dashboards."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DashboardView(DashboardAccessMixin, TemplateView):
+    template_name = "analytics/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        form = DashboardFilterForm(self.request.GET or None)
+        if self.request.GET:
+            form.is_valid()
+        filters = form.filters()
+        dashboard = dashboard_get(user=self.request.user, filters=filters)
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "dashboard": dashboard,
+            "query": self.request.GET.urlencode(),
+            "charts_json": [
+                {
+                    "key": c.key,
+                    "kind": c.kind,
+                    "columns": [str(col) for col in c.columns],
+                    "rows": [
+                        {
+                            "label": r.label,
+                            "values": r.values,
+                            "labels": r.labels,
+                            "drill": r.drill,
+                            "total": r.is_total,
+                        }
+                        for r in c.rows
+                    ],
+                    "extra": c.extra,
+                }
+                for c in dashboard.charts
+            ],
+        }
+
+
+class ChartExportView(DashboardAccessMixin, View):
+    """One chart's table as CSV or XLSX, under the same rule and disclosure control as the page."""
+
+    def get(self, request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+        if fmt not in ("csv", "xlsx"):
+            raise Http404(_("Exports are CSV or XLSX."))
+        if not role_can(request.user.role, Action.EXPORT):
+            raise PermissionDenied(_("Your role does not include exports."))
+        form = DashboardFilterForm(request.GET or None)
+        if request.GET:
+            form.is_valid()
+        chart = chart_get(user=request.user, filters=form.filters(), key=key)
+        if chart is None:
+            raise Http404(_("No such chart."))
+        header = [_("Item"), *[str(c) for c in chart.columns]]
+        lines = [[row.label, *row.labels] for row in chart.rows]
+        footer = [
+            [_("Counts are detections, not people.")],
+            [
+                _("Participants drawn on: %(n)d; cells suppressed: %(s)d")
+                % {"n": chart.participants, "s": chart.suppressed}
+            ],
+            [_("Exported at %(at)s") % {"at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")}],
+        ]
+        name = f"vrs-{chart.key}-{timezone.now():%Y%m%d}"
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow([str(chart.title)])
+            writer.writerows([header, *lines, [], *footer])
+            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        else:
+            book = Workbook()
+            sheet = book.active
+            sheet.title = chart.key[:31]
+            for line in [[str(chart.title)], header, *lines, [], *footer]:
+                sheet.append(line)
+            buffer = io.BytesIO()
+            book.save(buffer)
+            response = HttpResponse(
+                buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        return response
+
+
+class DrillDownView(DashboardAccessMixin, TemplateView):
+    """The records behind a figure that the viewer may read one by one, with their narratives."""
+
+    template_name = "analytics/records.html"
+
+    def get_context_data(self, **kwargs):
+        form = DashboardFilterForm(self.request.GET or None)
+        if self.request.GET:
+            form.is_valid()
+        context_code = self.request.GET.get("context", "")
+        records = drill_incidents(user=self.request.user, filters=form.filters(), context=context_code)
+        page = Paginator(records, 25).get_page(self.request.GET.get("page"))
+        with transaction.atomic():
+            record_access(user=self.request.user, incidents=list(page.object_list), via=AccessEvent.Via.DASHBOARD)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return {**super().get_context_data(**kwargs), "form": form, "page": page, "query": query.urlencode()}

@@ -1,0 +1,138 @@
+/* Draws the regional dashboards from the figures the server computed (already filtered by the
+   reciprocity rule and disclosure control). Clicking a bar or point opens the records behind it. */
+(function () {
+  "use strict";
+  // Okabe-Ito: told apart by readers with the common colour-vision deficiencies.
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+  var charts = JSON.parse(document.getElementById("dashboard-data").textContent);
+  var config = document.getElementById("dashboard-config").dataset;
+  var instances = [];
+
+  function drillUrl(drill) {
+    var params = new URLSearchParams(config.query);
+    Object.keys(drill || {}).forEach(function (k) { params.set(k, drill[k]); });
+    return config.records + "?" + params.toString();
+  }
+  function drillTo(row) { if (row && row.drill && Object.keys(row.drill).length) { window.location = drillUrl(row.drill); } }
+  function body(chart) { return chart.rows.filter(function (r) { return !r.total; }); }
+  function short(text) { return text.length > 38 ? text.slice(0, 36) + "…" : text; }
+  var base = { color: PALETTE, animation: false, textStyle: { fontSize: 12 } };
+
+  function bar(chart) {
+    var rows = body(chart).slice().reverse();
+    return Object.assign({}, base, {
+      grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+      tooltip: { trigger: "item" },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
+      series: [{ type: "bar", data: rows.map(function (r) { return r.values[0]; }), label: { show: true, position: "right", formatter: function (p) { return rows[p.dataIndex].labels[0]; } } }],
+      _rows: rows,
+    });
+  }
+  function stack(chart) {
+    var rows = body(chart).slice().reverse();
+    var n = chart.extra.stack || chart.columns.length;
+    return Object.assign({}, base, {
+      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      legend: { top: 0 },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "value" },
+      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
+      series: chart.columns.slice(0, n).map(function (col, i) {
+        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) { return r.values[i]; }) };
+      }),
+      _rows: rows,
+    });
+  }
+  function line(chart) {
+    var rows = body(chart);
+    return Object.assign({}, base, {
+      grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
+      legend: { top: 0, type: "scroll" },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: rows.map(function (r) { return r.label; }) },
+      yAxis: { type: "value", name: "detections" },
+      series: chart.columns.map(function (col, i) {
+        return { name: col, type: "line", connectNulls: false, symbolSize: 6, data: rows.map(function (r) { return r.values[i]; }) };
+      }),
+      _rows: rows,
+    });
+  }
+  function sankey(chart) {
+    return Object.assign({}, base, {
+      tooltip: { trigger: "item" },
+      series: [{ type: "sankey", left: 8, right: 160, top: 8, bottom: 8, nodeGap: 10, emphasis: { focus: "adjacency" },
+        data: chart.extra.nodes, links: chart.extra.links, lineStyle: { color: "gradient", opacity: 0.45 },
+        label: { fontSize: 11 } }],
+    });
+  }
+  function boxish(chart) {
+    var rows = body(chart).filter(function (r) { return r.values[1] !== null; }).reverse();
+    return Object.assign({}, base, {
+      grid: { left: 8, right: 24, top: 8, bottom: 24, containLabel: true },
+      tooltip: { trigger: "item", formatter: function (p) { var r = rows[p.dataIndex]; return r.label + "<br>Q1 " + r.labels[0] + " · median " + r.labels[1] + " · Q3 " + r.labels[2] + " · n " + r.labels[3]; } },
+      xAxis: { type: "value", name: "USD" },
+      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
+      series: [{ type: "boxplot", data: rows.map(function (r) { return [r.values[0], r.values[0], r.values[1], r.values[2], r.values[2]]; }) }],
+      _rows: rows,
+    });
+  }
+  var world = null;
+  function mapOption(chart, role) {
+    var data = (chart.extra[role] || []).map(function (d) { return { name: d.id, value: d.value, label: d.name }; });
+    var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
+    return Object.assign({}, base, {
+      tooltip: { trigger: "item", formatter: function (p) { return p.data ? p.data.label + ": " + p.data.value : ""; } },
+      visualMap: { min: 0, max: max, left: 8, bottom: 8, calculable: true, inRange: { color: ["#deebf7", "#6baed6", "#08306b"] } },
+      series: [{ type: "map", map: "world", nameProperty: "id", roam: true, center: [110, 5], zoom: 2.6,
+        itemStyle: { areaColor: "#f3f3f3", borderColor: "#999", borderWidth: 0.3 }, emphasis: { label: { show: false } }, data: data }],
+    });
+  }
+  function drawMap(el, chart) {
+    var inst = echarts.init(el);
+    instances.push(inst);
+    fetch(config.world).then(function (r) { return r.json(); }).then(function (topo) {
+      world = topojson.feature(topo, topo.objects.countries);
+      world.features.forEach(function (f) { f.properties.id = String(f.id); });
+      echarts.registerMap("world", world);
+      inst.setOption(mapOption(chart, "origin"));
+      document.querySelectorAll(".map-roles button").forEach(function (b) {
+        b.addEventListener("click", function () {
+          document.querySelectorAll(".map-roles button").forEach(function (o) { o.classList.toggle("on", o === b); });
+          inst.setOption(mapOption(chart, b.dataset.role), true);
+        });
+      });
+    });
+    inst.on("click", function (p) { if (p.data) { var role = document.querySelector(".map-roles button.on").dataset.role; var row = chart.rows.find(function (r) { return r.drill[role] && p.data.label && r.label.indexOf(p.data.label) === 0; }); drillTo(row); } });
+  }
+  var kinds = { bar: bar, stack: stack, line: line, sankey: sankey, boxish: boxish };
+  charts.forEach(function (chart) {
+    var el = document.querySelector('[data-chart="' + chart.key + '"]');
+    if (!el) { return; }
+    if (chart.kind === "map") { drawMap(el, chart); return; }
+    if (!kinds[chart.kind]) { return; }
+    var option = kinds[chart.kind](chart);
+    var rows = option._rows;
+    delete option._rows;
+    var height = rows ? Math.max(220, rows.length * 26 + 60) : 420;
+    if (chart.kind === "line") { height = 360; }
+    el.style.height = height + "px";
+    var inst = echarts.init(el);
+    inst.setOption(option);
+    instances.push(inst);
+    inst.on("click", function (p) {
+      if (chart.kind === "line") {
+        var month = rows[p.dataIndex].label;
+        var params = { from: month, to: month };
+        var code = (chart.extra.codes || [])[p.seriesIndex];
+        if (code) { params.category = code; }
+        drillTo({ drill: params });
+      } else if (rows) { drillTo(rows[p.dataIndex]); }
+    });
+  });
+  window.addEventListener("resize", function () { instances.forEach(function (i) { i.resize(); }); });
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.chart-table").forEach(function (d) { d.open = true; });
+    instances.forEach(function (i) { i.resize(); });
+  });
+})();
