@@ -1,5 +1,7 @@
 """The current user, their role, participant and standing under the reciprocity rule."""
 
+import datetime as dt
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -17,12 +19,18 @@ class StandingSerializer(serializers.Serializer):
     reason = serializers.CharField()
     returns_counted = serializers.IntegerField()
     returns_needed = serializers.IntegerField()
-    window_first = serializers.DateField(source="window.0")
-    window_last = serializers.DateField(source="window.1")
+    window_first = serializers.SerializerMethodField()
+    window_last = serializers.SerializerMethodField()
     missing_months = serializers.ListField(child=serializers.DateField())
     grace_until = serializers.DateField(allow_null=True)
     holds_until = serializers.DateField(allow_null=True, help_text="With no new return, contributing until this day.")
     policy_version = serializers.IntegerField()
+
+    def get_window_first(self, standing) -> dt.date:
+        return standing.window[0]
+
+    def get_window_last(self, standing) -> dt.date:
+        return standing.window[1]
 
 
 class MeApi(ApiView):
