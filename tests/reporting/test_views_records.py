@@ -1,0 +1,168 @@
+"""The record list and record detail pages: the rule decides, the owner is labelled, reads are logged."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Participant
+from accounts.services import agency_create
+from reporting import codes
+from reporting.models import AccessEvent, Incident, ReciprocityPolicy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("reporting:incident-list")
+
+
+@pytest.fixture(autouse=True)
+def policy_v1(db):
+    ReciprocityPolicy.objects.get_or_create(version=1)
+
+
+@pytest.fixture
+def story():
+    return factories.ReciprocityStory()
+
+
+def _refs(response) -> set[str]:
+    return {i.national_reference for i in response.context["page"].object_list}
+
+
+def _ref(story, *keys) -> set[str]:
+    return {story.records[k].national_reference for k in keys}
+
+
+def test_list_shows_own_and_shared_records_labelled_by_owner(client, story):
+    client.force_login(story.users["home_analyst"])
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert _refs(response) == _ref(story, *story.expected_visible("home_analyst"))
+    body = response.content.decode()
+    assert "Shared by</span> Participant PAR" in body
+    assert "Ours</span> Participant HOM" in body
+
+
+def test_lapsed_user_sees_own_records_and_why(client, story):
+    client.force_login(story.users["lapsed_contributor"])
+    response = client.get(LIST)
+    assert _refs(response) == _ref(story, "lapsed_shared")
+    assert "Not contributing" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params, keys",
+    [
+        ({"owner": "PAR"}, {"partner_shared"}),
+        ({"status": Incident.Status.DRAFT}, {"home_draft"}),
+        ({"sort": "national_reference", "owner": "HOM"}, {"home_shared", "home_draft", "home_national"}),
+        ({"q": "boats reef"}, {"partner_shared"}),  # full-text: stemming, every word
+        ({"q": "sea"}, {"home_shared"}),
+    ],
+)
+def test_list_filters(client, story, params, keys):
+    params = dict(params)
+    if "owner" in params:
+        params["owner"] = getattr(story, {"PAR": "partner", "HOM": "home"}[params["owner"]]).pk
+    client.force_login(story.users["home_analyst"])
+    assert _refs(client.get(LIST, params)) == _ref(story, *keys)
+
+
+def test_list_filters_on_category_mode_route_month_and_agency(client, story):
+    home = story.home
+    agency = agency_create(participant=home, name="Coast guard", kind="coast_guard")
+    special = factories.incident_for(
+        home,
+        months_ago=5,
+        categories=[codes.ConductCategory.DOCUMENT_FRAUD],
+        modes=[codes.Mode.AIR],
+        origin_country="IRN",
+        agency=agency,
+    )
+    client.force_login(story.users["home_analyst"])
+    for params in (
+        {"category": codes.ConductCategory.DOCUMENT_FRAUD},
+        {"mode": codes.Mode.AIR},
+        {"country": "IRN"},
+        {"agency": agency.pk},
+        {"month_from": f"{special.detection_date:%Y-%m}", "month_to": f"{special.detection_date:%Y-%m}"},
+    ):
+        assert _refs(client.get(LIST, params)) == {special.national_reference}, params
+
+
+def test_bad_filters_are_explained_all_at_once_and_the_list_still_shows(client, story):
+    client.force_login(story.users["home_analyst"])
+    response = client.get(LIST, {"month_from": "2025-07", "month_to": "2025-02", "status": "lost", "owner": "x"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "The last month comes before the first one." in body
+    assert "Select a valid choice" in body
+    assert _refs(response) == _ref(story, *story.expected_visible("home_analyst"))
+
+
+def test_list_paginates(client, story, monkeypatch):
+    from reporting.views import records
+
+    monkeypatch.setattr(records, "PAGE_SIZE", 2)
+    client.force_login(story.users["home_analyst"])
+    first = client.get(LIST, {"sort": "national_reference"})
+    second = client.get(LIST, {"sort": "national_reference", "page": 2})
+    assert first.context["page"].paginator.num_pages == 3
+    assert len(_refs(first)) == 2 and not _refs(first) & _refs(second)
+    assert "page=2" in first.content.decode()
+
+
+def test_list_logs_reads_of_other_participants_only(client, story):
+    client.force_login(story.users["home_analyst"])
+    client.get(LIST)
+    events = AccessEvent.objects.filter(user=story.users["home_analyst"], via=AccessEvent.Via.LIST)
+    assert {e.owner_id for e in events} == {story.partner.pk, story.lapsed.pk}
+    assert all(e.viewer_id == story.home.pk and e.record_count == 1 for e in events)
+
+
+def test_detail_of_a_shared_record_is_readable_logged_and_shows_no_foreign_history(client, story):
+    record = story.records["partner_shared"]
+    client.force_login(story.users["home_analyst"])
+    response = client.get(reverse("reporting:incident-detail", args=[record.pk]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Sri Lanka" in body and "Migrant smuggling" in body and "At sea" in body
+    assert "Change history" not in body
+    event = AccessEvent.objects.get(user=story.users["home_analyst"], via=AccessEvent.Via.DETAIL)
+    assert (event.owner_id, event.incident_id, event.record_count) == (story.partner.pk, record.pk, 1)
+
+
+def test_detail_of_an_own_record_shows_its_change_history(client, story):
+    record = story.records["home_shared"]
+    record.migrants_total = 14
+    record._change_reason = "corrected"
+    record.save()
+    client.force_login(story.users["home_focal_point"])
+    response = client.get(reverse("reporting:incident-detail", args=[record.pk]))
+    body = response.content.decode()
+    assert "Change history" in body
+    assert "Migrants detected</strong>: 12 → 14" in body
+    assert not AccessEvent.objects.exists()  # own reads are not logged
+
+
+@pytest.mark.parametrize("key", ["partner_national", "partner_draft", "partner_aggregate", "withholding_shared"])
+def test_a_record_outside_the_rule_answers_404_like_a_missing_one(client, story, key):
+    client.force_login(story.users["home_analyst"])
+    hidden = client.get(reverse("reporting:incident-detail", args=[story.records[key].pk]))
+    missing = client.get(reverse("reporting:incident-detail", args=[10**9]))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.content == missing.content
+    assert not AccessEvent.objects.exists()
+
+
+def test_suspended_participant_user_reads_own_records_only(client, story):
+    client.force_login(story.users["suspended_analyst"])
+    assert _refs(client.get(LIST)) == _ref(story, "suspended_shared")
+    assert story.suspended.status == Participant.Status.SUSPENDED
+
+
+def test_list_query_count_does_not_grow_with_the_page(client, story, django_assert_max_num_queries):
+    for _ in range(10):
+        factories.incident_for(story.partner)
+    client.force_login(story.users["home_analyst"])
+    with django_assert_max_num_queries(25):
+        client.get(LIST)
