@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   // Okabe-Ito: told apart by readers with the common colour-vision deficiencies.
-  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"];
   var charts = JSON.parse(document.getElementById("dashboard-data").textContent);
   var config = document.getElementById("dashboard-config").dataset;
   var instances = [];
@@ -84,7 +84,7 @@
     return Object.assign({}, base, {
       tooltip: { trigger: "item", formatter: function (p) { return p.data ? p.data.label + ": " + p.data.value : ""; } },
       visualMap: { min: 0, max: max, left: 8, bottom: 8, calculable: true, inRange: { color: ["#deebf7", "#6baed6", "#08306b"] } },
-      series: [{ type: "map", map: "world", nameProperty: "id", roam: true, center: [110, 5], zoom: 2.6,
+      series: [{ type: "map", map: "world", nameProperty: "id", roam: true, left: 0, right: 0, top: 0, bottom: 0, center: [115, 0], zoom: 2.2,
         itemStyle: { areaColor: "#f3f3f3", borderColor: "#999", borderWidth: 0.3 }, emphasis: { label: { show: false } }, data: data }],
     });
   }
