@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Participant
-from reporting.models import Return, return_due_date
-from reporting.reciprocity import Standing, month_add, standings
+from reporting.models import ReciprocityPolicy, Return, return_due_date
+from reporting.reciprocity import Standing, current_policy, desired_grants, month_add, standings
 
 STATES = {
     "data": gettext_lazy("data"),
@@ -212,3 +212,64 @@ def coverage_xlsx(*, rows: list[CoverageRow], months: list[dt.date]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# Policy preview -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandingChange:
+    participant: Participant
+    before: Standing
+    after: Standing
+
+
+@dataclass(frozen=True)
+class PolicyPreview:
+    """What a proposed policy would change today: who would start or stop contributing, and the
+    record-level grants (owner → viewer pairs) that would be added or removed."""
+
+    gain: list[StandingChange]
+    lose: list[StandingChange]
+    grants_added: set[tuple[int, int]]
+    grants_removed: set[tuple[int, int]]
+    grants_before: int
+    grants_after: int
+    disclosure_changes: list[tuple[str, object, object]]
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(self.gain or self.lose or self.grants_added or self.grants_removed or self.disclosure_changes)
+
+
+def policy_preview(*, proposed: ReciprocityPolicy, on: dt.date | None = None) -> PolicyPreview:
+    """Compare the policy in force with an unsaved `proposed` one, through the rule's own functions
+    (standings and desired_grants accept a policy), so the preview cannot disagree with the rule."""
+    on = on or timezone.localdate()
+    current = current_policy()
+    participants = list(Participant.objects.order_by("name"))
+    before = standings(participants, on=on, policy=current)
+    after = standings(participants, on=on, policy=proposed)
+    grants_before = desired_grants(policy=current, standing=before)
+    grants_after = desired_grants(policy=proposed, standing=after)
+    gain, lose = [], []
+    for p in participants:
+        b, a = before[p.pk], after[p.pk]
+        if a.contributing and not b.contributing:
+            gain.append(StandingChange(p, b, a))
+        elif b.contributing and not a.contributing:
+            lose.append(StandingChange(p, b, a))
+    disclosure = [
+        (str(ReciprocityPolicy._meta.get_field(name).verbose_name), getattr(current, name), getattr(proposed, name))
+        for name in ("non_contributors_see_aggregates", "min_cell", "min_contributors", "secretariat_reads_records")
+        if getattr(current, name) != getattr(proposed, name)
+    ]
+    return PolicyPreview(
+        gain=gain,
+        lose=lose,
+        grants_added=grants_after - grants_before,
+        grants_removed=grants_before - grants_after,
+        grants_before=len(grants_before),
+        grants_after=len(grants_after),
+        disclosure_changes=disclosure,
+    )

@@ -1,0 +1,192 @@
+"""The audit trail: every audited act, gathered from where each is written, for the secretariat's
+search page. Read-only: nothing here (or anywhere in the site) edits or deletes an entry.
+
+Sources: console acts (accounts.AuditEntry), participation changes, policy versions, returns
+submitted and reopened (simple-history), record workflow (comments: returned, corrected, withdrawn,
+personal-data check overridden), grant changes of the reciprocity sync and access events (reads
+and exports of another participant's records). Record contents never appear: only which record,
+who, what and when (the secretariat reads no record-level data unless the policy says so).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEntry, ParticipantStatusChange
+from reporting.models import AccessEvent, GrantChange, IncidentComment, ReciprocityPolicy, Return
+
+KINDS = {
+    "console": _("Console acts (users, roles, invitations, terms, code lists)"),
+    "participation": _("Participation changes"),
+    "policy": _("Policy versions"),
+    "returns": _("Returns submitted and reopened"),
+    "records": _("Record workflow (returned, corrected, withdrawn, checks overridden)"),
+    "grants": _("Grant changes"),
+    "access": _("Reads and exports of others' records"),
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: dt.datetime
+    kind: str
+    actor: str
+    participant: str
+    what: str
+
+    @property
+    def kind_label(self) -> str:
+        return str(KINDS[self.kind])
+
+
+def _window(qs, field: str, since: dt.date | None, until: dt.date | None):
+    if since:
+        qs = qs.filter(**{f"{field}__date__gte": since})
+    if until:
+        qs = qs.filter(**{f"{field}__date__lte": until})
+    return qs
+
+
+def audit_search(
+    *,
+    kinds: list[str] | None = None,
+    actor: str = "",
+    participant_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    text: str = "",
+    limit: int = 200,
+) -> list[AuditRow]:
+    """The newest `limit` audited acts matching every filter given, newest first (one query per source)."""
+    kinds = kinds or list(KINDS)
+    rows: list[AuditRow] = []
+
+    def actor_q(field: str) -> Q:
+        return Q(**{f"{field}__username__icontains": actor}) if actor else Q()
+
+    def part_q(field: str) -> Q:
+        return Q(**{field: participant_id}) if participant_id else Q()
+
+    if "console" in kinds:
+        qs = AuditEntry.objects.select_related("actor", "participant").filter(
+            actor_q("actor"), part_q("participant_id")
+        )
+        if text:
+            qs = qs.filter(summary__icontains=text)
+        for e in _window(qs, "at", since, until)[:limit]:
+            rows.append(
+                AuditRow(
+                    e.at,
+                    "console",
+                    e.actor.username if e.actor else "—",
+                    e.participant.code if e.participant else "",
+                    f"{e.get_action_display()}: {e.summary}",
+                )
+            )
+    if "participation" in kinds:
+        qs = ParticipantStatusChange.objects.select_related("changed_by", "participant").filter(
+            actor_q("changed_by"), part_q("participant_id")
+        )
+        if text:
+            qs = qs.filter(reason__icontains=text)
+        for c in _window(qs, "changed_at", since, until)[:limit]:
+            what = _("Status %(from)s → %(to)s, effective %(on)s") % {
+                "from": c.get_from_status_display() or "—",
+                "to": c.get_to_status_display(),
+                "on": c.effective_on.isoformat(),
+            }
+            rows.append(
+                AuditRow(
+                    c.changed_at,
+                    "participation",
+                    c.changed_by.username if c.changed_by else "—",
+                    c.participant.code,
+                    f"{what}. {c.reason}".strip(),
+                )
+            )
+    if "policy" in kinds and not participant_id:
+        qs = ReciprocityPolicy.objects.select_related("created_by").filter(actor_q("created_by"))
+        if text:
+            qs = qs.filter(reason__icontains=text)
+        for p in _window(qs, "created_at", since, until)[:limit]:
+            what = _("Policy v%(v)d: %(n)d of %(w)d months, grace %(g)d days, min cell %(c)d. %(reason)s") % {
+                "v": p.version,
+                "n": p.min_returns,
+                "w": p.window_months,
+                "g": p.grace_days,
+                "c": p.min_cell,
+                "reason": p.reason,
+            }
+            rows.append(AuditRow(p.created_at, "policy", p.created_by.username if p.created_by else "—", "", what))
+    if "returns" in kinds:
+        qs = (
+            Return.history.filter(history_type="~")
+            .select_related("history_user", "participant")
+            .filter(actor_q("history_user"), part_q("participant_id"))
+        )
+        if text:
+            qs = qs.filter(history_change_reason__icontains=text)
+        for h in _window(qs, "history_date", since, until).order_by("-history_date")[:limit]:
+            if h.status == Return.Status.OPEN:
+                what = _("Return %(month)s reopened: %(reason)s") % {
+                    "month": h.month.strftime("%Y-%m"),
+                    "reason": h.history_change_reason or "—",
+                }
+            else:
+                what = _("Return %(month)s submitted%(nil)s") % {
+                    "month": h.month.strftime("%Y-%m"),
+                    "nil": _(" (nothing to report)") if h.is_nil else "",
+                }
+            rows.append(
+                AuditRow(
+                    h.history_date,
+                    "returns",
+                    h.history_user.username if h.history_user else "—",
+                    h.participant.code,
+                    str(what),
+                )
+            )
+    if "records" in kinds:
+        qs = (
+            IncidentComment.objects.exclude(kind=IncidentComment.Kind.NOTE)
+            .select_related("author", "incident__participant")
+            .filter(actor_q("author"), part_q("incident__participant_id"))
+        )
+        for c in _window(qs, "created_at", since, until).order_by("-created_at")[:limit]:
+            what = _("%(kind)s: record %(ref)s (version %(v)d)") % {
+                "kind": c.get_kind_display(),
+                "ref": c.incident.national_reference,
+                "v": c.version,
+            }
+            rows.append(AuditRow(c.created_at, "records", c.author.username, c.incident.participant.code, str(what)))
+    if "grants" in kinds and not actor:
+        qs = GrantChange.objects.select_related("owner", "viewer")
+        if participant_id:
+            qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
+        for g in _window(qs, "at", since, until)[:limit]:
+            what = _("%(kind)s: %(viewer)s reads %(owner)s (policy v%(v)d, %(trigger)s)") % {
+                "kind": g.get_kind_display(),
+                "viewer": g.viewer.code,
+                "owner": g.owner.code,
+                "v": g.policy_version,
+                "trigger": g.trigger or "—",
+            }
+            rows.append(AuditRow(g.at, "grants", _("system"), g.owner.code, str(what)))
+    if "access" in kinds:
+        qs = AccessEvent.objects.select_related("user", "viewer", "owner").filter(actor_q("user"))
+        if participant_id:
+            qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
+        for a in _window(qs, "at", since, until)[:limit]:
+            what = _("%(viewer)s read %(count)d record(s) of %(owner)s via %(via)s") % {
+                "viewer": a.viewer.code if a.viewer else _("secretariat"),
+                "count": a.record_count,
+                "owner": a.owner.code,
+                "via": a.get_via_display(),
+            }
+            rows.append(AuditRow(a.at, "access", a.user.username, a.owner.code, str(what)))
+    rows.sort(key=lambda r: r.at, reverse=True)
+    return rows[:limit]

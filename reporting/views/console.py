@@ -1,0 +1,386 @@
+"""The secretariat's console (issue #8): participants and their lifecycle, terms of participation,
+the reciprocity policy with a preview, coverage and compliance, code lists, and the audit trail.
+
+Every page here is an action of the secretariat: a signed-in user of another role gets 403.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts import selectors as account_selectors
+from accounts import services as account_services
+from accounts.forms import LifecycleForm, ParticipantInviteForm, TermsAcceptForm, TermsPublishForm, add_service_errors
+from accounts.models import Agency, Participant, TermsVersion
+from accounts.roles import Action
+from accounts.views import RoleRequiredMixin
+from reporting import compliance
+from reporting.audit import audit_search
+from reporting.console_forms import (
+    AgencyForm,
+    AuditFilterForm,
+    CoverageForm,
+    CrossingPointForm,
+    ExchangeRateForm,
+    PolicyForm,
+)
+from reporting.models import BorderCrossingPoint, ExchangeRate, ReciprocityPolicy
+from reporting.reciprocity import current_grants, current_policy, participant_standing, standings
+from reporting.services import codelists
+from reporting.services.sharing import POLICY_FIELDS, policy_create
+
+
+class SecretariatMixin(RoleRequiredMixin):
+    required_actions = (Action.MANAGE_PARTICIPANTS,)
+
+
+class ConsoleHomeView(SecretariatMixin, TemplateView):
+    template_name = "console/home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = dict(Participant.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+        context["status_counts"] = [(label, counts.get(value, 0)) for value, label in Participant.Status.choices]
+        context["policy"] = current_policy()
+        context["risks"] = compliance.access_at_risk()[:10]
+        return context
+
+
+# Participants -------------------------------------------------------------------------------------
+
+
+class ParticipantListView(SecretariatMixin, TemplateView):
+    template_name = "console/participant_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        participants = list(account_selectors.participant_list())
+        standing = standings(participants)
+        context["rows"] = [(p, standing[p.pk]) for p in participants]
+        context["form"] = kwargs.get("form") or ParticipantInviteForm()
+        return context
+
+    def post(self, request):
+        form = ParticipantInviteForm(request.POST)
+        if form.is_valid():
+            try:
+                participant = account_services.participant_invite(invited_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("%(name)s is invited.") % {"name": participant.name})
+                return redirect("reporting:console-participant", pk=participant.pk)
+        return render(request, self.template_name, self.get_context_data(form=form), status=400)
+
+
+STEPS = {
+    "activate": _("Activate"),
+    "suspend": _("Suspend"),
+    "reinstate": _("Reinstate"),
+    "withdraw": _("Withdraw"),
+}
+
+
+class ParticipantDetailView(SecretariatMixin, TemplateView):
+    template_name = "console/participant_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        participant = get_object_or_404(Participant, pk=self.kwargs["pk"])
+        grants = current_grants()
+        context.update(
+            participant=participant,
+            standing=participant_standing(participant),
+            history=participant.status_changes.select_related("changed_by"),
+            acceptances=participant.terms_acceptances.select_related("terms", "recorded_by"),
+            terms_current=account_services.terms_current(),
+            accepted_current=account_services.participant_has_accepted_current_terms(participant=participant),
+            steps=[
+                (step, label, step in account_services.REASON_REQUIRED)
+                for step, label in STEPS.items()
+                if participant.status in account_services.LIFECYCLE[step][0]
+            ],
+            step_form=kwargs.get("step_form") or LifecycleForm(),
+            failed_step=kwargs.get("failed_step"),
+            terms_form=kwargs.get("terms_form")
+            or TermsAcceptForm(
+                initial={"accepted_on": timezone.localdate(), "terms": account_services.terms_current()}
+            ),
+            reads_count=sum(1 for _owner, viewer in grants if viewer == participant.pk),
+            read_by_count=sum(1 for owner, _viewer in grants if owner == participant.pk),
+            focal_points=account_selectors.focal_points_of(participant_id=participant.pk),
+        )
+        return context
+
+
+class ParticipantStepView(SecretariatMixin, View):
+    def post(self, request, pk: int, step: str):
+        participant = get_object_or_404(Participant, pk=pk)
+        if step not in STEPS:
+            raise Http404
+        form = LifecycleForm(request.POST)
+        if form.is_valid():
+            try:
+                account_services.participation_step(
+                    participant=participant, step=step, changed_by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                participant.refresh_from_db()
+                messages.success(
+                    request,
+                    _("%(name)s is now %(status)s. Access is being recomputed.")
+                    % {"name": participant.name, "status": participant.get_status_display().lower()},
+                )
+                return redirect("reporting:console-participant", pk=pk)
+        view = ParticipantDetailView()
+        view.setup(request, pk=pk)
+        return render(request, view.template_name, view.get_context_data(step_form=form, failed_step=step), status=400)
+
+
+class TermsAcceptView(SecretariatMixin, View):
+    def post(self, request, pk: int):
+        participant = get_object_or_404(Participant, pk=pk)
+        form = TermsAcceptForm(request.POST)
+        if form.is_valid():
+            try:
+                account_services.terms_accept(participant=participant, recorded_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Acceptance of the terms recorded."))
+                return redirect("reporting:console-participant", pk=pk)
+        view = ParticipantDetailView()
+        view.setup(request, pk=pk)
+        return render(request, view.template_name, view.get_context_data(terms_form=form), status=400)
+
+
+class TermsView(SecretariatMixin, TemplateView):
+    template_name = "console/terms.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["versions"] = TermsVersion.objects.annotate(accepted=Count("acceptances"))
+        context["form"] = kwargs.get("form") or TermsPublishForm()
+        return context
+
+    def post(self, request):
+        form = TermsPublishForm(request.POST)
+        if form.is_valid():
+            try:
+                terms = account_services.terms_publish(created_by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Terms version %(v)d published.") % {"v": terms.version})
+                return redirect("reporting:console-terms")
+        return render(request, self.template_name, self.get_context_data(form=form), status=400)
+
+
+# Policy -------------------------------------------------------------------------------------------
+
+
+class PolicyView(SecretariatMixin, TemplateView):
+    """Edit the policy as a new version: `preview` shows who would gain or lose access; `confirm`
+    (only offered with a preview of the same parameters) creates the version."""
+
+    template_name = "console/policy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        policy = current_policy()
+        context["policy"] = policy
+        context["versions"] = ReciprocityPolicy.objects.select_related("created_by")[:20]
+        context["form"] = kwargs.get("form") or PolicyForm(
+            initial={name: getattr(policy, name) for name in POLICY_FIELDS}
+        )
+        context["preview"] = kwargs.get("preview")
+        context["participants"] = {p.pk: p for p in Participant.objects.all()}
+        return context
+
+    def post(self, request):
+        form = PolicyForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, self.get_context_data(form=form), status=400)
+        proposed = form.save(commit=False)
+        proposed.version = current_policy().version + 1
+        if request.POST.get("action") == "confirm":
+            parameters = {name: form.cleaned_data[name] for name in POLICY_FIELDS}
+            try:
+                policy = policy_create(created_by=request.user, reason=form.cleaned_data["reason"], **parameters)
+            except ValidationError as error:
+                add_service_errors(form, error)
+                return render(request, self.template_name, self.get_context_data(form=form), status=400)
+            messages.success(
+                request, _("Policy version %(v)d is in force; access is being recomputed.") % {"v": policy.version}
+            )
+            return redirect("reporting:console-policy")
+        preview = compliance.policy_preview(proposed=proposed)
+        return render(request, self.template_name, self.get_context_data(form=form, preview=preview))
+
+
+# Coverage and compliance -------------------------------------------------------------------------
+
+
+class CoverageView(SecretariatMixin, TemplateView):
+    template_name = "console/coverage.html"
+
+    def get(self, request, *args, **kwargs):
+        form = CoverageForm(request.GET or None)
+        count = (form.is_valid() and form.cleaned_data.get("months")) or 12
+        months = compliance.coverage_months(on=timezone.localdate(), count=count)
+        rows = compliance.coverage_grid(months=months)
+        export = request.GET.get("format")
+        stamp = timezone.localdate().isoformat()
+        if export == "csv":
+            response = HttpResponse(compliance.coverage_csv(rows=rows, months=months), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="vrs-coverage-{stamp}.csv"'
+            return response
+        if export == "xlsx":
+            response = HttpResponse(
+                compliance.coverage_xlsx(rows=rows, months=months),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+            response["Content-Disposition"] = f'attachment; filename="vrs-coverage-{stamp}.xlsx"'
+            return response
+        context = self.get_context_data(
+            form=form if form.is_bound else CoverageForm(initial={"months": 12}),
+            months=months,
+            rows=rows,
+            count=count,
+            risks=compliance.access_at_risk(),
+        )
+        return self.render_to_response(context)
+
+
+# Code lists ----------------------------------------------------------------------------------------
+
+CODE_LISTS = {
+    "crossing-points": {
+        "title": _("Border crossing points"),
+        "model": BorderCrossingPoint,
+        "form": CrossingPointForm,
+        "columns": ["participant", "code", "name", "mode", "is_active"],
+        "save": lambda user, data, obj: codelists.crossing_point_save(changed_by=user, crossing_point=obj, **data),
+        "related": ["participant"],
+        "history": True,
+    },
+    "agencies": {
+        "title": _("Agencies"),
+        "model": Agency,
+        "form": AgencyForm,
+        "columns": ["participant", "name", "kind", "is_active"],
+        "save": lambda user, data, obj: codelists.agency_save(changed_by=user, agency=obj, **data),
+        "related": ["participant"],
+        "history": False,
+    },
+    "exchange-rates": {
+        "title": _("Exchange rates for fees"),
+        "model": ExchangeRate,
+        "form": ExchangeRateForm,
+        "columns": ["currency", "month", "usd_per_unit"],
+        "save": lambda user, data, obj: codelists.exchange_rate_save(changed_by=user, rate=obj, **data),
+        "related": [],
+        "history": True,
+    },
+}
+
+
+class CodeListView(SecretariatMixin, TemplateView):
+    """One code list: its entries (filtered by participant where it has one), a form to add or
+    change an entry, and the entry's history of changes."""
+
+    template_name = "console/code_list.html"
+
+    def config(self) -> dict:
+        config = CODE_LISTS.get(self.kwargs["kind"])
+        if config is None:
+            raise Http404
+        return config
+
+    def entry(self):
+        pk = self.kwargs.get("pk")
+        return get_object_or_404(self.config()["model"], pk=pk) if pk else None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        config, entry = self.config(), self.entry()
+        entries = config["model"].objects.select_related(*config["related"])
+        participant = self.request.GET.get("participant")
+        if participant and participant.isdigit() and "participant" in config["columns"]:
+            entries = entries.filter(participant_id=int(participant))
+        model = config["model"]
+        context.update(
+            kind=self.kwargs["kind"],
+            title=config["title"],
+            headers=[model._meta.get_field(c).verbose_name for c in config["columns"]],
+            rows=[
+                (e, [getattr(e, f"get_{c}_display", lambda c=c, e=e: getattr(e, c))() for c in config["columns"]])
+                for e in entries[:500]
+            ],
+            entry=entry,
+            form=kwargs.get("form") or config["form"](instance=entry),
+            history=entry.history.select_related("history_user")[:50] if entry and config["history"] else None,
+            participants=Participant.objects.all() if "participant" in config["columns"] else None,
+            selected_participant=participant,
+            lists=[(k, v["title"]) for k, v in CODE_LISTS.items()],
+        )
+        return context
+
+    def post(self, request, kind: str, pk: int | None = None):
+        config, entry = self.config(), self.entry()
+        form = config["form"](request.POST, instance=entry)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                saved = config["save"](request.user, data, entry)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved: %(entry)s.") % {"entry": saved})
+                return redirect("reporting:console-codelist", kind=kind)
+        return render(request, self.template_name, self.get_context_data(form=form), status=400)
+
+
+# Audit ----------------------------------------------------------------------------------------------
+
+
+class AuditView(SecretariatMixin, TemplateView):
+    template_name = "console/audit.html"
+
+    def get(self, request, *args, **kwargs):
+        form = AuditFilterForm(request.GET or None)
+        filters = {}
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            filters = {
+                "kinds": data["kinds"] or None,
+                "actor": data["actor"],
+                "participant_id": data["participant"].pk if data["participant"] else None,
+                "since": data["since"],
+                "until": data["until"],
+                "text": data["text"],
+            }
+        elif form.is_bound:
+            return self.render_to_response(self.get_context_data(form=form, rows=[]), status=400)
+        if request.GET.get("format") == "csv":
+            import csv
+            import io
+
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow([_("When (UTC)"), _("Kind"), _("Who"), _("Participant"), _("What")])
+            for row in audit_search(limit=5000, **filters):
+                writer.writerow([row.at.isoformat(), row.kind_label, row.actor, row.participant, row.what])
+            response = HttpResponse(out.getvalue(), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="vrs-audit-{timezone.localdate()}.csv"'
+            return response
+        rows = audit_search(limit=300, **filters)
+        return self.render_to_response(self.get_context_data(form=form, rows=rows, query=request.GET.urlencode()))

@@ -1,0 +1,214 @@
+"""The secretariat's console pages (reporting/views/console.py)."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from accounts import services as account_services
+from accounts.models import AuditEntry, Participant, Role
+from reporting.models import BorderCrossingPoint, ExchangeRate, ReciprocityPolicy
+from reporting.reciprocity import current_grants
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("reporting:console-home", {}),
+    ("reporting:console-participants", {}),
+    ("reporting:console-terms", {}),
+    ("reporting:console-policy", {}),
+    ("reporting:console-coverage", {}),
+    ("reporting:console-codelist", {"kind": "crossing-points"}),
+    ("reporting:console-codelist", {"kind": "agencies"}),
+    ("reporting:console-codelist", {"kind": "exchange-rates"}),
+    ("reporting:console-audit", {}),
+]
+
+
+@pytest.fixture
+def secretariat(client):
+    user = factories.user(role=Role.SECRETARIAT)
+    client.force_login(user)
+    return user
+
+
+def _contributing(participant, months=(1, 2, 3)):
+    for n in months:
+        factories.return_for(participant, factories.months_back(n), submitted=True)
+    return participant
+
+
+@pytest.mark.parametrize(("name", "kwargs"), PAGES)
+def test_console_pages_are_for_the_secretariat_only(client, name, kwargs):
+    url = reverse(name, kwargs=kwargs)
+    assert client.get(url).status_code == 302  # anonymous: to the sign-in page
+    participant = factories.participant()
+    for role in (Role.FOCAL_POINT, Role.ANALYST, Role.CONTRIBUTOR):
+        client.force_login(factories.user(role=role, participant=participant))
+        assert client.get(url).status_code == 403
+    client.force_login(factories.user(role=Role.SECRETARIAT))
+    assert client.get(url).status_code == 200
+
+
+def test_participant_detail_and_steps_are_forbidden_to_others(client):
+    p = factories.participant()
+    client.force_login(factories.user(role=Role.FOCAL_POINT, participant=p))
+    assert client.get(reverse("reporting:console-participant", args=[p.pk])).status_code == 403
+    response = client.post(reverse("reporting:console-participant-step", args=[p.pk, "suspend"]), {"reason": "x"})
+    assert response.status_code == 403
+    p.refresh_from_db()
+    assert p.status == Participant.Status.ACTIVE
+
+
+def test_lifecycle_through_the_pages_changes_access(client, secretariat, django_capture_on_commit_callbacks):
+    partner = _contributing(factories.participant())
+    account_services.terms_publish(
+        title="Terms", text="…", published_on=timezone.localdate() - dt.timedelta(days=10), created_by=secretariat
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reporting:console-participants"),
+            {"code": "fji", "name": "Fiji", "kind": "state", "region": "pacific", "country": "FJI"},
+        )
+    fiji = Participant.objects.get(code="FJI")
+    detail = reverse("reporting:console-participant", args=[fiji.pk])
+    assert response.status_code == 302 and response["Location"] == detail
+
+    def step(name, reason=""):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("reporting:console-participant-step", args=[fiji.pk, name]), {"reason": reason})
+
+    refused = step("activate")
+    assert refused.status_code == 400 and "acceptance of the current terms" in refused.content.decode()
+    response = client.post(
+        reverse("reporting:console-terms-accept", args=[fiji.pk]),
+        {"terms": account_services.terms_current().pk, "accepted_on": timezone.localdate(), "signed_by": "Minister"},
+    )
+    assert response.status_code == 302
+    assert step("activate").status_code == 302
+    # Just joined: in the grace period, so it reads the partner and the partner reads it.
+    assert {(partner.pk, fiji.pk), (fiji.pk, partner.pk)} <= current_grants()
+    page = client.get(detail).content.decode()
+    assert "grace period" in page and "reads 1 participants" in page
+    missing_reason = step("suspend")
+    assert missing_reason.status_code == 400 and "Give the reason" in missing_reason.content.decode()
+    assert step("suspend", "No returns for a year").status_code == 302
+    assert not {(partner.pk, fiji.pk), (fiji.pk, partner.pk)} & current_grants()
+    page = client.get(detail).content.decode()
+    assert "the participant is suspended" in page and "No returns for a year" in page
+    assert step("reinstate", "Returns resumed").status_code == 302
+    assert {(partner.pk, fiji.pk), (fiji.pk, partner.pk)} <= current_grants()
+    history = client.get(detail).content.decode()
+    for text in ("Invited → Active", "Active → Suspended", "Suspended → Active"):
+        assert text in history
+
+
+def test_policy_preview_shows_gains_and_losses_and_changes_nothing(client, secretariat):
+    three = _contributing(factories.participant(code="THR"), months=(1, 2, 3))
+    two = _contributing(factories.participant(code="TWO"), months=(1, 2))
+    data = {
+        "min_returns": 2,
+        "window_months": 6,
+        "grace_days": 90,
+        "non_contributors_see_aggregates": "on",
+        "min_cell": 5,
+        "min_contributors": 3,
+        "reason": "Easier for small states",
+        "action": "preview",
+    }
+    response = client.post(reverse("reporting:console-policy"), data)
+    assert response.status_code == 200
+    preview = response.context["preview"]
+    assert [c.participant for c in preview.gain] == [two] and preview.lose == []
+    # THR already reads TWO (TWO is active); TWO would start reading THR.
+    assert preview.grants_added == {(three.pk, two.pk)} and preview.grants_removed == set()
+    assert ReciprocityPolicy.objects.count() == 1
+    response = client.post(reverse("reporting:console-policy"), {**data, "min_returns": 4})
+    preview = response.context["preview"]
+    assert [c.participant for c in preview.lose] == [three]
+    response = client.post(reverse("reporting:console-policy"), {**data, "action": "confirm"})
+    assert response.status_code == 302
+    policy = ReciprocityPolicy.objects.current()
+    assert (policy.version, policy.min_returns, policy.created_by, policy.reason) == (
+        2,
+        2,
+        secretariat,
+        "Easier for small states",
+    )
+
+
+def test_policy_form_reports_every_problem(client, secretariat):
+    response = client.post(
+        reverse("reporting:console-policy"),
+        {"min_returns": 9, "window_months": 6, "grace_days": -1, "min_cell": 5, "min_contributors": 3, "reason": ""},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert {"grace_days", "reason", "__all__"} <= set(errors)
+    assert ReciprocityPolicy.objects.count() == 1
+
+
+def test_coverage_exports(client, secretariat):
+    p = _contributing(factories.participant(code="FJI"))
+    csv_response = client.get(reverse("reporting:console-coverage"), {"months": 6, "format": "csv"})
+    assert csv_response["Content-Type"] == "text/csv"
+    lines = csv_response.content.decode().splitlines()
+    assert lines[0].startswith("Code,Participant,Status,") and lines[1].startswith(f"FJI,{p.name},Active,")
+    xlsx = client.get(reverse("reporting:console-coverage"), {"months": 6, "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.max_row == 2 and sheet.max_column == 3 + 6 + 6
+
+
+def test_code_lists_keep_history_and_report_problems(client, secretariat):
+    p = factories.participant()
+    url = reverse("reporting:console-codelist", kwargs={"kind": "crossing-points"})
+    response = client.post(
+        url, {"participant": p.pk, "code": "nadi", "name": "Nadi airport", "mode": "air", "is_active": "on"}
+    )
+    assert response.status_code == 302
+    bcp = BorderCrossingPoint.objects.get()
+    assert bcp.code == "NADI"
+    edit = reverse("reporting:console-codelist-edit", kwargs={"kind": "crossing-points", "pk": bcp.pk})
+    client.post(
+        edit, {"participant": p.pk, "code": "NADI", "name": "Nadi International", "mode": "air", "reason": "renamed"}
+    )
+    page = client.get(edit).content.decode()
+    assert "Nadi International" in page and "renamed" in page and secretariat.username in page
+    assert bcp.history.count() == 2
+    bad = client.post(
+        reverse("reporting:console-codelist", kwargs={"kind": "exchange-rates"}),
+        {"currency": "", "month": "", "usd_per_unit": "-1"},
+    )
+    assert bad.status_code == 400 and {"currency", "month", "usd_per_unit"} <= set(bad.context["form"].errors)
+    good = client.post(
+        reverse("reporting:console-codelist", kwargs={"kind": "exchange-rates"}),
+        {"currency": "FJD", "month": "2026-03-17", "usd_per_unit": "0.44"},
+    )
+    assert good.status_code == 302
+    assert ExchangeRate.objects.get().month == dt.date(2026, 3, 1)
+    agencies = reverse("reporting:console-codelist", kwargs={"kind": "agencies"})
+    assert (
+        client.post(agencies, {"participant": p.pk, "name": "Police", "kind": "police", "is_active": "on"}).status_code
+        == 302
+    )
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.CODE_LIST_CHANGED).count() == 4
+    assert client.get(reverse("reporting:console-codelist", kwargs={"kind": "nonsense"})).status_code == 404
+
+
+def test_audit_search_filters_and_exports(client, secretariat):
+    p = factories.participant(code="FJI")
+    other = factories.participant(code="TON")
+    account_services.participation_step(participant=p, step="suspend", changed_by=secretariat, reason="Breach")
+    account_services.participation_step(participant=other, step="suspend", changed_by=secretariat, reason="Other")
+    response = client.get(reverse("reporting:console-audit"), {"participant": p.pk, "kinds": ["participation"]})
+    rows = response.context["rows"]
+    assert [r.participant for r in rows] == ["FJI", "FJI"]  # invitation-time entry and the suspension
+    assert "Breach" in rows[0].what and rows[0].actor == secretariat.username
+    exported = client.get(reverse("reporting:console-audit"), {"text": "Breach", "format": "csv"}).content.decode()
+    assert "Breach" in exported and "Other" not in exported
+    bad = client.get(reverse("reporting:console-audit"), {"since": "2026-05-01", "until": "2026-04-01"})
+    assert bad.status_code == 400
