@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Protocol
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Max
 
 from reporting.demo.incidents import BREAKDOWN_COLUMNS, DOCUMENT_COLUMNS, INCIDENT_COLUMNS, TRANSIT_COLUMNS, Batch
@@ -29,7 +29,10 @@ class RowWriter(Protocol):
 
     def ids_reserve(self, count: int) -> int: ...
 
-    def write(self, batch: Batch) -> None: ...
+    def prepare(self, batch: Batch) -> object:
+        """CPU-only work (no database access), safe to run in another thread."""
+
+    def write(self, prepared) -> None: ...
 
 
 # PostgreSQL: COPY in text format
@@ -62,15 +65,32 @@ def _codes_json(value: list[str]) -> str:
     return '["' + '","'.join(value) + '"]' if value else "[]"
 
 
+def _or_null(convert: Callable) -> Callable:
+    return lambda value: "\\N" if value is None else convert(value)
+
+
+def _formatter(model_field) -> Callable:
+    """The cheapest correct text conversion for a column: a million rows make the generic one slow."""
+    if isinstance(model_field, MultipleCodeField):
+        return _codes_json
+    if isinstance(model_field, models.CharField | models.TextField):
+        return _or_null(_escape) if model_field.null else _escape
+    if isinstance(model_field, models.DateField):  # DateTimeField is a DateField
+        return _or_null(_iso)
+    if isinstance(model_field, models.IntegerField | models.DecimalField | models.ForeignKey | models.AutoField):
+        return _or_null(str)
+    return _text
+
+
+def _iso(value: dt.date) -> str:
+    return value.isoformat()
+
+
 def _incident_columns() -> list[tuple[str, Callable, object]]:
     """(column, formatter, default) for every incident column. The generator may leave out columns
     it has nothing to say about (e.g. a screening override): they get the model field's default,
     as Incident(**row) would give them."""
-    columns = []
-    for model_field in Incident._meta.concrete_fields:
-        formatter = _codes_json if isinstance(model_field, MultipleCodeField) else _text
-        columns.append((model_field.attname, formatter, model_field.get_default()))
-    return columns
+    return [(f.attname, _formatter(f), f.get_default()) for f in Incident._meta.concrete_fields]
 
 
 def _quoted(columns) -> str:
@@ -111,24 +131,23 @@ class PostgresCopyWriter:
                 cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
         return first
 
-    def write(self, batch: Batch) -> None:
+    def prepare(self, batch: Batch) -> dict[str, str]:
+        """COPY text per table. Pure CPU, no database: runs in the generating thread."""
         columns = self.columns
         incidents = "".join(
             "\t".join([f(row.get(name, default)) for name, f, default in columns]) + "\n" for row in batch.incidents
         )
+        # Child rows hold ids, counts and codes only: nothing to escape, no NULLs.
+        transits = "".join(f"{i}\t{seq}\t{country}\n" for i, seq, country in batch.transits)
+        breakdowns = "".join("\t".join(map(str, row)) + "\n" for row in batch.breakdowns)
+        documents = "".join("\t".join(map(str, row)) + "\n" for row in batch.documents)
+        return {"incident": incidents, "transit": transits, "breakdown": breakdowns, "document": documents}
+
+    def write(self, prepared: dict[str, str]) -> None:
         with connection.cursor() as cursor:
-            for table, text in (
-                ("incident", incidents),
-                ("transit", self._plain(batch.transits)),
-                ("breakdown", self._plain(batch.breakdowns)),
-                ("document", self._plain(batch.documents)),
-            ):
+            for table, text in prepared.items():
                 if text:
                     cursor.copy_expert(self.statements[table], io.StringIO(text))
-
-    @staticmethod
-    def _plain(rows: list[tuple]) -> str:
-        return "".join("\t".join([_text(v) for v in row]) + "\n" for row in rows)
 
 
 @contextlib.contextmanager
@@ -166,6 +185,9 @@ class BulkCreateWriter:
         # Explicit ids let child rows refer to their incident without reading ids back; SQLite's
         # AUTOINCREMENT moves past explicit ids by itself.
         return (Incident.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+
+    def prepare(self, batch: Batch) -> Batch:
+        return batch
 
     def write(self, batch: Batch) -> None:
         Incident.objects.bulk_create([Incident(**row) for row in batch.incidents])

@@ -1,9 +1,11 @@
 """demo_seed: the whole synthetic data set, from one seed, in one transaction."""
 
 import contextlib
+import queue
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -98,43 +100,83 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
 
 
 def incidents_load(*, plan, returns, generator: IncidentGenerator, writer: loading.RowWriter, progress) -> int:
-    """Generate every planned return's incidents and write them in batches; returns the rows written."""
+    """Generate every planned return's incidents and write them in batches; returns the rows written.
+
+    Generating and formatting rows (Python) and loading them (the database server) each take about
+    half the time, so a thread prepares the next batch while the main thread, which owns the
+    database connection, writes the current one: on two cores a million incidents load in about
+    half the time. The thread touches no database.
+    """
     total = sum(p.incidents for p in plan.returns)
-    next_id = writer.ids_reserve(total) if total else 0
+    first_id = writer.ids_reserve(total) if total else 0
     done = rows = 0
     guard = loading.breakdown_trigger_disabled() if writer.method == "copy" else contextlib.nullcontext()
     with guard:
-        batch = Batch()
-        for planned in plan.returns:
-            if not planned.incidents:
-                continue
-            part = generator.batch_for_return(
-                planned=planned, ret=returns[(planned.participant.code, planned.month)], first_id=next_id
-            )
-            next_id += planned.incidents
-            _extend(batch, part)
-            if len(batch.incidents) >= BATCH_INCIDENTS:
-                rows, done = _flush(writer, batch, rows, done, total, progress)
-                batch = Batch()
-        rows, done = _flush(writer, batch, rows, done, total, progress)
+        prepared_batches = _in_background(
+            (writer.prepare(batch), batch.rows, len(batch.incidents))
+            for batch in _batches(plan=plan, returns=returns, generator=generator, first_id=first_id)
+        )
+        for prepared, batch_rows, batch_incidents in prepared_batches:
+            writer.write(prepared)
+            rows += batch_rows
+            done += batch_incidents
+            if progress:
+                progress(done, total)
     return rows
 
 
-def _extend(batch: Batch, part: Batch) -> None:
-    batch.incidents.extend(part.incidents)
-    batch.transits.extend(part.transits)
-    batch.breakdowns.extend(part.breakdowns)
-    batch.documents.extend(part.documents)
-
-
-def _flush(writer, batch: Batch, rows: int, done: int, total: int, progress) -> tuple[int, int]:
+def _batches(*, plan, returns, generator: IncidentGenerator, first_id: int) -> Iterator[Batch]:
+    """Batches of about BATCH_INCIDENTS incidents, with consecutive ids from first_id."""
+    batch, next_id = Batch(), first_id
+    for planned in plan.returns:
+        if not planned.incidents:
+            continue
+        part = generator.batch_for_return(
+            planned=planned, ret=returns[(planned.participant.code, planned.month)], first_id=next_id
+        )
+        next_id += planned.incidents
+        batch.incidents.extend(part.incidents)
+        batch.transits.extend(part.transits)
+        batch.breakdowns.extend(part.breakdowns)
+        batch.documents.extend(part.documents)
+        if len(batch.incidents) >= BATCH_INCIDENTS:
+            yield batch
+            batch = Batch()
     if batch.incidents:
-        writer.write(batch)
-        rows += batch.rows
-        done += len(batch.incidents)
-        if progress:
-            progress(done, total)
-    return rows, done
+        yield batch
+
+
+_DONE = object()
+
+
+def _in_background(items: Iterable, *, ahead: int = 2) -> Iterator:
+    """Iterate `items` in a worker thread, at most `ahead` items in advance; re-raise its errors here."""
+    slots: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                slots.put(item)
+            slots.put(_DONE)
+        except BaseException as error:  # handed to the consumer, which re-raises it
+            slots.put(error)
+
+    worker = threading.Thread(target=produce, name="seed-demo-generator", daemon=True)
+    worker.start()
+    try:
+        while (item := slots.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                slots.get(timeout=0.1)
+        worker.join()
 
 
 def _statistics_refresh() -> None:
