@@ -80,10 +80,10 @@ class ChartExportView(DashboardAccessMixin, View):
         chart = chart_get(user=request.user, filters=form.filters(), key=key)
         if chart is None:
             raise Http404(_("No such chart."))
-        header = [_("Item"), *[str(c) for c in chart.columns]]
-        lines = [[row.label, *row.labels] for row in chart.rows]
+        header = [str(_("Item")), *[str(c) for c in chart.columns]]
+        lines = [[str(row.label), *[str(x) for x in row.labels]] for row in chart.rows]
         footer = [
-            [_("Counts are detections, not people.")],
+            [str(_("Counts are detections, not people."))],
             [
                 _("Participants drawn on: %(n)d; cells suppressed: %(s)d")
                 % {"n": chart.participants, "s": chart.suppressed}
@@ -101,8 +101,13 @@ class ChartExportView(DashboardAccessMixin, View):
             book = Workbook()
             sheet = book.active
             sheet.title = chart.key[:31]
-            for line in [[str(chart.title)], header, *lines, [], *footer]:
-                sheet.append(line)
+            # Figures go in as numbers so they can be summed; suppressed ones keep their label.
+            numbers = [
+                [str(row.label), *[v if v is not None else str(x) for v, x in zip(row.values, row.labels, strict=True)]]
+                for row in chart.rows
+            ]
+            for line in [[str(chart.title)], header, *numbers, [], *footer]:
+                sheet.append([str(x) if not isinstance(x, int | float | str) else x for x in line])
             buffer = io.BytesIO()
             book.save(buffer)
             response = HttpResponse(

@@ -1,0 +1,177 @@
+"""The dashboards within the rule: disclosure control, differencing, and the lapsed participant."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from analytics.disclosure import Cell, Limits, protect
+from analytics.selectors import DashboardFilters, dashboard_get, drill_incidents
+from analytics.services import facts_rebuild_all
+from reporting import codes
+from reporting.reciprocity import reciprocity_sync
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MONTH = factories.months_back(2)
+PERIOD = DashboardFilters(month_from=factories.months_back(7), month_to=factories.months_back(1))
+LIMITS = Limits(enabled=True, min_cell=5, min_contributors=3)
+
+
+def contributing(**kwargs):
+    """An active participant with submitted returns for the last six closed months."""
+    owner = factories.participant(**kwargs)
+    for n in range(1, 7):
+        factories.return_for(owner, factories.months_back(n), submitted=True, nil=False)
+    return owner
+
+
+def lapsed():
+    return factories.participant()  # active, joined ten years ago, no returns: not contributing
+
+
+def record(owner, **fields):
+    fields.setdefault("detection_date", MONTH + dt.timedelta(days=2))
+    return factories.IncidentFactory(participant=owner, **fields)
+
+
+def chart(dashboard, key):
+    return next(c for c in dashboard.charts if c.key == key)
+
+
+def mode_value(dashboard, mode_label):
+    row = next((r for r in chart(dashboard, "modes").rows if r.label == str(mode_label)), None)
+    return None if row is None else row.values[0]
+
+
+def test_primary_and_secondary_suppression_leave_nothing_to_subtract():
+    cells = {
+        "a": Cell(value=3, hidden=3, hidden_owners={1, 2, 3}, owners={1, 2, 3}),
+        "b": Cell(value=40, hidden=40, hidden_owners={1, 2, 3}, owners={1, 2, 3}),
+        "c": Cell(value=60, hidden=60, hidden_owners={1, 2, 3}, owners={1, 2, 3}),
+        "total": Cell(value=103, hidden=103, hidden_owners={1, 2, 3}, owners={1, 2, 3}),
+    }
+    suppressed = protect(cells, groups=[("total", ["a", "b", "c"])], limits=LIMITS)
+    assert cells["a"].suppressed and cells["b"].suppressed  # b is the partner: total - c = a + b only
+    assert not cells["c"].suppressed and not cells["total"].suppressed
+    assert suppressed == 2
+
+
+def test_a_cell_readable_record_by_record_is_never_suppressed():
+    cells = {"a": Cell(value=1, hidden=0, owners={7})}
+    assert protect(cells, limits=LIMITS) == 0
+
+
+def test_few_other_participants_hide_a_total_even_when_large():
+    cells = {"total": Cell(value=500, hidden=500, hidden_owners={1, 2}, owners={1, 2})}
+    assert protect(cells, limits=LIMITS) == 1
+
+
+@pytest.fixture
+def region():
+    """A lapsed viewer and four contributing owners: three share by default, one aggregate-only."""
+    viewer = lapsed()
+    owners = [contributing() for _ in range(4)]
+    for owner in owners[:3]:
+        for _ in range(6):
+            record(owner, modes=[codes.Mode.SEA], migrants_total=20)
+        record(owner, modes=[codes.Mode.LAND], migrants_total=5)
+    # The fourth owner's air detections are the only ones in the region: a cell of its own.
+    record(owners[3], modes=[codes.Mode.AIR], migrants_total=9, sharing_level=codes.SharingLevel.AGGREGATE_ONLY)
+    record(owners[3], modes=[codes.Mode.SEA], migrants_total=9, sharing_level=codes.SharingLevel.AGGREGATE_ONLY)
+    record(owners[3], modes=[codes.Mode.SEA], migrants_total=9, sharing_level=codes.SharingLevel.NATIONAL_ONLY)
+    reciprocity_sync(trigger="test")
+    facts_rebuild_all()
+    return viewer, owners
+
+
+def test_lapsed_analyst_sees_no_record_level_data_of_others_anywhere(client, region):
+    viewer, owners = region
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    assert not drill_incidents(user=analyst, filters=PERIOD).exists()
+    client.force_login(analyst)
+    page = client.get(reverse("analytics:records"), {"from": PERIOD.month_from.strftime("%Y-%m")})
+    assert page.status_code == 200 and page.context["page"].paginator.count == 0
+    dashboard = client.get(reverse("analytics:dashboard")).content.decode()
+    for owner in owners:
+        for incident in owner.incidents.all():
+            assert incident.national_reference not in dashboard
+    # Aggregates only, under disclosure control: the single owner's air cell is hidden.
+    result = dashboard_get(user=analyst, filters=PERIOD)
+    assert result.scope.tier == "non_contributor"
+    assert mode_value(result, codes.Mode.AIR.label) is None
+    assert chart(result, "modes").suppressed >= 1
+
+
+def test_aggregate_only_and_national_only_records_are_never_listed_to_others(region):
+    viewer, owners = region
+    analyst = factories.user(role=Role.ANALYST, participant=owners[0])
+    listed = drill_incidents(user=analyst, filters=PERIOD)
+    assert listed.count() == 3 * 7
+    assert not listed.filter(participant=owners[3]).exists()
+    # In the sums the aggregate-only sea record is there (19 = 18 shared + 1); national-only is not.
+    result = dashboard_get(user=analyst, filters=PERIOD)
+    assert mode_value(result, codes.Mode.SEA.label) in (None, 19)
+
+
+def test_two_participant_filtered_views_reveal_no_hidden_cell_by_subtraction(region):
+    """The chosen case: all owners vs all but the aggregate-only one. The difference of any cell
+    shown in both is that owner's hidden figure, so it must be suppressed in one of the views."""
+    viewer, owners = region
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    everyone = dashboard_get(user=analyst, filters=PERIOD)
+    without = DashboardFilters(
+        month_from=PERIOD.month_from, month_to=PERIOD.month_to, participant_ids=frozenset(o.pk for o in owners[:3])
+    )
+    narrowed = dashboard_get(user=analyst, filters=without)
+    compared = 0
+    for wide, narrow in zip(everyone.charts, narrowed.charts, strict=True):
+        if wide.kind in ("coverage", "sankey"):
+            continue
+        wide_rows = {r.label: r.values for r in wide.rows}
+        for row in narrow.rows:
+            for a, b in zip(wide_rows.get(row.label, []), row.values, strict=False):
+                if a is not None and b is not None:
+                    compared += 1
+                    assert a == b, f"{wide.key} {row.label}: {a} - {b} reveals a hidden figure"
+    assert compared > 0
+
+
+def test_contributor_reads_figures_of_shared_records_without_suppression():
+    viewer = contributing()
+    owners = [contributing() for _ in range(3)]
+    for owner in owners:
+        record(owner, modes=[codes.Mode.AIR], migrants_total=2)
+    reciprocity_sync(trigger="test")
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    result = dashboard_get(user=analyst, filters=PERIOD)
+    assert mode_value(result, codes.Mode.AIR.label) == 3  # readable one by one: no "<5"
+    assert drill_incidents(user=analyst, filters=PERIOD).count() == 3
+
+
+def test_dashboard_permissions_and_exports(client, region):
+    viewer, owners = region
+    url = reverse("analytics:dashboard")
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    client.force_login(factories.user(role=Role.CONTRIBUTOR, participant=viewer))
+    assert client.get(url).status_code == 403
+    client.force_login(factories.user(role=Role.ANALYST, participant=viewer))
+    assert client.get(url).status_code == 200
+    csv = client.get(reverse("analytics:chart-export", args=["modes", "csv"]))
+    assert csv.status_code == 200 and (b"hidden" in csv.content or b"<5" in csv.content)
+    xlsx = client.get(reverse("analytics:chart-export", args=["modes", "xlsx"]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert client.get(reverse("analytics:chart-export", args=["nope", "csv"])).status_code == 404
+    assert client.get(reverse("analytics:chart-export", args=["modes", "pdf"])).status_code == 404
+
+
+def test_bad_filters_are_all_reported_at_once(client, region):
+    viewer, _owners = region
+    client.force_login(factories.user(role=Role.ANALYST, participant=viewer))
+    page = client.get(reverse("analytics:dashboard"), {"from": "2025-13", "mode": "rocket", "to": "x"})
+    assert page.status_code == 200
+    errors = page.context["form"].errors
+    assert {"month_from", "month_to", "mode"} <= set(errors)
