@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reporting.api.demo_tokens import demo_api_tokens_add
 from reporting.demo import DEFAULT_INCIDENTS, DEFAULT_SEED, DemoDatabaseNotEmpty, demo_seed
 from reporting.demo.people import credentials_table, credentials_write
 
@@ -40,7 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(credentials_table(result.credentials))
         if credentials:
             credentials_write(credentials=result.credentials, path=credentials)
-            self.stdout.write(f"\nLogins written to {credentials}.")
+            demo_api_tokens_add(path=credentials)  # issue #6: each login also gets an API token
+            self.stdout.write(f"\nLogins and API tokens written to {credentials}.")
 
     def _progress(self, total: int):
         if total < 100_000:
