@@ -30,6 +30,17 @@ app.conf.beat_schedule = {
         "task": "analytics.tasks.facts_sweep_task",
         "schedule": 60.0,
     },
+    # Reminders to focal points (due soon, late, access lapsing): once a day, in the morning of the
+    # region (06:00 UTC is afternoon in the Pacific and morning in South Asia); each goes once.
+    "reminders-daily": {
+        "task": "reporting.tasks.reminders_send_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    # A returned record should reach its contributor while the focal point's comment is fresh.
+    "reminders-records-returned": {
+        "task": "reporting.tasks.reminders_records_returned_task",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 

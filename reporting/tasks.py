@@ -31,3 +31,22 @@ def reciprocity_sync_enqueue(*, trigger: str) -> None:
         reciprocity_sync_task.delay(trigger=trigger)
     except Exception:  # noqa: BLE001 - any broker failure must not fail the user's request
         logger.exception("could not queue reciprocity_sync (trigger=%s); the daily sync will catch up", trigger)
+
+
+# Reminders (issue #8): the work is in reporting/reminders.py; each reminder goes once (SentReminder).
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def reminders_send_task(*, on: str | None = None) -> dict:
+    import datetime as dt
+
+    from reporting.reminders import reminders_send
+
+    return reminders_send(on=dt.date.fromisoformat(on) if on else None)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def reminders_records_returned_task() -> int:
+    from reporting.reminders import reminders_records_returned
+
+    return reminders_records_returned()
