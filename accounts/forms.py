@@ -98,6 +98,12 @@ class InvitationForm(forms.Form):
             del self.fields["participant"]
             self.fields["agency"].queryset = Agency.objects.filter(participant_id=actor.participant_id, is_active=True)
 
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email, is_active=True).exists():
+            raise ValidationError(_("Someone already has an account with this e-mail address."))
+        return email
+
     def clean(self):
         data = super().clean()
         if "participant" not in self.fields:
