@@ -1,0 +1,182 @@
+"""The permission matrix of every API route and method, for session and token sign-in.
+
+Actors come from the reciprocity story (tests/factories.py): the rule decides what a user may read
+(404 outside it, never 403); the role decides what a user may do with what it reads (403).
+Every route of the API must have a row here: a new route without one fails the last test.
+"""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken
+from tests import factories
+from tests.api.conftest import token_for
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = (
+    "anonymous",
+    "norole",
+    "home_analyst",
+    "home_contributor",
+    "home_focal_point",
+    "lapsed_focal_point",
+    "suspended_analyst",
+    "partner_focal_point",
+    "secretariat",
+)
+METHODS = ("get", "post", "put", "patch", "delete")
+HOME_ENTRY = {"home_contributor", "home_focal_point"}
+
+
+def _everyone(status: int) -> dict[str, int]:
+    return {actor: status for actor in ACTORS if actor != "anonymous"}
+
+
+def _only(allowed: dict[str, int], otherwise: int) -> dict[str, int]:
+    return {actor: allowed.get(actor, otherwise) for actor in ACTORS if actor != "anonymous"}
+
+
+def incident_body() -> dict:
+    return {"national_reference": "MATRIX-1", "detection_date": timezone.localdate().isoformat()}
+
+
+# route name → method → (how to build the request, {actor: status}). Methods not listed: 405.
+# `setup(story)` returns (url kwargs, body) for the request.
+MATRIX = {
+    "me": {"get": (lambda s: ({}, None), _everyone(200))},
+    "reference-list": {"get": (lambda s: ({}, None), _everyone(200))},
+    "reference-detail": {"get": (lambda s: ({"name": "mode"}, None), _everyone(200))},
+    "participant-list": {"get": (lambda s: ({}, None), _everyone(200))},
+    "participant-detail": {"get": (lambda s: ({"code": "PAR"}, None), _everyone(200))},
+    "participant-status": {
+        "post": (
+            lambda s: ({"code": "LAP"}, {"status": "suspended", "reason": "matrix"}),
+            _only({"secretariat": 200}, 403),
+        )
+    },
+    "incident-list": {
+        "get": (lambda s: ({}, None), _everyone(200)),
+        # Contributors and focal points enter records for their own participant; no one else does.
+        "post": (
+            lambda s: ({}, incident_body()),
+            _only(dict.fromkeys([*HOME_ENTRY, "lapsed_focal_point", "partner_focal_point"], 201), 403),
+        ),
+    },
+    "incident-detail": {
+        # home's shared record: its own users read it; the contributing partner too; no one else.
+        "get": (
+            lambda s: ({"pk": s.records["home_shared"].pk}, None),
+            _only(
+                {"home_analyst": 200, "home_contributor": 200, "home_focal_point": 200, "partner_focal_point": 200}, 404
+            ),
+        ),
+        # home's draft: only home's users see it; of them, only those who enter records change it.
+        "patch": (
+            lambda s: ({"pk": s.records["home_draft"].pk}, {"version": s.records["home_draft"].version, "dead": 1}),
+            _only({"home_analyst": 403, "home_contributor": 200, "home_focal_point": 200}, 404),
+        ),
+    },
+    "incident-action": {
+        "post": (
+            lambda s: (
+                {"pk": s.records["home_draft"].pk, "action": "withdraw"},
+                {"version": s.records["home_draft"].version, "reason": "matrix"},
+            ),
+            _only({"home_analyst": 403, "home_contributor": 200, "home_focal_point": 200}, 404),
+        )
+    },
+    "return-list": {"get": (lambda s: ({}, None), _everyone(200))},
+    "return-detail": {
+        "get": (
+            lambda s: ({"month": f"{factories.months_back(1):%Y-%m}"}, None),
+            # Each participant's own return of last month; the secretariat and no-role have none.
+            _only({"norole": 404, "secretariat": 404, "lapsed_focal_point": 404}, 200),
+        )
+    },
+    "return-action": {
+        "post": (
+            lambda s: ({"month": f"{factories.months_back(5):%Y-%m}", "action": "nil"}, {}),
+            # Every focal point may say "nothing to report" for its own participant's empty month.
+            _only({"home_focal_point": 200, "lapsed_focal_point": 200, "partner_focal_point": 200}, 403),
+        )
+    },
+}
+
+
+def _clients(story) -> dict[tuple[str, str], APIClient]:
+    clients = {("anonymous", "session"): APIClient(), ("anonymous", "token"): APIClient()}
+    for actor in ACTORS[1:]:
+        user = story.users[actor]
+        session = APIClient()
+        session.force_login(user)
+        token = APIClient()
+        token.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, scope=ApiToken.Scope.WRITE)}")
+        clients[(actor, "session")], clients[(actor, "token")] = session, token
+    return clients
+
+
+def _call(client: APIClient, method: str, url: str, body):
+    return getattr(client, method)(url, body or {}, format="json", HTTP_IDEMPOTENCY_KEY=f"matrix-{method}-{url}")
+
+
+@pytest.mark.parametrize("auth", ["session", "token"])
+@pytest.mark.parametrize("route", sorted(MATRIX))
+def test_every_actor_and_method_gets_the_expected_status(story, route, auth):
+    from django.urls import reverse
+
+    clients = _clients(story)
+    problems = []
+    for method in METHODS:
+        setup, expected = MATRIX[route].get(method, (MATRIX[route][next(iter(MATRIX[route]))][0], None))
+        kwargs, body = setup(story)
+        url = reverse(f"api:{route}", kwargs=kwargs)
+        for actor in ACTORS:
+            want = 401 if actor == "anonymous" else (expected[actor] if expected else 405)
+            with transaction.atomic():
+                got = _call(clients[(actor, auth)], method, url, body).status_code
+                transaction.set_rollback(True)
+            if got != want:
+                problems.append(f"{method.upper()} {url} as {actor}: {got}, expected {want}")
+    assert not problems, "\n".join(problems)
+
+
+def test_a_read_only_token_is_refused_every_write_with_403_and_reads_as_a_session_does(story):
+    user = story.users["home_focal_point"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user, scope=ApiToken.Scope.READ)}")
+    from django.urls import reverse
+
+    for route, methods in MATRIX.items():
+        for method, (setup, expected) in methods.items():
+            kwargs, body = setup(story)
+            got = _call(client, method, reverse(f"api:{route}", kwargs=kwargs), body).status_code
+            want = expected["home_focal_point"] if method == "get" else 403
+            assert got == want, (route, method, got)
+
+
+def test_every_api_route_is_in_the_matrix():
+    resolver = get_resolver()
+    (api,) = [p for p in resolver.url_patterns if getattr(p, "namespace", None) == "api"]
+    names = {p.name for p in api.url_patterns if isinstance(p, URLPattern)}
+    assert names == set(MATRIX), f"routes missing from the matrix: {names - set(MATRIX)}"
+
+
+def test_expired_tokens_are_401_on_every_route(story):
+    from django.urls import reverse
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(story.users['home_focal_point'], days=1)}")
+    later = dt.timedelta(days=2)
+    import time_machine
+
+    with time_machine.travel(timezone.now() + later):
+        for route, methods in MATRIX.items():
+            for method, (setup, _expected) in methods.items():
+                kwargs, body = setup(story)
+                assert _call(client, method, reverse(f"api:{route}", kwargs=kwargs), body).status_code == 401
