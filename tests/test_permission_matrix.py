@@ -1,0 +1,338 @@
+"""The permission matrix: every URL pattern of the project, every kind of actor, own and others' records.
+
+`test_every_route_is_declared` walks the resolver (admin and API included) and fails when a route is
+missing from REGISTRY below. `test_matrix` requests each declared route as each actor and compares
+the status with the declaration; for routes about one record it tries records of every kind, and a
+record outside the rule must answer 404 with the same body as an id that does not exist.
+
+How to add a route (one entry per URL name):
+
+    "reporting:incident-validate": Route(
+        method="post",
+        records=RECORDS,                               # a record route: `pk` is each story record
+        expect=record_action(ok=302, roles=(FOCAL_POINT,), own_only=True),
+    ),
+    "analytics:dashboard": Route(expect=by_role(default=200)),   # a page: status per actor
+    "api:me": Route(expect=by_role(default=200), api=True),      # API: anonymous 401/403
+
+`expect(actor, record_key)` gives the status when the record is readable by the actor (record routes)
+or the status outright (other routes); `kwargs(story)` builds URL kwargs that are not a record id;
+`data(story)` the POST body. Each request runs inside a savepoint that is rolled back, so POSTs do
+not change the story for the next actor. The story (tests/factories.py: ReciprocityStory) is built
+once for the module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from accounts.models import Role
+from reporting import reciprocity
+from reporting.models import ReciprocityPolicy
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = (
+    "anonymous",
+    "norole",
+    "home_contributor",
+    "home_focal_point",
+    "home_analyst",
+    "lapsed_contributor",
+    "lapsed_focal_point",
+    "lapsed_analyst",
+    "suspended_contributor",
+    "suspended_focal_point",
+    "suspended_analyst",
+    "secretariat",
+)
+CONTRIBUTOR, FOCAL_POINT, ANALYST, SECRETARIAT = Role.CONTRIBUTOR, Role.FOCAL_POINT, Role.ANALYST, Role.SECRETARIAT
+PARTICIPANT_ROLES = (CONTRIBUTOR, FOCAL_POINT, ANALYST)
+ALL_ROLES = (*PARTICIPANT_ROLES, SECRETARIAT)
+LOGIN = 302  # anonymous visitors of an HTML page are sent to sign in
+API_ANONYMOUS = (401, 403)
+# Records of every kind the rule tells apart (keys of ReciprocityStory.records).
+RECORDS = ("home_shared", "home_draft", "partner_shared", "partner_national", "lapsed_shared", "suspended_shared")
+MISSING_PK = 987654321
+
+Status = int | tuple[int, ...]
+Expect = Callable[[str, str | None], Status]
+
+
+def role_of(actor: str) -> str | None:
+    if actor in ("anonymous", "norole"):
+        return None
+    if actor == "secretariat":
+        return SECRETARIAT
+    return actor.split("_", 1)[1]
+
+
+def owner_of(record_key: str | None) -> str | None:
+    return record_key.split("_", 1)[0] if record_key else None
+
+
+def by_role(*, default: Status = 403, anonymous: Status = LOGIN, norole: Status = 403, **overrides: Status) -> Expect:
+    """Status per actor: `overrides` by actor name (e.g. home_analyst=200) or by role (analyst=200)."""
+
+    def expect(actor: str, record_key: str | None = None) -> Status:
+        if actor == "anonymous":
+            return anonymous
+        if actor == "norole":
+            return norole
+        if actor in overrides:
+            return overrides[actor]
+        return overrides.get(role_of(actor), default)
+
+    return expect
+
+
+def record_action(
+    *, ok: Status, roles: tuple[str, ...], own_only: bool = True, anonymous: Status = LOGIN, norole: Status = 403
+) -> Expect:
+    """A record route: `ok` for the allowed roles (on own records only, if own_only), 403 for a
+    readable record and a forbidden action. (Unreadable records: 404, decided by the test.)"""
+
+    def expect(actor: str, record_key: str | None) -> Status:
+        if actor == "anonymous":
+            return anonymous
+        if actor == "norole":
+            return norole
+        if role_of(actor) not in roles:
+            return 403
+        if own_only and owner_of(record_key) != actor.split("_", 1)[0]:
+            return 403
+        return ok
+
+    return expect
+
+
+@dataclass(frozen=True)
+class Route:
+    expect: Expect
+    method: str = "get"
+    records: tuple[str, ...] = ()  # a record route: kwargs {"pk": record.pk} for each key
+    kwargs: Callable[[factories.ReciprocityStory], dict] = field(default=lambda story: {})
+    data: Callable[[factories.ReciprocityStory], dict] = field(default=lambda story: {})
+    api: bool = False
+    path: str = ""  # for a route without a name: the path to request
+    fresh_client: bool = False  # signs the actor in anew for each request (e.g. logout)
+
+
+def _admin(expect_secretariat: Status = (200, 302, 403, 404)) -> Route:
+    # Django's admin sends anyone who is not staff to its own sign-in page; the secretariat (staff)
+    # gets a page, a redirect or 403 according to its model permissions (404 for the made-up object
+    # id 1 where it does not exist). The admin holds no
+    # incident records (reporting/admin.py registers none), so it is no way around the rule.
+    return Route(expect=by_role(default=302, anonymous=302, norole=302, secretariat=expect_secretariat))
+
+
+# The registry ----------------------------------------------------------------------------------
+
+REGISTRY: dict[str, Route] = {
+    # Site
+    "home": Route(expect=by_role(default=200, norole=200)),
+    "accounts:login": Route(expect=by_role(default=200, anonymous=200, norole=200)),
+    "accounts:logout": Route(method="post", fresh_client=True, expect=by_role(default=302, anonymous=302, norole=302)),
+    # The API's schema and its docs page describe the interface, not data: public.
+    "api-schema": Route(expect=by_role(default=200, norole=200, anonymous=200), api=True),
+    "api-docs": Route(expect=by_role(default=200, norole=200, anonymous=200)),
+    # Records and sharing (issue #3)
+    "reporting:incident-list": Route(expect=by_role(default=200)),
+    "reporting:incident-detail": Route(records=RECORDS, expect=record_action(ok=200, roles=ALL_ROLES, own_only=False)),
+    "reporting:standing-detail": Route(expect=by_role(default=200, secretariat=403)),
+    "reporting:sharing-matrix": Route(expect=by_role(secretariat=200)),
+    "reporting:accessevent-list": Route(expect=by_role(focal_point=200)),
+    "reporting:exclusion-list": Route(expect=by_role(focal_point=200)),
+    # Regional dashboards (issue #7): every role but the contributor; figures follow the rule.
+    "analytics:dashboard": Route(expect=by_role(default=200, contributor=403)),
+    "analytics:records": Route(expect=by_role(default=200, contributor=403)),
+    "analytics:chart-export": Route(
+        kwargs=lambda story: {"key": "modes", "fmt": "csv"}, expect=by_role(default=200, contributor=403)
+    ),
+}
+# Django's admin: every route, the same guard.
+ADMIN_KWARGS = {
+    "object_id": "1",
+    "id": "1",
+    "app_label": "accounts",
+    "content_type_id": 1,
+    "url": "nowhere/",
+    "history_id": 1,
+}
+
+
+def _declared(name: str) -> Route | None:
+    if name in REGISTRY:
+        return REGISTRY[name]
+    if name.startswith("admin:"):
+        if name == "admin:login":
+            return Route(expect=by_role(default=(200, 302), anonymous=200, norole=200))
+        if name.startswith("admin:<unnamed admin/(?P<url>"):  # the admin's catch-all: a page that does not exist
+            expect = by_role(default=302, anonymous=302, norole=302, secretariat=404)
+            return Route(path="/admin/nowhere/", expect=expect)
+        if name.startswith("admin:<unnamed"):  # an object's bare URL redirects to its change page
+            return Route(
+                path="/" + project_routes()[name].replace("<path:object_id>", "1"),
+                expect=by_role(default=302, anonymous=302, norole=302, secretariat=(302, 404)),
+            )
+        if name == "admin:logout":
+            # Signing out of the admin sends everyone to the admin's front page, signed out.
+            return Route(method="post", fresh_client=True, expect=by_role(default=302, anonymous=302, norole=302))
+        return _admin()
+    return None
+
+
+# Walking the resolver ----------------------------------------------------------------------------
+
+
+def project_routes() -> dict[str, str]:
+    """{URL name: pattern} for every named route of the project, admin and API included."""
+    found: dict[str, str] = {}
+
+    def walk(patterns, prefix: str, namespace: str | None) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                walk(p.url_patterns, prefix + str(p.pattern), ns)
+            elif isinstance(p, URLPattern):
+                name = p.name or f"<unnamed {prefix}{p.pattern}>"
+                found[f"{namespace}:{name}" if namespace else name] = prefix + str(p.pattern)
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+def test_every_route_is_declared():
+    missing = sorted(name for name in project_routes() if _declared(name) is None)
+    assert not missing, (
+        "Routes missing from tests/test_permission_matrix.py REGISTRY (declare who may use them): " + ", ".join(missing)
+    )
+
+
+def test_the_registry_names_only_existing_routes():
+    assert not sorted(set(REGISTRY) - set(project_routes()))
+
+
+# Running the matrix -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def story(django_db_setup, django_db_blocker):
+    """The story, built once for the module in its own transaction and removed afterwards."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        ReciprocityPolicy.objects.get_or_create(version=1)
+        built = factories.ReciprocityStory()
+        try:
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _url(name: str, route: Route, story, record_pk: int | None) -> str:
+    if route.path:
+        return route.path
+    kwargs = dict(route.kwargs(story))
+    if record_pk is not None:
+        kwargs["pk"] = record_pk
+    if name.startswith("admin:") and not kwargs:
+        pattern = project_routes()[name]
+        kwargs = {k: v for k, v in ADMIN_KWARGS.items() if re.search(rf"[<:]{k}>", pattern)}
+        if not kwargs and "([^/]+)" in pattern:  # positional groups (simple_history's admin)
+            return reverse(name, args=["1"] * pattern.count("([^/]+)"))
+    return reverse(name, kwargs=kwargs)
+
+
+def _request(client: Client, name: str, route: Route, story, record_pk: int | None):
+    url = _url(name, route, story, record_pk)
+    with transaction.atomic():
+        call = getattr(client, route.method)
+        response = call(url, route.data(story)) if route.method == "post" else call(url)
+        transaction.set_rollback(True)
+    return response
+
+
+def _visible(story, actor: str, policy_reads: bool) -> set[str]:
+    if actor in ("anonymous", "norole"):
+        return set()
+    return story.expected_visible(actor, secretariat_reads_records=policy_reads)
+
+
+def matrix_violations(story, names: list[str] | None = None) -> list[str]:
+    """Every (route, actor, record) whose answer differs from the declaration."""
+    routes = project_routes()
+    problems: list[str] = []
+    clients = {}
+    for actor in ACTORS:
+        client = Client(raise_request_exception=False)
+        if actor != "anonymous":
+            client.force_login(story.users[actor])
+        clients[actor] = client
+    for name in names or sorted(routes):
+        route = _declared(name)
+        if route is None:
+            continue
+        for actor in ACTORS:
+            client = clients[actor]
+            if route.fresh_client:
+                client = Client(raise_request_exception=False)
+                if actor != "anonymous":
+                    client.force_login(story.users[actor])
+            if not route.records:
+                response = _request(client, name, route, story, None)
+                _check(problems, name, actor, None, response, route.expect(actor, None), route)
+                continue
+            missing = _request(client, name, route, story, MISSING_PK)
+            visible = _visible(story, actor, policy_reads=False)
+            for key in route.records:
+                response = _request(client, name, route, story, story.records[key].pk)
+                if actor in ("anonymous", "norole"):
+                    expected = route.expect(actor, key)
+                elif key in visible:
+                    expected = route.expect(actor, key)
+                else:
+                    expected = 404
+                    if response.status_code == 404 and response.content != missing.content:
+                        problems.append(f"{name} {actor} {key}: the 404 differs from a missing id's")
+                _check(problems, name, actor, key, response, expected, route)
+    return problems
+
+
+def _check(problems, name, actor, key, response, expected: Status, route: Route) -> None:
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    if response.status_code not in allowed:
+        problems.append(f"{name} as {actor}{f' on {key}' if key else ''}: {response.status_code}, declared {expected}")
+        return
+    if actor == "anonymous" and response.status_code == 302 and not route.api and "logout" not in name:
+        location = response["Location"]
+        if not re.search(r"/login/|/accounts/login", location):
+            problems.append(f"{name} as anonymous: redirected to {location}, not to sign in")
+
+
+def test_matrix(story):
+    problems = matrix_violations(story)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_matrix_fails_when_the_rule_is_broken(story, monkeypatch):
+    """A check that cannot fail proves nothing: grant everyone everything and the matrix objects."""
+    from reporting.models import Incident
+
+    def everything(user, *, on=None):
+        return Incident.objects.all() if user.is_authenticated else Incident.objects.none()
+
+    monkeypatch.setattr(reciprocity, "visible_incidents", everything)
+    problems = matrix_violations(story, names=["reporting:incident-detail", "reporting:incident-list"])
+    assert any("reporting:incident-detail as lapsed_analyst on partner_shared: 200" in p for p in problems), problems
