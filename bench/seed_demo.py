@@ -1,0 +1,84 @@
+"""Seeding the demo data set at scale: `seed_demo --incidents 1000000` against a raw COPY."""
+
+import datetime as dt
+import io
+
+from bench.registry import Case, Context, register
+
+FULL_SIZE = 1_000_000
+QUICK_SIZE = 20_000
+CHUNK = 20_000  # rows per COPY, as the seeder does
+PLAIN_TABLE = "bench_plain_incident"
+
+
+def _plain_rows(count: int) -> list[str]:
+    """Incident-like rows (ids, codes, dates, JSON lists, counts, a fee, a narrative), as COPY text."""
+    narrative = "A motorised wooden boat carrying 24 passengers was intercepted off Christmas Island."
+    day = dt.date(2025, 1, 1)
+    chunks = []
+    for start in range(0, count, CHUNK):
+        chunks.append(
+            "".join(
+                f"{i}\t{i % 21 + 1}\t{i % 500 + 1}\tREF-{i:08d}\tvalidated\t{day + dt.timedelta(days=i % 700)}"
+                f'\tAUS\t["migrant_smuggling"]\t["sea"]\t{i % 60}\t{i % 4}\t{i % 9000}.50\t{narrative}'
+                f"\t2025-01-01T09:00:00+00:00\n"
+                for i in range(start, min(start + CHUNK, count))
+            )
+        )
+    return chunks
+
+
+def _plain_table_reset() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PLAIN_TABLE}")
+        cursor.execute(
+            f"CREATE TABLE {PLAIN_TABLE} (id bigint, participant_id bigint, ret_id bigint, "
+            "national_reference varchar(64), status varchar(20), detection_date date, detection_country "
+            "varchar(3), categories jsonb, modes jsonb, migrants_total integer, smugglers_total integer, "
+            "fee_usd numeric(12, 2), narrative text, created_at timestamptz)"
+        )
+
+
+def _plain_copy(chunks: list[str]) -> None:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for chunk in chunks:
+            cursor.copy_expert(f"COPY {PLAIN_TABLE} FROM STDIN", io.StringIO(chunk))
+
+
+@register(name="seed_demo", title="Seeding the demo data set (seed_demo --incidents N)")
+def run(ctx: Context) -> list[Case]:
+    """The whole `demo_seed()` (participants, users, returns, incidents with their transit, breakdown
+    and document rows through COPY, foreign-key checks at commit, ANALYZE, reciprocity sync) into an
+    empty migrated database, against the baseline of a raw COPY of the same number of incident-like
+    rows into a plain table without indexes, constraints or triggers (the server's ingest floor).
+    Target: a million incidents in under 5 minutes on a 2-core machine."""
+    from reporting.demo import demo_seed
+
+    size = QUICK_SIZE if ctx.quick else FULL_SIZE
+    ctx.log(f"  baseline: COPY of {size:,} plain rows")
+    chunks = _plain_rows(size)
+    baseline = ctx.measure(lambda: _plain_copy(chunks), repeat=ctx.repeats(3), before=_plain_table_reset)
+    chunks.clear()  # a few hundred MB at full size: free them before seeding
+
+    results = []
+    ctx.log(f"  seed_demo --incidents {size:,}")
+    seconds = ctx.measure(
+        lambda: results.append(demo_seed(incidents=size)),
+        repeat=ctx.repeats(3 if ctx.quick else 1),  # a full-size run takes minutes on a shared machine
+        before=ctx.fresh_database,
+    )
+    rows = results[-1].rows
+    return [
+        Case(f"raw COPY, {size:,} plain rows", baseline, rows=size, baseline=True),
+        Case(f"seed_demo, {size:,} incidents (incidents/s)", seconds, rows=size),
+        Case(
+            f"seed_demo, {size:,} incidents (all {rows:,} rows/s)",
+            seconds,
+            rows=rows,
+            note="incidents with transit, breakdown and document rows",
+        ),
+    ]
