@@ -157,6 +157,31 @@ REGISTRY: dict[str, Route] = {
     "analytics:chart-export": Route(
         kwargs=lambda story: {"key": "modes", "fmt": "csv"}, expect=by_role(default=200, contributor=403)
     ),
+    # Accounts (issue #2 and the console): pages about one's own account are open to any signed-in
+    # user; user management to focal points (their participant) and the secretariat.
+    "accounts:notifications": Route(expect=by_role(default=200, norole=200)),
+    "accounts:session-list": Route(expect=by_role(default=200, norole=200)),
+    "accounts:token-list": Route(expect=by_role(default=200, norole=200)),
+    "accounts:user-list": Route(expect=by_role(focal_point=200, secretariat=200)),
+    "accounts:invitation-create": Route(expect=by_role(focal_point=405, secretariat=405)),  # POST only
+    # The API (issue #5): anonymous callers get 401; a user without a role gets empty answers.
+    "api:me": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:participant-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:reference-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:return-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:incident-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:incident-detail": Route(
+        api=True,
+        records=RECORDS,
+        expect=record_action(ok=200, roles=ALL_ROLES, own_only=False, anonymous=API_ANONYMOUS, norole=404),
+    ),
+    # The secretariat's console (issue #8)
+    "reporting:console-audit": Route(expect=by_role(secretariat=200)),
+    "reporting:console-coverage": Route(expect=by_role(secretariat=200)),
+    "reporting:console-home": Route(expect=by_role(secretariat=200)),
+    "reporting:console-participants": Route(expect=by_role(secretariat=200)),
+    "reporting:console-policy": Route(expect=by_role(secretariat=200)),
+    "reporting:console-terms": Route(expect=by_role(secretariat=200)),
 }
 # Django's admin: every route, the same guard.
 ADMIN_KWARGS = {
