@@ -151,8 +151,8 @@ class AccessRisk:
                 "needed": s.returns_needed,
             }
         return _(
-            "%(counted)d of %(needed)d returns needed in the window; the oldest one counted leaves the window "
-            "after %(date)s. Missing: %(missing)s."
+            "%(counted)d returns submitted in the window (%(needed)d needed); without a new one, it stops "
+            "contributing after %(date)s. Months missing: %(missing)s."
         ) % {
             "counted": s.returns_counted,
             "needed": s.returns_needed,

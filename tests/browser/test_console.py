@@ -1,0 +1,106 @@
+"""The secretariat's console in real Chromium: a participant from invitation to active, suspended and
+reinstated, with its standing page and its users' access to a partner's record following each step.
+Screenshots go to docs/screenshots/console-*.png."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Participant, Role
+from accounts.services import terms_publish
+from reporting.models import Incident, ReciprocityPolicy
+from tests import factories
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PASSWORD = "correct-horse-battery"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def signed_in(browser, live_server, username):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    return page
+
+
+def test_a_participant_from_invitation_to_reinstatement(page, browser, live_server):
+    del page  # each user gets a browser context of their own (see tests/browser/test_data_entry.py)
+    # A transactional test may start from a flushed database: the policy row of migration 0002 is data.
+    ReciprocityPolicy.objects.get_or_create(version=1)
+    secretariat = factories.user(role=Role.SECRETARIAT, username="sam.secretariat")
+    partner = factories.participant(code="AUS")
+    for n in (1, 2, 3):
+        factories.return_for(partner, factories.months_back(n), submitted=True)
+    shared = factories.IncidentFactory(participant=partner, ret=factories.return_for(partner, factories.months_back(2)))
+    assert shared.status == Incident.Status.VALIDATED
+    terms_publish(
+        title="Terms of participation",
+        text="We share non-nominal data.",
+        published_on=factories.months_back(3),
+        created_by=secretariat,
+    )
+
+    console = signed_in(browser, live_server, secretariat.username)
+    console.goto(f"{live_server.url}/records/console/participants/")
+    console.fill("#id_code", "fji")
+    console.fill("#id_name", "Fiji")
+    console.select_option("#id_kind", "state")
+    console.select_option("#id_region", "pacific")
+    console.select_option("#id_country", "FJI")
+    console.get_by_role("button", name="Invite", exact=True).click()
+    expect(console.locator("#participant-status")).to_have_text("Invited")
+    expect(console.locator("#participant-standing")).to_contain_text("not contributing")
+
+    # Activation is refused until the terms are accepted: the page says why, nothing changes.
+    console.click("#step-activate button")
+    expect(console.locator(".errors").first).to_contain_text("acceptance of the current terms")
+    expect(console.locator("#participant-status")).to_have_text("Invited")
+    console.fill("#id_signed_by", "Director of Immigration")
+    console.click("#terms-form button")
+    expect(console.locator(".messages")).to_contain_text("Acceptance of the terms recorded")
+    console.click("#step-activate button")
+    expect(console.locator("#participant-status")).to_have_text("Active")
+    expect(console.locator("#participant-standing")).to_contain_text("grace period")
+    expect(console.locator("#participant-access")).to_contain_text("reads 1 participants")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    console.screenshot(path=str(SHOTS / "console-participant.png"), full_page=True)
+
+    fiji = Participant.objects.get(code="FJI")
+    analyst = factories.user(role=Role.ANALYST, participant=fiji, username="fiji.analyst")
+    reader = signed_in(browser, live_server, analyst.username)
+    record = f"{live_server.url}/records/{shared.pk}/"
+    assert reader.goto(record).status == 200
+    reader.goto(f"{live_server.url}/records/standing/")
+    expect(reader.locator("main")).to_contain_text("grace period")
+
+    # Suspension needs a reason; then access lapses at once.
+    console.click("#step-suspend button")
+    expect(console.locator(".errors").first).to_contain_text("Give the reason")
+    console.fill("#step-suspend textarea", "No return for a year")
+    console.click("#step-suspend button")
+    expect(console.locator("#participant-status")).to_have_text("Suspended")
+    expect(console.locator("#participant-access")).to_contain_text("reads 0 participants")
+    assert reader.goto(record).status == 404
+    reader.goto(f"{live_server.url}/records/standing/")
+    expect(reader.locator("main")).to_contain_text("suspended")
+
+    console.fill("#step-reinstate textarea", "Returns resumed")
+    console.click("#step-reinstate button")
+    expect(console.locator("#participant-status")).to_have_text("Active")
+    expect(console.locator("#participant-access")).to_contain_text("reads 1 participants")
+    assert reader.goto(record).status == 200
+    history = console.locator("#participant-history")
+    for change in ("Invited → Active", "Active → Suspended", "Suspended → Active"):
+        expect(history).to_contain_text(change)
+    expect(history).to_contain_text("No return for a year")
+    console.screenshot(path=str(SHOTS / "console-participant-history.png"), full_page=True)
