@@ -11,11 +11,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from accounts.models import Role, User
 from reporting.api.base import ApiView
 from reporting.api.docs import CURSOR_PARAMETER, NOT_FOUND, PAGE_SIZE_PARAMETER, READ_ERRORS, WRITE_ERRORS, page_of
 from reporting.api.pagination import ApiCursorPagination
+from reporting.api.permissions import CanSubmitReturns
 from reporting.api.serializers import ReturnOutputSerializer
 from reporting.models import Return
 from reporting.services.returns import return_reopen, return_submit, return_submit_nil
@@ -121,6 +123,7 @@ class ReturnActionApi(ApiView):
         reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, help_text="For `reopen`.")
 
     ACTIONS = ("submit", "nil", "reopen")
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanSubmitReturns]
 
     @extend_schema(
         operation_id="returns_action",
@@ -142,8 +145,6 @@ class ReturnActionApi(ApiView):
         if action not in self.ACTIONS:
             raise Http404
         first_day = _month(month)
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
         participant = _own_participant(request.user)
         if action == "nil":
             ret = return_submit_nil(participant=participant, month=first_day, submitted_by=request.user)
@@ -154,5 +155,7 @@ class ReturnActionApi(ApiView):
             if action == "submit":
                 ret = return_submit(ret=ret, submitted_by=request.user)
             else:
+                data = self.InputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
                 ret = return_reopen(ret=ret, reopened_by=request.user, reason=data.validated_data.get("reason", ""))
         return Response(ReturnOutputSerializer(ret).data)
