@@ -207,8 +207,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "vrs@localhost")
 # Links in e-mails (invitations, reminders) point here.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
-# A month's return is due on this day of the following month (reporting/compliance.py).
-RETURN_DUE_DAY = int(os.environ.get("RETURN_DUE_DAY", "15"))
+# (A month's return is due on reporting.models.RETURN_DUE_DAY of the following month.)
 # Reminders: how many days before a return is due, and before a participant's access lapses.
 REMINDER_DAYS_BEFORE_DUE = int(os.environ.get("REMINDER_DAYS_BEFORE_DUE", "5"))
 REMINDER_DAYS_BEFORE_LAPSE = int(os.environ.get("REMINDER_DAYS_BEFORE_LAPSE", "21"))
