@@ -36,3 +36,22 @@ urlpatterns += [
     path("access-log/", sharing.AccessLogView.as_view(), name="accessevent-list"),
     path("exclusions/", sharing.ExclusionListView.as_view(), name="exclusion-list"),
 ]
+
+# Data entry, the record workflow and monthly returns (issue #4)
+from reporting.views import entry, returns  # noqa: E402 - grouped with the routes it serves
+
+urlpatterns += [
+    path("new/", entry.IncidentFormView.as_view(), name="incident-create"),
+    path("<int:pk>/edit/", entry.IncidentFormView.as_view(), name="incident-update"),
+    path("<int:pk>/submit/", entry.IncidentActionView.as_view(action="submit"), name="incident-submit"),
+    path("<int:pk>/validate/", entry.IncidentActionView.as_view(action="validate"), name="incident-validate"),
+    path("<int:pk>/return/", entry.IncidentActionView.as_view(action="return"), name="incident-return"),
+    path("<int:pk>/withdraw/", entry.IncidentActionView.as_view(action="withdraw"), name="incident-withdraw"),
+    path("<int:pk>/override/", entry.IncidentActionView.as_view(action="override"), name="incident-override"),
+    path("<int:pk>/sharing/", entry.IncidentActionView.as_view(action="sharing"), name="incident-sharing"),
+    path("glossary/", entry.GlossaryView.as_view(), name="glossary"),
+    path("returns/", returns.ReturnListView.as_view(), name="return-list"),
+    path("returns/<int:pk>/submit/", returns.ReturnSubmitView.as_view(), name="return-submit"),
+    path("returns/nil/", returns.ReturnNilView.as_view(), name="return-nil"),
+    path("returns/<int:pk>/reopen/", returns.ReturnReopenView.as_view(), name="return-reopen"),
+]
