@@ -8,3 +8,5 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 from .base import *  # noqa: E402, F403
 
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True  # serve straight from static/ without collectstatic
+WHITENOISE_USE_FINDERS = True
