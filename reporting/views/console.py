@@ -202,6 +202,7 @@ class PolicyView(SecretariatMixin, TemplateView):
             initial={name: getattr(policy, name) for name in POLICY_FIELDS}
         )
         context["preview"] = kwargs.get("preview")
+        context["previewed"] = kwargs.get("previewed", "")
         context["participants"] = {p.pk: p for p in Participant.objects.all()}
         return context
 
@@ -211,7 +212,13 @@ class PolicyView(SecretariatMixin, TemplateView):
             return render(request, self.template_name, self.get_context_data(form=form), status=400)
         proposed = form.save(commit=False)
         proposed.version = current_policy().version + 1
-        if request.POST.get("action") == "confirm":
+        parameters = "|".join(f"{name}={form.cleaned_data[name]}" for name in POLICY_FIELDS)
+        previewed = request.POST.get("previewed") == parameters
+        if request.POST.get("action") == "confirm" and not previewed:
+            messages.warning(
+                request, _("The parameters changed since the preview: check the new preview, then confirm.")
+            )
+        if request.POST.get("action") == "confirm" and previewed:
             parameters = {name: form.cleaned_data[name] for name in POLICY_FIELDS}
             try:
                 policy = policy_create(created_by=request.user, reason=form.cleaned_data["reason"], **parameters)
@@ -223,7 +230,9 @@ class PolicyView(SecretariatMixin, TemplateView):
             )
             return redirect("reporting:console-policy")
         preview = compliance.policy_preview(proposed=proposed)
-        return render(request, self.template_name, self.get_context_data(form=form, preview=preview))
+        return render(
+            request, self.template_name, self.get_context_data(form=form, preview=preview, previewed=parameters)
+        )
 
 
 # Coverage and compliance -------------------------------------------------------------------------

@@ -130,7 +130,13 @@ def test_policy_preview_shows_gains_and_losses_and_changes_nothing(client, secre
     response = client.post(reverse("reporting:console-policy"), {**data, "min_returns": 4})
     preview = response.context["preview"]
     assert [c.participant for c in preview.lose] == [three]
-    response = client.post(reverse("reporting:console-policy"), {**data, "action": "confirm"})
+    # Confirming parameters other than the ones previewed shows their preview instead.
+    previewed = response.context["previewed"]  # the preview of min_returns=4
+    response = client.post(reverse("reporting:console-policy"), {**data, "action": "confirm", "previewed": previewed})
+    assert response.status_code == 200 and ReciprocityPolicy.objects.count() == 1
+    response = client.post(
+        reverse("reporting:console-policy"), {**data, "action": "confirm", "previewed": response.context["previewed"]}
+    )
     assert response.status_code == 302
     policy = ReciprocityPolicy.objects.current()
     assert (policy.version, policy.min_returns, policy.created_by, policy.reason) == (
