@@ -175,6 +175,54 @@ REGISTRY: dict[str, Route] = {
         records=RECORDS,
         expect=record_action(ok=200, roles=ALL_ROLES, own_only=False, anonymous=API_ANONYMOUS, norole=404),
     ),
+    # The API (issue #6), the routes not declared above. This harness posts HTML forms: the API
+    # reads JSON only, so an allowed POST that needs a body answers 415 here; tests/api/
+    # test_permission_matrix.py runs every API route and method with JSON, by session and by token.
+    "api:reference-detail": Route(
+        api=True, kwargs=lambda story: {"name": "mode"}, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)
+    ),
+    "api:participant-detail": Route(
+        api=True, kwargs=lambda story: {"code": "PAR"}, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)
+    ),
+    "api:participant-status": Route(
+        api=True,
+        method="post",
+        kwargs=lambda story: {"code": "LAP"},
+        expect=by_role(default=403, norole=403, anonymous=API_ANONYMOUS, secretariat=415),
+    ),
+    "api:incident-action": Route(
+        api=True,
+        method="post",
+        records=RECORDS,
+        kwargs=lambda story: {"action": "withdraw"},
+        expect=record_action(
+            ok=415, roles=(CONTRIBUTOR, FOCAL_POINT), own_only=True, anonymous=API_ANONYMOUS, norole=404
+        ),
+    ),
+    # A participant's own return of last month: the story's lapsed participant has none.
+    "api:return-detail": Route(
+        api=True,
+        kwargs=lambda story: {"month": f"{factories.months_back(1):%Y-%m}"},
+        expect=by_role(
+            default=200,
+            norole=404,
+            secretariat=404,
+            anonymous=API_ANONYMOUS,
+            lapsed_contributor=404,
+            lapsed_focal_point=404,
+            lapsed_analyst=404,
+        ),
+    ),
+    # "Nothing to report" for an empty closed month: every participant's focal point, for its own.
+    "api:return-action": Route(
+        api=True,
+        method="post",
+        kwargs=lambda story: {"month": f"{factories.months_back(5):%Y-%m}", "action": "nil"},
+        expect=by_role(default=403, norole=403, anonymous=API_ANONYMOUS, focal_point=200),
+    ),
+    "accounts:token-revoke": Route(
+        method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(default=404, norole=404)
+    ),
     # The secretariat's console (issue #8)
     "reporting:console-audit": Route(expect=by_role(secretariat=200)),
     "reporting:console-coverage": Route(expect=by_role(secretariat=200)),
