@@ -179,7 +179,9 @@ REGISTRY: dict[str, Route] = {
     # reads JSON only, so an allowed POST that needs a body answers 415 here; tests/api/
     # test_permission_matrix.py runs every API route and method with JSON, by session and by token.
     "api:reference-detail": Route(
-        api=True, kwargs=lambda story: {"name": "mode"}, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)
+        api=True,
+        kwargs=lambda story: {"name": "mode"},
+        expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS),
     ),
     "api:participant-detail": Route(
         api=True, kwargs=lambda story: {"code": "PAR"}, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)
