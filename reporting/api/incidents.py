@@ -31,7 +31,7 @@ from reporting.api.errors import Conflict, PreconditionFailed
 from reporting.api.filters import INCIDENT_FILTER_PARAMETERS, IncidentFilterSerializer, incident_filter
 from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, IF_MATCH_PARAMETER, etag_for, expected_version, idempotent
 from reporting.api.pagination import ApiCursorPagination
-from reporting.api.permissions import CanEnterRecords, require_own_record
+from reporting.api.permissions import CanEnterRecords, require_may_change
 from reporting.api.serializers import (
     COUNTRY_CHOICES,
     CURRENCY_CHOICES,
@@ -379,8 +379,6 @@ class IncidentCreateApi(IncidentListApi):
 class IncidentChangeApi(IncidentDetailApi):
     """PATCH on a record: change what is sent, keep the rest (rows are replaced only when sent)."""
 
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanEnterRecords]
-
     class InputSerializer(IncidentInputSerializer):
         class Meta:
             ref_name = "IncidentChange"
@@ -412,7 +410,7 @@ class IncidentChangeApi(IncidentDetailApi):
     )
     def patch(self, request: Request, pk: int) -> Response:
         incident = incident_get_for(request.user, pk)
-        require_own_record(request.user, incident)
+        require_may_change(request.user, incident)
         version, how = expected_version(request)
         data = self.InputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -438,8 +436,6 @@ class IncidentChangeApi(IncidentDetailApi):
 class IncidentActionApi(ApiView):
     """A workflow step: submit, validate, return (with a comment), withdraw (with a reason), or set
     sharing (focal point)."""
-
-    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanEnterRecords]
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -491,7 +487,7 @@ class IncidentActionApi(ApiView):
         if action not in self.ACTIONS:
             raise Http404
         incident = incident_get_for(request.user, pk)
-        require_own_record(request.user, incident)
+        require_may_change(request.user, incident)
         version, how = expected_version(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -31,7 +31,10 @@ class CanSubmitReturns(_RoleMayAct):
     message = _("Only the focal point submits or reopens its participant's returns.")
 
 
-def require_own_record(user: User, incident: Incident) -> None:
-    """A record the caller reads but does not own: 403 (it is visible, the act is forbidden)."""
+def require_may_change(user: User, incident: Incident) -> None:
+    """Called once the rule has let the caller read the record (404 otherwise, whatever the role):
+    a role that never changes records, or a record of another participant, answers 403."""
+    if not role_can(user.role, Action.ENTER_RECORDS):
+        raise PermissionDenied(CanEnterRecords.message)
     if incident.participant_id != user.participant_id:
         raise PermissionDenied(_("Only the participant that owns this record can change it."))
