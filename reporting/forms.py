@@ -197,7 +197,11 @@ class IncidentForm(forms.ModelForm):
 
 
 class TransitForm(forms.Form):
-    country = CountryField(label=_("Transit country"), required=True)
+    country = CountryField(label=_("Transit country"), required=False)
+
+    def has_changed(self) -> bool:
+        # A row is filled by its country alone: the order number the page keeps in step does not count.
+        return bool((self.data.get(self.add_prefix("country")) or "").strip()) if self.is_bound else False
 
 
 class BreakdownForm(forms.Form):
@@ -249,6 +253,7 @@ class _RowFormSet(forms.BaseFormSet):
     def rows(self) -> list[dict]:
         """The filled rows, in their order, without the removed ones."""
         forms_ = [f for f in self.forms if f.has_changed() and not self._should_delete_form(f)]
+        forms_ = [f for f in forms_ if not ("country" in f.fields and not f.cleaned_data.get("country"))]
         if self.can_order:
             forms_.sort(key=lambda f: (f.cleaned_data.get("ORDER") is None, f.cleaned_data.get("ORDER") or 0))
         return [{k: v for k, v in f.cleaned_data.items() if k not in ("DELETE", "ORDER")} for f in forms_]

@@ -108,6 +108,7 @@ class IncidentFormView(RolesRequiredMixin, View):
             "form": form,
             "formsets": formsets,
             "section_errors": section_errors or {},
+            "row_errors": sum(fs.total_error_count() for fs in formsets.values()) if form.is_bound else 0,
             "countries": country_datalist(),
             "rates": exchange_rates_by_month(),
             "js_messages": {

@@ -91,8 +91,9 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     page.select_option("#id_fee_currency", "LKR")
     expect(page.locator("#fee-usd")).to_contain_text("USD 3.30")
     page.fill("#id_narrative", "A fishing boat with 20 migrants and 2 crew was intercepted at night.")
-    page.screenshot(path=str(SHOTS / "incident_form_1366.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / "incident_form_1366.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
+    page.evaluate("window.scrollTo(0, document.getElementById('s-people').offsetTop)")
     page.screenshot(path=str(SHOTS / "incident_form_390.png"), full_page=False)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.click("button[name=action][value=draft]")
@@ -117,7 +118,8 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     page.click("a:has-text('Edit')")
     expect(page.locator(".callout.warn")).to_contain_text("Say whether the fee covered")
     page.select_option("#id_fee_scope", "full_package")
-    page.click("button[name=action][value=submit]")
+    with page.expect_navigation():
+        page.click("button[name=action][value=submit]")
     expect(page.locator(".messages")).to_contain_text("submitted for validation")
 
     # The focal point validates it and submits the month's return.
@@ -141,7 +143,7 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     expect(focal.locator(".messages")).to_contain_text("Nil return")
     expect(focal.locator(f"#month-{next_month:%Y-%m}")).to_contain_text("Nil return")
     expect(focal.locator(f"#month-{month:%Y-%m}")).to_contain_text("Submitted")
-    focal.screenshot(path=str(SHOTS / "return_list_1366.png"), full_page=False)
+    focal.screenshot(path=str(SHOTS / "return_list_1366.png"), full_page=True)
     focal.set_viewport_size({"width": 390, "height": 844})
     focal.screenshot(path=str(SHOTS / "return_list_390.png"), full_page=False)
 
