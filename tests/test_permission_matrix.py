@@ -114,6 +114,15 @@ def record_action(
     return expect
 
 
+def _entry_edit(actor: str, record_key: str | None) -> Status:
+    """The edit form: own records only; a contributor edits drafts, the focal point also corrects
+    validated records (the story's *_shared records are validated, home_draft is a draft)."""
+    status = record_action(ok=200, roles=(CONTRIBUTOR, FOCAL_POINT))(actor, record_key)
+    if status == 200 and role_of(actor) == CONTRIBUTOR and not (record_key or "").endswith("draft"):
+        return 403
+    return status
+
+
 @dataclass(frozen=True)
 class Route:
     expect: Expect
@@ -151,6 +160,41 @@ REGISTRY: dict[str, Route] = {
     "reporting:sharing-matrix": Route(expect=by_role(secretariat=200)),
     "reporting:accessevent-list": Route(expect=by_role(focal_point=200)),
     "reporting:exclusion-list": Route(expect=by_role(focal_point=200)),
+    # Data entry, the record workflow and monthly returns (issue #4). Refusals by the service
+    # (wrong status, missing reason) come back as a message on a redirect (302).
+    "reporting:incident-create": Route(expect=by_role(contributor=200, focal_point=200)),
+    "reporting:incident-update": Route(records=RECORDS, expect=_entry_edit),
+    "reporting:incident-submit": Route(
+        method="post", records=RECORDS, expect=record_action(ok=302, roles=(CONTRIBUTOR, FOCAL_POINT))
+    ),
+    "reporting:incident-withdraw": Route(
+        method="post", records=RECORDS, expect=record_action(ok=302, roles=(CONTRIBUTOR, FOCAL_POINT))
+    ),
+    "reporting:incident-validate": Route(
+        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
+    ),
+    "reporting:incident-return": Route(
+        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
+    ),
+    "reporting:incident-override": Route(
+        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
+    ),
+    "reporting:incident-sharing": Route(
+        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
+    ),
+    "reporting:glossary": Route(expect=by_role(default=200, norole=200)),
+    "reporting:return-list": Route(expect=by_role(contributor=200, focal_point=200, analyst=200)),
+    "reporting:return-submit": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.records["home_shared"].ret_id},
+        expect=by_role(home_focal_point=302, focal_point=404),  # another participant's return is missing
+    ),
+    "reporting:return-nil": Route(method="post", expect=by_role(focal_point=302)),
+    "reporting:return-reopen": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.records["home_shared"].ret_id},
+        expect=by_role(home_focal_point=302, focal_point=404),
+    ),
     # Regional dashboards (issue #7): every role but the contributor; figures follow the rule.
     "analytics:dashboard": Route(expect=by_role(default=200, contributor=403)),
     "analytics:records": Route(expect=by_role(default=200, contributor=403)),
@@ -232,6 +276,53 @@ REGISTRY: dict[str, Route] = {
     "reporting:console-participants": Route(expect=by_role(secretariat=200)),
     "reporting:console-policy": Route(expect=by_role(secretariat=200)),
     "reporting:console-terms": Route(expect=by_role(secretariat=200)),
+    "reporting:console-participant": Route(kwargs=lambda story: {"pk": story.home.pk}, expect=by_role(secretariat=200)),
+    "reporting:console-participant-step": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.lapsed.pk, "step": "suspend"},
+        data=lambda story: {"reason": "matrix"},
+        expect=by_role(secretariat=302),
+    ),
+    "reporting:console-terms-accept": Route(  # an empty form: 400 with every problem listed
+        method="post", kwargs=lambda story: {"pk": story.home.pk}, expect=by_role(secretariat=400)
+    ),
+    "reporting:console-codelist": Route(kwargs=lambda story: {"kind": "agencies"}, expect=by_role(secretariat=200)),
+    "reporting:console-codelist-edit": Route(
+        kwargs=lambda story: {"kind": "exchange-rates", "pk": MISSING_PK}, expect=by_role(secretariat=404)
+    ),
+    # Users of a participant: its focal point and the secretariat; another participant's focal
+    # point gets 404 (the user looks missing), everyone else 403.
+    "accounts:user-detail": Route(
+        kwargs=lambda story: {"pk": story.users["home_analyst"].pk},
+        expect=by_role(secretariat=200, home_focal_point=200, focal_point=404),
+    ),
+    "accounts:user-role": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.users["home_analyst"].pk},
+        data=lambda story: {"role": "contributor"},
+        expect=by_role(secretariat=302, home_focal_point=302, focal_point=404),
+    ),
+    "accounts:user-deactivate": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.users["home_analyst"].pk},
+        data=lambda story: {"reason": "matrix"},
+        expect=by_role(secretariat=302, home_focal_point=302, focal_point=404),
+    ),
+    "accounts:user-reactivate": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.users["home_analyst"].pk},
+        expect=by_role(secretariat=302, home_focal_point=302, focal_point=404),
+    ),
+    "accounts:invitation-withdraw": Route(
+        method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(secretariat=404, focal_point=404)
+    ),
+    # The invitation link: open to anyone; an unknown, used or expired token answers 410 Gone.
+    "accounts:invitation-accept": Route(
+        kwargs=lambda story: {"token": "no-such-token"}, expect=by_role(default=410, anonymous=410, norole=410)
+    ),
+    "accounts:session-end": Route(
+        method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(default=404, norole=404)
+    ),
 }
 # Django's admin: every route, the same guard.
 ADMIN_KWARGS = {
