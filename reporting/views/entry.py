@@ -36,17 +36,24 @@ from reporting.models import Incident
 from reporting.reciprocity import incident_get_for
 from reporting.screening import highlight
 from reporting.services import incidents as services
-from reporting.views.records import RolesRequiredMixin
+from reporting.views.records import READER_ROLES, RolesRequiredMixin
 
 ENTRY_ROLES = (Role.CONTRIBUTOR, Role.FOCAL_POINT)
 ROW_SECTIONS = ("transits", "breakdowns", "documents")
 
 
 def _own_record(request, pk: int) -> Incident:
-    incident = incident_get_for(request.user, pk)  # 404 outside the rule
-    if incident.participant_id != request.user.participant_id:
+    """The record to change: 404 when the user may not read it (whatever their role: forbidden looks
+    like missing), 403 when they may read it but not change it."""
+    incident = incident_get_for(request.user, pk)
+    if request.user.role not in ENTRY_ROLES or incident.participant_id != request.user.participant_id:
         raise PermissionDenied(_("Only the owner's contributors and focal point change a record."))
     return incident
+
+
+def _require_entry_role(request) -> None:
+    if request.user.role not in ENTRY_ROLES:
+        raise PermissionDenied(_("Only contributors and focal points enter records."))
 
 
 def _month_from_query(value: str | None) -> dt.date | None:
@@ -61,12 +68,16 @@ class IncidentFormView(RolesRequiredMixin, View):
     validated one. Save as draft any time; "Save and submit" saves and submits in one transaction,
     so a refused submission saves nothing and the page keeps everything typed."""
 
-    roles = ENTRY_ROLES
+    # Every role passes the door; the record (404/403) or the entry role (403) decides next.
+    roles = READER_ROLES
     template_name = "reporting/incident_form.html"
 
     def get_incident(self) -> Incident | None:
         pk = self.kwargs.get("pk")
-        return _own_record(self.request, pk) if pk else None
+        if pk:
+            return _own_record(self.request, pk)
+        _require_entry_role(self.request)
+        return None
 
     def _forms(self, incident: Incident | None, data=None):
         participant = self.request.user.participant
@@ -245,7 +256,7 @@ class IncidentActionView(RolesRequiredMixin, View):
     """One workflow step on a record, posted from its page: submit, validate, return, withdraw,
     override the personal-data check, set sharing. Refusals come back as a message on the page."""
 
-    roles = ENTRY_ROLES
+    roles = READER_ROLES  # the record decides: 404 if unreadable, 403 if readable but not theirs to change
     http_method_names = ["post"]
     action = ""
 
@@ -277,6 +288,8 @@ class IncidentActionView(RolesRequiredMixin, View):
                 )
                 done = _("Override recorded: the personal-data check will let this text through.")
             elif self.action == "sharing":
+                if user.role != Role.FOCAL_POINT:  # before the form: a wrong role is 403, not a message
+                    raise PermissionDenied(_("Only the focal point sets a record's sharing level and embargo."))
                 form = SharingForm(post)
                 if not form.is_valid():
                     raise ValidationError([m for ms in form.errors.values() for m in ms])
