@@ -123,15 +123,6 @@ def _entry_edit(actor: str, record_key: str | None) -> Status:
     return status
 
 
-def _entry_edit(actor: str, record_key: str | None) -> Status:
-    """The edit form: own records only; a contributor edits drafts, the focal point also corrects
-    validated records (the story's *_shared records are validated, home_draft is a draft)."""
-    status = record_action(ok=200, roles=(CONTRIBUTOR, FOCAL_POINT))(actor, record_key)
-    if status == 200 and role_of(actor) == CONTRIBUTOR and not (record_key or "").endswith("draft"):
-        return 403
-    return status
-
-
 @dataclass(frozen=True)
 class Route:
     expect: Expect
@@ -169,41 +160,6 @@ REGISTRY: dict[str, Route] = {
     "reporting:sharing-matrix": Route(expect=by_role(secretariat=200)),
     "reporting:accessevent-list": Route(expect=by_role(focal_point=200)),
     "reporting:exclusion-list": Route(expect=by_role(focal_point=200)),
-    # Data entry, the record workflow and monthly returns (issue #4). Refusals by the service
-    # (wrong status, missing reason) come back as a message on a redirect (302).
-    "reporting:incident-create": Route(expect=by_role(contributor=200, focal_point=200)),
-    "reporting:incident-update": Route(records=RECORDS, expect=_entry_edit),
-    "reporting:incident-submit": Route(
-        method="post", records=RECORDS, expect=record_action(ok=302, roles=(CONTRIBUTOR, FOCAL_POINT))
-    ),
-    "reporting:incident-withdraw": Route(
-        method="post", records=RECORDS, expect=record_action(ok=302, roles=(CONTRIBUTOR, FOCAL_POINT))
-    ),
-    "reporting:incident-validate": Route(
-        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
-    ),
-    "reporting:incident-return": Route(
-        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
-    ),
-    "reporting:incident-override": Route(
-        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
-    ),
-    "reporting:incident-sharing": Route(
-        method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
-    ),
-    "reporting:glossary": Route(expect=by_role(default=200, norole=200)),
-    "reporting:return-list": Route(expect=by_role(contributor=200, focal_point=200, analyst=200)),
-    "reporting:return-submit": Route(
-        method="post",
-        kwargs=lambda story: {"pk": story.records["home_shared"].ret_id},
-        expect=by_role(home_focal_point=302, focal_point=404),  # another participant's return is missing
-    ),
-    "reporting:return-nil": Route(method="post", expect=by_role(focal_point=302)),
-    "reporting:return-reopen": Route(
-        method="post",
-        kwargs=lambda story: {"pk": story.records["home_shared"].ret_id},
-        expect=by_role(home_focal_point=302, focal_point=404),
-    ),
     # Data entry, the record workflow and monthly returns (issue #4). Refusals by the service
     # (wrong status, missing reason) come back as a message on a redirect (302).
     "reporting:incident-create": Route(expect=by_role(contributor=200, focal_point=200)),
