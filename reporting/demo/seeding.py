@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from accounts.models import Participant
+from accounts.models import Participant, Role
 from reporting.demo import loading, reference
 from reporting.demo.catalogue import PARTICIPANTS
 from reporting.demo.incidents import Batch, IncidentGenerator
 from reporting.demo.people import Credential, demo_users_create
 from reporting.demo.plan import plan_build
+from reporting.models import Incident, IncidentComment
 
 DEFAULT_SEED = 42
 DEFAULT_INCIDENTS = 3000
@@ -87,6 +88,7 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
     returns = reference.returns_create(plan=plan, participants=participants, users=users, generator=generator)
     writer = loading.writer_for_connection()
     rows = incidents_load(plan=plan, returns=returns, generator=generator, writer=writer, progress=progress)
+    return_comments_create(users=users)
     _statistics_refresh()
     _grants_sync()
     return SeedResult(
@@ -110,7 +112,7 @@ def incidents_load(*, plan, returns, generator: IncidentGenerator, writer: loadi
     total = sum(p.incidents for p in plan.returns)
     first_id = writer.ids_reserve(total) if total else 0
     done = rows = 0
-    guard = loading.breakdown_trigger_disabled() if writer.method == "copy" else contextlib.nullcontext()
+    guard = loading.bulk_load_mode() if writer.method == "copy" else contextlib.nullcontext()
     with guard:
         prepared_batches = _in_background(
             (writer.prepare(batch), batch.rows, len(batch.incidents))
@@ -177,6 +179,25 @@ def _in_background(items: Iterable, *, ahead: int = 2) -> Iterator:
             with contextlib.suppress(queue.Empty):
                 slots.get(timeout=0.1)
         worker.join()
+
+
+def return_comments_create(*, users: dict[tuple[str, str], int]) -> None:
+    """Each returned record gets the focal point's comment, as the workflow writes one when it returns
+    a record (bulk_create: no history; there are only a few, in the open months)."""
+    returned = Incident.objects.filter(status=Incident.Status.RETURNED).values_list(
+        "pk", "participant__code", "review_comment", "version", "updated_at"
+    )
+    IncidentComment.objects.bulk_create(
+        IncidentComment(
+            incident_id=pk,
+            author_id=users[(code, Role.FOCAL_POINT)],
+            kind=IncidentComment.Kind.RETURNED,
+            text=text,
+            version=version,
+            created_at=at,
+        )
+        for pk, code, text, version, at in returned
+    )
 
 
 def _statistics_refresh() -> None:

@@ -21,6 +21,7 @@ from reporting.demo.plan import LAPSED_SINCE, SUSPENDED_SINCE, month_add
 from reporting.models import (
     ExchangeRate,
     Incident,
+    IncidentComment,
     IncidentDocument,
     IncidentTransit,
     PersonBreakdown,
@@ -127,6 +128,12 @@ def test_validated_records_sit_in_submitted_returns_and_open_returns_hold_work_i
     in_open = set(Incident.objects.filter(ret__status=Return.Status.OPEN).values_list("status", flat=True))
     assert in_open <= {Incident.Status.DRAFT, Incident.Status.SUBMITTED, Incident.Status.RETURNED}
     assert not validated.filter(validated_at__isnull=True).exists()
+    returned = Incident.objects.filter(status=Incident.Status.RETURNED)
+    assert returned.exists()
+    for incident in returned:
+        comment = incident.comments.get()
+        assert (comment.kind, comment.text) == (IncidentComment.Kind.RETURNED, incident.review_comment)
+        assert comment.author.membership.role == Role.FOCAL_POINT
 
 
 def test_nil_returns_have_no_incidents_and_data_returns_have_some(seeded):
@@ -250,14 +257,35 @@ class TestPostgresFastPath:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
+    def test_indexes_and_foreign_keys_are_rebuilt_after_the_load(self):
+        tables = [model._meta.db_table for model in loading.LOADED_MODELS]
+
+        def schema():
+            with connection.cursor() as cursor:
+                return loading._secondary_indexes(cursor, tables), loading._foreign_keys(cursor, tables)
+
+        before = schema()
+        assert before[0] and before[1]
+        demo_seed(incidents=50)
+        assert schema() == before
+        with pytest.raises(IntegrityError), transaction.atomic():
+            IncidentTransit.objects.create(incident_id=10**9, sequence=1, country="THA")
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
     def test_a_failed_load_leaves_nothing_behind(self, monkeypatch):
         def broken_write(self, prepared):
             raise RuntimeError("disk full")
 
         monkeypatch.setattr(loading.PostgresCopyWriter, "write", broken_write)
+        tables = [model._meta.db_table for model in loading.LOADED_MODELS]
+        with connection.cursor() as cursor:
+            indexes = loading._secondary_indexes(cursor, tables)
         with pytest.raises(RuntimeError):
             demo_seed(incidents=50)
         assert not Participant.objects.exists()
+        with connection.cursor() as cursor:
+            assert loading._secondary_indexes(cursor, tables) == indexes
         with connection.cursor() as cursor:
             cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = %s", [loading.BREAKDOWN_TRIGGER])
             assert cursor.fetchone() == ("O",)
