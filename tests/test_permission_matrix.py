@@ -266,6 +266,10 @@ REGISTRY: dict[str, Route] = {
         kwargs=lambda story: {"month": f"{factories.months_back(5):%Y-%m}", "action": "nil"},
         expect=by_role(default=403, norole=403, anonymous=API_ANONYMOUS, focal_point=200),
     ),
+    # Any other address under /api/v1/: the API's JSON 404, for everyone.
+    "api:not-found": Route(
+        api=True, kwargs=lambda story: {"path": "nowhere/"}, expect=by_role(default=404, norole=404, anonymous=404)
+    ),
     "accounts:token-revoke": Route(
         method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(default=404, norole=404)
     ),
