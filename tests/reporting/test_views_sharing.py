@@ -24,7 +24,7 @@ def test_standing_of_a_contributing_participant_says_why_and_until_when(client, 
     client.force_login(story.users["home_contributor"])
     body = client.get(reverse("reporting:standing-detail")).content.decode()
     assert "Contributing: 3 returns submitted" in body
-    assert "3 of the 3 needed" in body
+    assert "3 (3 needed)" in body
     assert "Holds until" in body
     assert "The rule in plain words" in body
 
