@@ -9,6 +9,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import signal
 import sys
 from pathlib import Path
 
@@ -38,6 +39,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str]) -> int:
     args = arguments(argv)
+    # A stopped run (kill, Ctrl-C) still drops its databases: turn TERM into an exception.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.path.insert(0, str(ROOT))
     # Everything in this process: tasks run in-process (no stray messages on a shared broker),
     # and no debug query log in the way of a million-row load.

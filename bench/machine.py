@@ -47,5 +47,7 @@ def machine_facts() -> dict[str, str]:
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
         "database": _postgresql(),
+        # Other work on the machine slows a benchmark down: say how busy it was when this one began.
+        "load average at start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }

@@ -1,5 +1,6 @@
 """The registry of benchmarks and what a benchmark returns."""
 
+import inspect
 import statistics
 import time
 from collections.abc import Callable
@@ -83,7 +84,8 @@ def register(*, name: str, title: str) -> Callable[[Callable[[Context], list[Cas
     def decorator(function: Callable[[Context], list[Case]]) -> Callable[[Context], list[Case]]:
         if name in REGISTRY:
             raise ValueError(f"two benchmarks are named {name!r}")
-        REGISTRY[name] = Benchmark(name=name, title=title, run=function, description=(function.__doc__ or "").strip())
+        description = " ".join(inspect.cleandoc(function.__doc__ or "").split())
+        REGISTRY[name] = Benchmark(name=name, title=title, run=function, description=description)
         return function
 
     return decorator

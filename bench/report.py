@@ -42,7 +42,7 @@ def outcome_table(outcome: Outcome) -> list[str]:
 def markdown(*, machine: dict[str, str], outcomes: list[Outcome], parameters: str) -> str:
     lines = [HEADER, "## Machine", "", "| | |", "| --- | --- |"]
     lines += [f"| {key} | {value} |" for key, value in machine.items()]
-    lines += [f"| run | `python -m bench {parameters}`".rstrip() + " |", ""]
+    lines += [f"| run | `{' '.join(('python -m bench', parameters)).strip()}` |", ""]
     for outcome in outcomes:
         lines += [
             f"## {outcome.benchmark.title}",
