@@ -46,6 +46,9 @@ def validate(record: Incident) -> None:
         return_mark_dirty(ret_id=record.ret_id)
 
 
+# serialized_rollback: the flush after a transactional test would also drop the migration's policy
+# row that every later test relies on; this restores it.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.worker
 def test_a_validated_record_reaches_the_dashboard_through_a_real_worker(celery_worker, policy, client):
     owner = factories.participant()
@@ -60,6 +63,7 @@ def test_a_validated_record_reaches_the_dashboard_through_a_real_worker(celery_w
     assert sea_figure(client) == "1"
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.worker
 def test_a_change_made_while_the_broker_is_down_is_caught_up_by_the_sweep(celery_worker, policy, client, caplog):
     from config.celery import app
