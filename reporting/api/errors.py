@@ -104,3 +104,10 @@ def api_exception_handler(exc, context):
     if wait:
         response["Retry-After"] = str(int(wait))
     return response
+
+
+def api_not_found(request, path: str = ""):
+    """Any /api/v1/ address that matches no route: the same JSON 404 as a missing record."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body([exceptions.ErrorDetail(_("Not found."), "not_found")]), status=404)

@@ -33,7 +33,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=HEADER,
     location=OpenApiParameter.HEADER,
     required=True,
-    type=str,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     description=(
         "A unique value per intended creation (e.g. a UUID), at most 255 characters. Retrying with the "
         "same key returns the first answer and creates nothing more; the same key with a different "

@@ -18,6 +18,7 @@ from reporting import codes
 from reporting.api.base import ApiView
 from reporting.api.docs import (
     CURSOR_PARAMETER,
+    INVALID,
     KEY_REUSED,
     NOT_FOUND,
     PRECONDITION_REQUIRED,
@@ -129,7 +130,7 @@ class IncidentListApi(ApiView):
         parameters=[*INCIDENT_FILTER_PARAMETERS, CURSOR_PARAMETER],
         responses={
             200: OpenApiResponse(page_of("IncidentPage", IncidentOutputSerializer)),
-            400: OpenApiResponse(description="A filter has a bad value (every problem listed)."),
+            400: INVALID,
             **READ_ERRORS,
         },
         examples=[

@@ -1,6 +1,8 @@
 """Cursor pagination for every API list: stable under inserts, with a maximum page size."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
 
@@ -13,3 +15,12 @@ class ApiCursorPagination(CursorPagination):
     @property
     def max_page_size(self) -> int:
         return settings.API_MAX_PAGE_SIZE
+
+    def decode_cursor(self, request):
+        # A cursor is an input like any other: a damaged one is a 400 naming it, not a 404.
+        try:
+            return super().decode_cursor(request)
+        except NotFound as error:
+            raise ValidationError(
+                {"cursor": [_("This cursor is not valid: follow the `next` or `previous` link of a page.")]}
+            ) from error

@@ -15,7 +15,15 @@ from rest_framework.settings import api_settings
 
 from accounts.models import Role, User
 from reporting.api.base import ApiView
-from reporting.api.docs import CURSOR_PARAMETER, NOT_FOUND, PAGE_SIZE_PARAMETER, READ_ERRORS, WRITE_ERRORS, page_of
+from reporting.api.docs import (
+    CURSOR_PARAMETER,
+    INVALID,
+    NOT_FOUND,
+    PAGE_SIZE_PARAMETER,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    page_of,
+)
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.permissions import CanSubmitReturns
 from reporting.api.serializers import ReturnOutputSerializer
@@ -76,7 +84,7 @@ class ReturnListApi(ApiView):
             CURSOR_PARAMETER,
             PAGE_SIZE_PARAMETER,
         ],
-        responses={200: page_of("ReturnPage", ReturnOutputSerializer), **READ_ERRORS},
+        responses={200: page_of("ReturnPage", ReturnOutputSerializer), 400: INVALID, **READ_ERRORS},
         examples=[
             OpenApiExample(
                 "a page", response_only=True, value={"next": None, "previous": None, "results": [RETURN_EXAMPLE]}

@@ -6,9 +6,10 @@ with an Idempotency-Key, through reporting.api.idempotency.idempotent) and `impo
 Aggregates go here too (`aggregates/<series>/`) once analytics exposes its selectors.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
 from reporting.api import incidents, me, participants, reference, returns
+from reporting.api.errors import api_not_found
 
 app_name = "api"
 
@@ -26,4 +27,6 @@ urlpatterns: list = [
     path("returns/", returns.ReturnListApi.as_view(), name="return-list"),
     path("returns/<str:month>/", returns.ReturnDetailApi.as_view(), name="return-detail"),
     path("returns/<str:month>/<str:action>/", returns.ReturnActionApi.as_view(), name="return-action"),
+    # Anything else under /api/v1/: a JSON 404 like every other error, not the site's HTML page.
+    re_path(r"^(?P<path>.*)$", api_not_found, name="not-found"),
 ]

@@ -101,6 +101,10 @@ MATRIX = {
         )
     },
     "return-list": {"get": (lambda s: ({}, None), _everyone(200))},
+    # Any other address under /api/v1/: a JSON 404 for everyone, signed in or not.
+    "not-found": {
+        method: (lambda s: ({"path": "nowhere/"}, None), {**_everyone(404), "anonymous": 404}) for method in METHODS
+    },
     "return-detail": {
         "get": (
             lambda s: ({"month": f"{factories.months_back(1):%Y-%m}"}, None),
@@ -146,7 +150,7 @@ def test_every_actor_and_method_gets_the_expected_status(story, route, auth):
         kwargs, body = setup(story)
         url = reverse(f"api:{route}", kwargs=kwargs)
         for actor in ACTORS:
-            want = 401 if actor == "anonymous" else (expected[actor] if expected else 405)
+            want = expected.get(actor, 401) if expected else (401 if actor == "anonymous" else 405)
             with transaction.atomic():
                 got = _call(clients[(actor, auth)], method, url, body).status_code
                 transaction.set_rollback(True)
@@ -165,7 +169,7 @@ def test_a_read_only_token_is_refused_every_write_with_403_and_reads_as_a_sessio
         for method, (setup, expected) in methods.items():
             kwargs, body = setup(story)
             got = _call(client, method, reverse(f"api:{route}", kwargs=kwargs), body).status_code
-            want = expected["home_focal_point"] if method == "get" else 403
+            want = expected["home_focal_point"] if method == "get" or route == "not-found" else 403
             assert got == want, (route, method, got)
 
 
@@ -188,4 +192,5 @@ def test_expired_tokens_are_401_on_every_route(story):
         for route, methods in MATRIX.items():
             for method, (setup, _expected) in methods.items():
                 kwargs, body = setup(story)
-                assert _call(client, method, reverse(f"api:{route}", kwargs=kwargs), body).status_code == 401
+                want = 404 if route == "not-found" else 401
+                assert _call(client, method, reverse(f"api:{route}", kwargs=kwargs), body).status_code == want
