@@ -573,8 +573,9 @@ class ImportRow(models.Model):
 
 class ReciprocityPolicyQuerySet(models.QuerySet):
     def current(self) -> "ReciprocityPolicy":
-        """The policy in force: the highest version (migration 0002 creates version 1)."""
-        return self.order_by("-version").first()
+        """The policy in force: the highest version (migration 0002 creates version 1). Should
+        the table ever be empty, the design's defaults apply (an unsaved version 0)."""
+        return self.order_by("-version").first() or ReciprocityPolicy(version=0, reason="defaults")
 
 
 class ReciprocityPolicy(models.Model):

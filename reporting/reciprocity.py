@@ -243,7 +243,7 @@ def reciprocity_sync(*, trigger: str = "", on: dt.date | None = None) -> SyncRes
     two syncs triggered at once cannot interleave their reads and writes.
     """
     on = on or timezone.localdate()
-    policy = ReciprocityPolicy.objects.select_for_update().order_by("-version").first()
+    policy = ReciprocityPolicy.objects.select_for_update().order_by("-version").first() or current_policy()
     participants = list(Participant.objects.all())
     standing = standings(participants, on=on, policy=policy)
     desired = desired_grants(policy=policy, standing=standing)
@@ -354,7 +354,10 @@ def readable_owner_ids(user: User, *, on: dt.date | None = None) -> frozenset[in
     owners = get_objects_for_group(
         participant.group, PERMISSION, klass=Participant.objects.active(), accept_global_perms=False
     )
-    return frozenset(owners.exclude(pk=participant.pk).values_list("pk", flat=True))
+    # Status and exclusions are checked live too: a sync queued behind a broker outage must not
+    # let a suspended owner's data, or data withheld from this partner, through in the meantime.
+    withheld = SharingExclusion.objects.filter(partner_id=participant.pk).values("owner_id")
+    return frozenset(owners.exclude(pk=participant.pk).exclude(pk__in=withheld).values_list("pk", flat=True))
 
 
 def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Incident]:

@@ -20,6 +20,7 @@ from accounts.models import Participant, ParticipantGroupObjectPermission, Role,
 from reporting import codes, reciprocity
 from reporting.models import GrantChange, Incident, ReciprocityPolicy, SharingExclusion, StandingDecision
 from reporting.reciprocity import (
+    aggregate_scope,
     incident_get_for,
     participant_standing,
     reciprocity_drift_check,
@@ -186,6 +187,31 @@ def test_an_excluded_pair_reads_nothing_and_others_are_unaffected():
     exclusion_set(owner=owner, partner=excluded, excluded=False, changed_by=None)
     reciprocity_sync(trigger="test")
     assert _reads(factories.user(participant=excluded), record)
+
+
+def test_an_exclusion_takes_effect_before_the_sync_runs():
+    owner, partner = factories.participant(), factories.participant()
+    for p in (owner, partner):
+        submitted_returns(p, (1, 2, 3))
+    record = incident_for(owner)
+    reciprocity_sync(trigger="test")
+    analyst = factories.user(participant=partner)
+    assert _reads(analyst, record)
+    # Written directly, as if the queued sync never reached a worker: the guardian row stays.
+    SharingExclusion.objects.create(owner=owner, partner=partner)
+    assert ParticipantGroupObjectPermission.objects.filter(content_object=owner, group=partner.group).exists()
+    assert not _reads(analyst, record)
+    assert owner.pk not in aggregate_scope(analyst).owner_ids
+
+
+def test_with_no_policy_row_the_design_defaults_apply():
+    ReciprocityPolicy.objects.all().delete()
+    policy = ReciprocityPolicy.objects.current()
+    assert (policy.min_returns, policy.window_months, policy.grace_days, policy.min_cell) == (3, 6, 90, 5)
+    assert not policy.secretariat_reads_records
+    viewer, owner = factories.participant(), factories.participant()
+    submitted_returns(viewer, (1, 2, 3))
+    assert reciprocity_sync(trigger="test").granted == {(owner.pk, viewer.pk)}
 
 
 @pytest.mark.parametrize("status", [Participant.Status.SUSPENDED, Participant.Status.WITHDRAWN])
