@@ -7,8 +7,9 @@ one round.
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler
 
@@ -106,8 +107,7 @@ def api_exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # it changes nothing; a CSRF page here would be HTML, not the API's JSON
 def api_not_found(request, path: str = ""):
     """Any /api/v1/ address that matches no route: the same JSON 404 as a missing record."""
-    from django.http import JsonResponse
-
     return JsonResponse(error_body([exceptions.ErrorDetail(_("Not found."), "not_found")]), status=404)
