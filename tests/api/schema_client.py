@@ -71,7 +71,7 @@ class SchemaClient:
 
 def push_and_read_back(client: SchemaClient, *, count: int, prefix: str) -> list[dict]:
     """Create `count` records, retry one creation, read each back, and list them; returns them."""
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()  # the server keeps dates in UTC
     created = []
     for n in range(count):
         body = {
