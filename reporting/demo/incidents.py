@@ -7,7 +7,9 @@ future, validated records sit in submitted returns, fees carry a currency and a 
 detection month's rate.
 """
 
+import bisect
 import datetime as dt
+import itertools
 import math
 import random
 from dataclasses import dataclass, field
@@ -37,6 +39,16 @@ REVIEW_COMMENTS = (
     "Please complete the citizenship breakdown.",
     "Check the detection context: the interception was at sea, not at a crossing point.",
     "The fee currency is missing for part of the group; please confirm.",
+)
+BENEFIT_WHEN_SMUGGLING = (
+    (codes.ProtocolBenefit.YES, 0.7),
+    (codes.ProtocolBenefit.UNKNOWN, 0.25),
+    (codes.ProtocolBenefit.NO, 0.05),
+)
+BENEFIT_OTHERWISE = (
+    (codes.ProtocolBenefit.UNKNOWN, 0.6),
+    (codes.ProtocolBenefit.YES, 0.3),
+    (codes.ProtocolBenefit.NO, 0.1),
 )
 FEE_SCOPE_WEIGHTS = (
     (codes.FeeScope.FULL_PACKAGE, 0.5),
@@ -88,9 +100,29 @@ class ReturnRefs:
     submitted_at: dt.datetime | None
 
 
-def _weighted(rng: random.Random, pairs) -> str:
-    values, weights = zip(*pairs, strict=True)
-    return rng.choices(values, weights)[0]
+class WeightedChoice:
+    """Draws one value of (value, weight) pairs by weight. The cumulative weights are computed once:
+    draws happen several times per incident, millions of times at full size."""
+
+    __slots__ = ("values", "cumulative", "total")
+
+    def __init__(self, pairs) -> None:
+        self.values, weights = zip(*pairs, strict=True)
+        self.cumulative = list(itertools.accumulate(weights))
+        self.total = self.cumulative[-1]
+
+    def draw(self, rng: random.Random):
+        return self.values[bisect.bisect(self.cumulative, rng.random() * self.total)]
+
+
+# Weighted draws, prepared once.
+OPEN_STATUS_CHOICE = WeightedChoice(OPEN_STATUSES)
+BENEFIT_CHOICE_SMUGGLING = WeightedChoice(BENEFIT_WHEN_SMUGGLING)
+BENEFIT_CHOICE_OTHER = WeightedChoice(BENEFIT_OTHERWISE)
+FEE_SCOPE_CHOICE = WeightedChoice(FEE_SCOPE_WEIGHTS)
+PAYMENT_CHOICE = WeightedChoice(PAYMENT_WEIGHTS)
+SOURCE_CHOICE = WeightedChoice(catalogue.SOURCE_WEIGHTS)
+SHARING_CHOICE = WeightedChoice(catalogue.SHARING_WEIGHTS)
 
 
 def _sample_ordered(rng: random.Random, options, low: int, high: int) -> list:
@@ -153,7 +185,9 @@ class IncidentGenerator:
         self.participants = participants
         self.rates = rates
         self.routes_by_detector = {
-            p.code: [r for r in catalogue.ROUTES if p.code in r.detectors] for p in catalogue.PARTICIPANTS
+            p.code: WeightedChoice((r, r.weight) for r in catalogue.ROUTES if p.code in r.detectors)
+            for p in catalogue.PARTICIPANTS
+            if any(p.code in r.detectors for r in catalogue.ROUTES)
         }
 
     # Returns
@@ -193,9 +227,7 @@ class IncidentGenerator:
         ret: ReturnRefs,
     ) -> None:
         rng = self.rng
-        route = rng.choices(
-            self.routes_by_detector[participant.code], [r.weight for r in self.routes_by_detector[participant.code]]
-        )[0]
+        route = self.routes_by_detector[participant.code].draw(rng)
         detection_country = rng.choice(participant.countries)
         origin, transits, destination, position = self.route_draw(route=route, detection_country=detection_country)
         context = self.context_draw(route=route, position=position)
@@ -209,7 +241,7 @@ class IncidentGenerator:
             categories.append(codes.ConductCategory.DOCUMENT_FRAUD)
         detection_date = self.detection_date_draw(planned.month)
         harm = self.harm_draw(route=route, migrants=migrants, context=context)
-        source = _weighted(rng, catalogue.SOURCE_WEIGHTS)
+        source = SOURCE_CHOICE.draw(rng)
         row = {
             "id": incident_id,
             "participant_id": refs.participant_id,
@@ -301,10 +333,9 @@ class IncidentGenerator:
         return next(iter(refs.agencies.values()), None)
 
     def benefit_draw(self, categories: list[str]) -> str:
-        B = codes.ProtocolBenefit
         if codes.ConductCategory.MIGRANT_SMUGGLING in categories:
-            return _weighted(self.rng, ((B.YES, 0.7), (B.UNKNOWN, 0.25), (B.NO, 0.05)))
-        return _weighted(self.rng, ((B.UNKNOWN, 0.6), (B.YES, 0.3), (B.NO, 0.1)))
+            return BENEFIT_CHOICE_SMUGGLING.draw(self.rng)
+        return BENEFIT_CHOICE_OTHER.draw(self.rng)
 
     def detection_date_draw(self, month: dt.date) -> dt.date:
         last_day = month_days(month)
@@ -350,12 +381,12 @@ class IncidentGenerator:
             "fee_per_person": amount,
             "fee_currency": currency,
             "fee_usd": (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP),
-            "fee_scope": _weighted(rng, FEE_SCOPE_WEIGHTS),
-            "payment_modality": _weighted(rng, PAYMENT_WEIGHTS),
+            "fee_scope": FEE_SCOPE_CHOICE.draw(rng),
+            "payment_modality": PAYMENT_CHOICE.draw(rng),
         }
 
     def sharing_draw(self, *, month: dt.date) -> tuple[str, dt.date | None]:
-        level = _weighted(self.rng, catalogue.SHARING_WEIGHTS)
+        level = SHARING_CHOICE.draw(self.rng)
         embargo = None
         if level == codes.SharingLevel.SHARED and self.rng.random() < catalogue.EMBARGO_SHARE:
             embargo = month_add(month, self.rng.randint(6, 18))
@@ -369,7 +400,7 @@ class IncidentGenerator:
             + dt.timedelta(days=rng.randint(0, 4), minutes=rng.randint(0, 480)),
             self.now,
         )
-        status = Incident.Status.VALIDATED if planned.submitted else _weighted(rng, OPEN_STATUSES)
+        status = Incident.Status.VALIDATED if planned.submitted else OPEN_STATUS_CHOICE.draw(rng)
         submitted_at = validated_at = None
         if status != Incident.Status.DRAFT:
             submitted_at = min(created_at + dt.timedelta(hours=rng.randint(1, 72)), self.now)
