@@ -52,23 +52,31 @@ def _lockout_settings() -> tuple[int, dt.timedelta, dt.timedelta]:
     )
 
 
-@transaction.atomic
-def api_token_create(*, user: User, name: str, scope: str, expires_on: dt.date) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns the row and the plaintext, which is never available again."""
+def api_token_problems(*, user: User, name: str, scope: str, expires_on: dt.date | None) -> dict[str, list]:
+    """Every reason a token with these values cannot be created ({field: [message]}); empty if none.
+    The tokens page asks it too, so a form shows every problem at once."""
     errors: dict[str, list] = {}
     today = timezone.localdate()
-    if not name.strip():
+    if not (name or "").strip():
         errors.setdefault("name", []).append(_("Give the token a name, e.g. what it is for."))
     if scope not in ApiToken.Scope.values:
         errors.setdefault("scope", []).append(_("Choose read only, or read and write."))
-    if expires_on <= today:
+    if expires_on is not None and expires_on <= today:
         errors.setdefault("expires_on", []).append(_("The expiry date must be after today."))
-    elif expires_on > today + dt.timedelta(days=MAX_LIFETIME_DAYS):
+    elif expires_on is not None and expires_on > today + dt.timedelta(days=MAX_LIFETIME_DAYS):
         errors.setdefault("expires_on", []).append(
-            _("A token can live at most %(days)d days; create a new one when it expires.") % {"days": MAX_LIFETIME_DAYS}
+            _("A token can live at most %(days)d days; create a new one when it expires.")
+            % {"days": MAX_LIFETIME_DAYS}
         )
     if not user.is_active:
         errors.setdefault("__all__", []).append(_("This account is disabled."))
+    return errors
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, scope: str, expires_on: dt.date) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the plaintext, which is never available again."""
+    errors = api_token_problems(user=user, name=name, scope=scope, expires_on=expires_on)
     if errors:
         raise ValidationError(errors)
     prefix = secrets.token_hex(6)

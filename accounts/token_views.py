@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from accounts.api_tokens import MAX_LIFETIME_DAYS, api_token_create, api_token_revoke
+from accounts.api_tokens import MAX_LIFETIME_DAYS, api_token_create, api_token_problems, api_token_revoke
 from accounts.models import ApiToken
 
 
@@ -27,9 +27,26 @@ class ApiTokenForm(forms.Form):
         help_text=_("At most one year from today."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["expires_on"].initial = timezone.localdate() + dt.timedelta(days=90)
+
+    def clean(self):
+        # The service's own checks, for every field that parsed: all problems shown at once.
+        data = super().clean()
+        problems = api_token_problems(
+            user=self.user,
+            name=data.get("name", ""),
+            scope=data.get("scope", ApiToken.Scope.READ),
+            expires_on=data.get("expires_on"),
+        )
+        for field, found in problems.items():
+            if field in self.errors:
+                continue  # already told (e.g. "This field is required.")
+            for message in found:
+                self.add_error(None if field == "__all__" else field, message)
+        return data
 
 
 def _context(request, form, plaintext: str | None = None, created: ApiToken | None = None) -> dict:
@@ -52,7 +69,7 @@ class ApiTokenListView(LoginRequiredMixin, View):
         return render(request, self.template_name, _context(request, ApiTokenForm()))
 
     def post(self, request):
-        form = ApiTokenForm(request.POST)
+        form = ApiTokenForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 token, plaintext = api_token_create(user=request.user, **form.cleaned_data)
