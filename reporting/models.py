@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
 from django.db.models import Q
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -264,11 +263,8 @@ class Incident(models.Model):
                 name="incident_unique_reference_per_participant",
                 violation_error_message=_("Your participant already has a record with this national reference."),
             ),
-            models.CheckConstraint(
-                condition=Q(detection_date__lte=Now() + FUTURE_TOLERANCE),
-                name="incident_detection_not_future",
-                violation_error_message=_("The detection date cannot be in the future."),
-            ),
+            # "Detection date not in the future" is a CHECK on PostgreSQL only (migration 0004):
+            # SQLite refuses a clock in a CHECK constraint. clean() checks it on every backend.
             models.CheckConstraint(
                 condition=Q(fee_per_person__isnull=True) | ~Q(fee_currency=""),
                 name="incident_fee_has_currency",

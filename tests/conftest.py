@@ -115,10 +115,7 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(autouse=True)
-def _allow_async_unsafe_for_live_server(request):
-    # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
-    # inside one unless told (only the browser tests need this).
-    if "page" in request.fixturenames:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
+def pytest_configure(config):
+    # Playwright's sync API runs an event loop in the test thread, and Django's ORM refuses to run
+    # inside one unless told. It must be set before the test database is set up for a browser test.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
