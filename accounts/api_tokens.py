@@ -65,8 +65,7 @@ def api_token_problems(*, user: User, name: str, scope: str, expires_on: dt.date
         errors.setdefault("expires_on", []).append(_("The expiry date must be after today."))
     elif expires_on is not None and expires_on > today + dt.timedelta(days=MAX_LIFETIME_DAYS):
         errors.setdefault("expires_on", []).append(
-            _("A token can live at most %(days)d days; create a new one when it expires.")
-            % {"days": MAX_LIFETIME_DAYS}
+            _("A token can live at most %(days)d days; create a new one when it expires.") % {"days": MAX_LIFETIME_DAYS}
         )
     if not user.is_active:
         errors.setdefault("__all__", []).append(_("This account is disabled."))
