@@ -2,8 +2,9 @@
 
 The facts of a return are recomputed from the incident tables and replaced in one transaction
 (idempotent: a retry or a second worker changes nothing). Each fact table is filled by one
-`INSERT … SELECT … GROUP BY` in PostgreSQL, so one return takes milliseconds and a full rebuild
-costs about what the raw aggregate costs.
+`INSERT … SELECT … GROUP BY`, in SQL that PostgreSQL and the embedded SQLite both accept but for
+two spellings (`_Dialect`), so one return takes milliseconds and a full rebuild costs about what
+the raw aggregate costs.
 """
 
 # ruff: noqa: S608 - the SQL below is built from constant column lists only; values go as parameters
@@ -26,78 +27,106 @@ logger = logging.getLogger(__name__)
 COMMON = "ret_id, participant_id, month, sharing, submitted, embargo_until, categories, modes, origin, destination"
 
 
-def _sorted_key(column: str) -> str:
-    """SQL for the sorted "|a|b|" key of a JSON list of codes."""
+@dataclass(frozen=True)
+class _Dialect:
+    """What PostgreSQL and SQLite spell differently: the elements of a JSON list of codes as rows
+    (a table function in FROM, its column named `value`) and an ordered concatenation."""
+
+    elements: str  # filled with column and alias
+    concat: str  # filled with value: the values of one group joined by "|" in ascending order
+
+    def each(self, column: str, alias: str) -> str:
+        return self.elements.format(column=column, alias=alias)
+
+
+_DIALECTS = {
+    "postgresql": _Dialect(
+        elements="jsonb_array_elements_text({column}) AS {alias}(value)",
+        concat="string_agg({value}, '|' ORDER BY {value})",
+    ),
+    # SQLite 3.40 has no ORDER BY inside an aggregate: group_concat keeps the order of an ordered sub-select.
+    "sqlite": _Dialect(elements="json_each({column}) AS {alias}", concat="group_concat({value}, '|')"),
+}
+
+
+def _dialect() -> _Dialect:
+    try:
+        return _DIALECTS[connection.vendor]
+    except KeyError:
+        raise NotImplementedError(f"fact tables are built on PostgreSQL or SQLite, not {connection.vendor}") from None
+
+
+def _sorted_key(d: _Dialect, column: str) -> str:
+    """SQL for the sorted "|a|b|" key of a JSON list of codes ("||" when empty)."""
     return (
-        f"'|' || COALESCE((SELECT string_agg(c, '|' ORDER BY c) "
-        f"FROM jsonb_array_elements_text(i.{column}) AS c), '') || '|'"
+        f"'|' || COALESCE((SELECT {d.concat.format(value='s.value')} "
+        f"FROM (SELECT e.value FROM {d.each('i.' + column, 'e')} ORDER BY e.value) AS s), '') || '|'"
     )
 
 
 # The validated records of the returns chosen by {where}, with their return's month and status.
 # Only validated records enter facts (DESIGN.md section 2); the rule's inputs travel with each row.
-_BASE = f"""
+def _base(d: _Dialect, where: str) -> str:
+    return f"""
 WITH inc AS (
     SELECT i.id, i.ret_id, i.participant_id, r.month, i.sharing_level AS sharing,
            (r.status = 'submitted') AS submitted, i.embargo_until,
-           {_sorted_key("categories")} AS categories,
-           {_sorted_key("modes")} AS modes,
+           {_sorted_key(d, "categories")} AS categories,
+           {_sorted_key(d, "modes")} AS modes,
            i.origin_country AS origin, i.destination_country AS destination,
            i.detection_context, i.migrants_total, i.smugglers_total, i.dead, i.missing, i.injured,
-           i.rescued, i.fee_usd, i.smuggler_roles, i.abuses
+           i.rescued, i.fee_usd, i.smuggler_roles, i.abuses,
+           COALESCE((SELECT t.country FROM reporting_incidenttransit t
+                      WHERE t.incident_id = i.id ORDER BY t.sequence LIMIT 1), '') AS transit
       FROM reporting_incident i JOIN reporting_return r ON r.id = i.ret_id
-     WHERE i.status = 'validated' AND {{where}}
+     WHERE i.status = 'validated' AND {where}
 )
 """
 
-_INSERTS = (
-    f"""INSERT INTO analytics_incidentfact ({COMMON}, detection_context, incidents, migrants, smugglers,
-            dead, missing, injured, rescued)
-        SELECT {COMMON}, detection_context, count(*), sum(migrants_total), sum(smugglers_total),
-               sum(dead), sum(missing), sum(injured), sum(rescued)
-          FROM inc GROUP BY {COMMON}, detection_context""",
-    # Sankey and map: the route's first transit country (none: a direct route).
-    f"""INSERT INTO analytics_routefact ({COMMON}, transit, incidents, migrants)
-        SELECT {COMMON}, COALESCE(t.country, ''), count(*), sum(migrants_total)
-          FROM inc LEFT JOIN LATERAL (
-               SELECT country FROM reporting_incidenttransit
-                WHERE incident_id = inc.id ORDER BY sequence LIMIT 1) t ON true
-         GROUP BY {COMMON}, COALESCE(t.country, '')""",
-    f"""INSERT INTO analytics_peoplefact ({COMMON}, "group", citizenship, sex, age_group, incidents, persons,
-            unaccompanied)
-        SELECT {COMMON}, b."group", b.citizenship, b.sex, b.age_group, count(DISTINCT inc.id), sum(b.count),
-               sum(b.unaccompanied)
-          FROM inc JOIN reporting_personbreakdown b ON b.incident_id = inc.id
-         GROUP BY {COMMON}, b."group", b.citizenship, b.sex, b.age_group""",
-    f"""INSERT INTO analytics_feefact ({COMMON}, fee_usd, incidents)
-        SELECT {COMMON}, round(fee_usd)::integer, count(*)
-          FROM inc WHERE fee_usd IS NOT NULL
-         GROUP BY {COMMON}, round(fee_usd)::integer""",
-    f"""INSERT INTO analytics_documentfact ({COMMON}, document_type, fraud_type, issuing_country, incidents,
-            documents)
-        SELECT {COMMON}, d.document_type, d.fraud_type, d.issuing_country, count(DISTINCT inc.id), sum(d.count)
-          FROM inc JOIN reporting_incidentdocument d ON d.incident_id = inc.id
-         GROUP BY {COMMON}, d.document_type, d.fraud_type, d.issuing_country""",
-    f"""INSERT INTO analytics_rolefact ({COMMON}, role, incidents, smugglers)
-        SELECT {COMMON}, role, count(*), sum(smugglers_total)
-          FROM inc CROSS JOIN LATERAL jsonb_array_elements_text(inc.smuggler_roles) AS role
-         GROUP BY {COMMON}, role""",
-    f"""INSERT INTO analytics_abusefact ({COMMON}, abuse, incidents)
-        SELECT {COMMON}, abuse, count(*)
-          FROM inc CROSS JOIN LATERAL jsonb_array_elements_text(inc.abuses) AS abuse
-         GROUP BY {COMMON}, abuse""",
-)
 
-
-def _require_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        raise NotImplementedError("fact tables are built with PostgreSQL's JSON functions; use PostgreSQL")
+def _inserts(d: _Dialect) -> tuple[str, ...]:
+    return (
+        f"""INSERT INTO analytics_incidentfact ({COMMON}, detection_context, incidents, migrants, smugglers,
+                dead, missing, injured, rescued)
+            SELECT {COMMON}, detection_context, count(*), sum(migrants_total), sum(smugglers_total),
+                   sum(dead), sum(missing), sum(injured), sum(rescued)
+              FROM inc GROUP BY {COMMON}, detection_context""",
+        # Sankey and map: the route's first transit country (none: a direct route).
+        f"""INSERT INTO analytics_routefact ({COMMON}, transit, incidents, migrants)
+            SELECT {COMMON}, transit, count(*), sum(migrants_total)
+              FROM inc GROUP BY {COMMON}, transit""",
+        f"""INSERT INTO analytics_peoplefact ({COMMON}, "group", citizenship, sex, age_group, incidents,
+                persons, unaccompanied)
+            SELECT {COMMON}, b."group", b.citizenship, b.sex, b.age_group, count(DISTINCT inc.id), sum(b.count),
+                   sum(b.unaccompanied)
+              FROM inc JOIN reporting_personbreakdown b ON b.incident_id = inc.id
+             GROUP BY {COMMON}, b."group", b.citizenship, b.sex, b.age_group""",
+        f"""INSERT INTO analytics_feefact ({COMMON}, fee_usd, incidents)
+            SELECT {COMMON}, CAST(round(fee_usd) AS integer), count(*)
+              FROM inc WHERE fee_usd IS NOT NULL
+             GROUP BY {COMMON}, CAST(round(fee_usd) AS integer)""",
+        f"""INSERT INTO analytics_documentfact ({COMMON}, document_type, fraud_type, issuing_country,
+                incidents, documents)
+            SELECT {COMMON}, dd.document_type, dd.fraud_type, dd.issuing_country, count(DISTINCT inc.id),
+                   sum(dd.count)
+              FROM inc JOIN reporting_incidentdocument dd ON dd.incident_id = inc.id
+             GROUP BY {COMMON}, dd.document_type, dd.fraud_type, dd.issuing_country""",
+        f"""INSERT INTO analytics_rolefact ({COMMON}, role, incidents, smugglers)
+            SELECT {COMMON}, e.value, count(*), sum(smugglers_total)
+              FROM inc, {d.each("inc.smuggler_roles", "e")}
+             GROUP BY {COMMON}, e.value""",
+        f"""INSERT INTO analytics_abusefact ({COMMON}, abuse, incidents)
+            SELECT {COMMON}, e.value, count(*)
+              FROM inc, {d.each("inc.abuses", "e")}
+             GROUP BY {COMMON}, e.value""",
+    )
 
 
 def _insert_facts(*, where: str, params: list) -> None:
+    d = _dialect()
     with connection.cursor() as cursor:
-        for insert in _INSERTS:
-            cursor.execute(_BASE.format(where=where) + insert, params)
+        for insert in _inserts(d):
+            cursor.execute(_base(d, where) + insert, params)
 
 
 def _clear_outbox(marks: dict[int, dt.datetime]) -> None:
@@ -113,7 +142,7 @@ def facts_rebuild(*, return_id: int) -> FactSet | None:
     Safe to run twice or concurrently: the return row is locked for the build, so builds of one
     return run one after the other. Returns None if the return no longer exists.
     """
-    _require_postgresql()
+    _dialect()
     with transaction.atomic():
         ret = Return.objects.select_for_update().filter(pk=return_id).first()
         marks = dict(ReturnOutbox.objects.filter(ret_id=return_id).values_list("ret_id", "marked_at"))
@@ -146,22 +175,24 @@ class RebuildAllResult:
 
 def facts_rebuild_all() -> RebuildAllResult:
     """Rebuild every return's facts in one transaction (after a schema change or a restore)."""
-    _require_postgresql()
+    _dialect()
     started = timezone.now()
     with transaction.atomic():
-        # Serialise with per-return builds and with writers of returns for the few seconds it takes.
-        with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE reporting_return IN SHARE ROW EXCLUSIVE MODE")
+        # Serialise with per-return builds and with writers of returns for the few seconds it takes
+        # (SQLite has no table locks: a writing transaction holds the whole database anyway).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("LOCK TABLE reporting_return IN SHARE ROW EXCLUSIVE MODE")
         marks = dict(ReturnOutbox.objects.values_list("ret_id", "marked_at"))
         with connection.cursor() as cursor:
             for model in (*FACT_MODELS, FactSet):
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")
-        _insert_facts(where="true", params=[])
+        _insert_facts(where="1 = 1", params=[])
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(
                 """INSERT INTO analytics_factset (ret_id, participant_id, month, submitted, incidents, built_at)
-                   SELECT r.id, r.participant_id, r.month, r.status = 'submitted',
+                   SELECT r.id, r.participant_id, r.month, (r.status = 'submitted'),
                           (SELECT count(*) FROM reporting_incident i
                             WHERE i.ret_id = r.id AND i.status = 'validated'), %s
                      FROM reporting_return r""",
