@@ -6,6 +6,16 @@ app_name = "reporting"
 
 urlpatterns: list = []
 
+# Reading records and sharing (issue #3)
+urlpatterns += [
+    path("", records.IncidentListView.as_view(), name="incident-list"),
+    path("<int:pk>/", records.IncidentDetailView.as_view(), name="incident-detail"),
+    path("standing/", sharing.StandingView.as_view(), name="standing-detail"),
+    path("sharing/", sharing.SharingMatrixView.as_view(), name="sharing-matrix"),
+    path("access-log/", sharing.AccessLogView.as_view(), name="accessevent-list"),
+    path("exclusions/", sharing.ExclusionListView.as_view(), name="exclusion-list"),
+]
+
 # The secretariat's console (issue #8)
 from reporting.views import console  # noqa: E402 - each area's block imports its own views
 
@@ -25,16 +35,6 @@ urlpatterns += [
     path("console/code-lists/<slug:kind>/", console.CodeListView.as_view(), name="console-codelist"),
     path("console/code-lists/<slug:kind>/<int:pk>/", console.CodeListView.as_view(), name="console-codelist-edit"),
     path("console/audit/", console.AuditView.as_view(), name="console-audit"),
-]
-
-# Reading records and sharing (issue #3)
-urlpatterns += [
-    path("", records.IncidentListView.as_view(), name="incident-list"),
-    path("<int:pk>/", records.IncidentDetailView.as_view(), name="incident-detail"),
-    path("standing/", sharing.StandingView.as_view(), name="standing-detail"),
-    path("sharing/", sharing.SharingMatrixView.as_view(), name="sharing-matrix"),
-    path("access-log/", sharing.AccessLogView.as_view(), name="accessevent-list"),
-    path("exclusions/", sharing.ExclusionListView.as_view(), name="exclusion-list"),
 ]
 
 # Data entry, the record workflow and monthly returns (issue #4)
