@@ -81,7 +81,7 @@ def main(argv: list[str]) -> int:
 
     if write:
         parameters = " ".join(argv)
-        report.write(args.output, report.markdown(machine=machine, outcomes=outcomes, parameters=parameters))
+        report.write(args.output, machine=machine, outcomes=outcomes, parameters=parameters)
         print(f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     return 0
 

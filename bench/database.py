@@ -1,4 +1,4 @@
-"""The benchmarks' own PostgreSQL database, `vrs_bench`, on the server of DATABASE_URL.
+"""The benchmarks' own PostgreSQL database, `vrs_bench` (or `$BENCH_DB`), on the server of DATABASE_URL.
 
 It is migrated once into a template; `fresh()` re-creates `vrs_bench` from that template (a file
 copy, about a second) so each repetition starts from the same empty, migrated schema. Both are
@@ -13,8 +13,9 @@ from urllib.parse import urlparse, urlunparse
 import psycopg2
 from psycopg2 import sql
 
-BENCH_DB = "vrs_bench"
-TEMPLATE_DB = "vrs_bench_template"
+# BENCH_DB names another pair, so two runs on one server keep apart.
+BENCH_DB = os.environ.get("BENCH_DB", "vrs_bench")
+TEMPLATE_DB = f"{BENCH_DB}_template"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vrs"
 
 

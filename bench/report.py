@@ -39,23 +39,38 @@ def outcome_table(outcome: Outcome) -> list[str]:
     return lines
 
 
-def markdown(*, machine: dict[str, str], outcomes: list[Outcome], parameters: str) -> str:
-    lines = [HEADER, "## Machine", "", "| | |", "| --- | --- |"]
+def section(*, machine: dict[str, str], outcome: Outcome, parameters: str) -> str:
+    """One benchmark's section: its figures, and the machine and command of the run that measured them."""
+    lines = [f"## {outcome.benchmark.title}", "", f"`{outcome.benchmark.name}`: {outcome.benchmark.description}", ""]
+    lines += outcome_table(outcome)
+    notes = [f"- {case.name}: {case.note}" for case in outcome.cases if case.note]
+    lines += ["", *notes] if notes else []
+    lines += ["", "<details><summary>machine and command of this run</summary>", "", "| | |", "| --- | --- |"]
     lines += [f"| {key} | {value} |" for key, value in machine.items()]
-    lines += [f"| run | `{' '.join(('python -m bench', parameters)).strip()}` |", ""]
+    lines += [f"| run | `{' '.join(('python -m bench', parameters)).strip()}` |", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _sections(text: str) -> dict[str, str]:
+    """The sections of an existing document by their "## " heading (the header and old machine table dropped)."""
+    sections: dict[str, str] = {}
+    for chunk in text.split("\n## ")[1:]:
+        title = chunk.split("\n", 1)[0].strip()
+        if title != "Machine":
+            sections[title] = "## " + chunk.strip() + "\n"
+    return sections
+
+
+def merged(existing: str, *, machine: dict[str, str], outcomes: list[Outcome], parameters: str) -> str:
+    """The document with the sections of these outcomes replaced (or added) and every other benchmark's
+    section kept as it was: a run of one benchmark does not erase the figures of the others."""
+    sections = _sections(existing)
     for outcome in outcomes:
-        lines += [
-            f"## {outcome.benchmark.title}",
-            "",
-            f"`{outcome.benchmark.name}`: {outcome.benchmark.description}",
-            "",
-        ]
-        lines += outcome_table(outcome)
-        notes = [f"- {case.name}: {case.note}" for case in outcome.cases if case.note]
-        lines += ["", *notes, ""] if notes else [""]
-    return "\n".join(lines).rstrip() + "\n"
+        sections[outcome.benchmark.title] = section(machine=machine, outcome=outcome, parameters=parameters)
+    return "\n".join([HEADER, *sections.values()]).rstrip() + "\n"
 
 
-def write(path: Path, text: str) -> None:
+def write(path: Path, *, machine: dict[str, str], outcomes: list[Outcome], parameters: str) -> None:
+    existing = path.read_text(encoding="utf-8") if path.exists() else ""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(merged(existing, machine=machine, outcomes=outcomes, parameters=parameters), encoding="utf-8")
