@@ -512,6 +512,20 @@ class ImportBatch(models.Model):
         IMPORTING = "importing", _("Importing")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Nothing imported (to be fixed)")
+
+    class Mode(models.TextChoices):
+        """What to do with a checked file: every valid row, or nothing unless every row is valid."""
+
+        VALID_ONLY = "valid_only", _("Import the valid rows only")
+        ALL_OR_NOTHING = "all_or_nothing", _("Import nothing until every row is valid")
+
+    class DateOrder(models.TextChoices):
+        """How to read dates such as 03/04/2025 (ISO dates and Excel dates are never ambiguous)."""
+
+        DMY = "dmy", _("Day first (31/12/2025)")
+        MDY = "mdy", _("Month first (12/31/2025)")
+        YMD = "ymd", _("Year first (2025/12/31)")
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="import_batches")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -528,6 +542,17 @@ class ImportBatch(models.Model):
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Added by issue 5 (reporting/imports/): the file's sheets, the reading options and the outcome.
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
+    headers = models.JSONField(_("column headers per sheet"), default=dict, blank=True)
+    date_order = models.CharField(_("date order"), max_length=3, choices=DateOrder.choices, default=DateOrder.DMY)
+    mode = models.CharField(_("import mode"), max_length=20, choices=Mode.choices, blank=True)
+    problems = models.JSONField(
+        _("problems with the file as a whole"), default=list, blank=True, help_text=_("Not tied to one incident row.")
+    )
+    rows_valid = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -562,6 +587,31 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row_number}: {self.outcome}"
+
+
+class ImportProfile(models.Model):
+    """A participant's remembered import choices: its column headings and its own codes, offered
+    again on the next upload (reporting/imports/mapping.py)."""
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, related_name="import_profile")
+    # {sheet: {normalised heading: field}}
+    column_mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # {code list: {their value, case-folded: our code}}
+    code_mapping = models.JSONField(_("code mapping"), default=dict, blank=True)
+    date_order = models.CharField(
+        _("date order"), max_length=3, choices=ImportBatch.DateOrder.choices, default=ImportBatch.DateOrder.DMY
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+
+    def __str__(self) -> str:
+        return f"import profile of {self.participant_id}"
 
 
 # The reciprocity rule's data (the rule itself: reciprocity.py)
