@@ -1,6 +1,6 @@
 """The secretariat's admin: participants, agencies, users and memberships.
 
-Status changes go through the participation service so that each is dated and attributed; the
+A participant's status changes only in the console (participation_step: terms, reason, audit); the
 admin never shows incident data (DESIGN.md section 3).
 """
 
@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Membership, Participant, ParticipantStatusChange, User
-from accounts.services import participant_create, participant_status_change
+from accounts.services import participant_create
 
 
 class MembershipInline(admin.StackedInline):
@@ -77,24 +77,11 @@ class ParticipantAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.group_id, obj.status = created.pk, created.group_id, created.status
 
-    actions = ["activate", "suspend", "withdraw"]
-
-    def _change(self, request, queryset, status: str) -> None:
-        for participant in queryset:
-            participant_status_change(participant=participant, to_status=status, changed_by=request.user)
-        self.message_user(request, _("%(count)d participant(s) changed.") % {"count": queryset.count()})
-
-    @admin.action(description=_("Activate the selected participants"))
-    def activate(self, request, queryset):
-        self._change(request, queryset, Participant.Status.ACTIVE)
-
-    @admin.action(description=_("Suspend the selected participants"))
-    def suspend(self, request, queryset):
-        self._change(request, queryset, Participant.Status.SUSPENDED)
-
-    @admin.action(description=_("Withdraw the selected participants"))
-    def withdraw(self, request, queryset):
-        self._change(request, queryset, Participant.Status.WITHDRAWN)
+    # No lifecycle actions here: activation, suspension, reinstatement and withdrawal are in the
+    # secretariat's console (/records/console/participants/), where the terms of participation and a
+    # reason are required and each step is audited. A participant is withdrawn, never deleted.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Agency)

@@ -1,0 +1,33 @@
+"""The admin is no way around the console's participation rules (terms, reason, audit)."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Participant, User
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(client):
+    user = User.objects.create_superuser("root", "root@example.org", "correct-horse-battery")
+    client.force_login(user)
+    return user
+
+
+def test_admin_offers_no_lifecycle_actions_and_no_deletion(client, superuser):
+    participant = factories.participant()
+    changelist = client.get(reverse("admin:accounts_participant_changelist"))
+    assert changelist.status_code == 200
+    assert changelist.context["action_form"] is None  # no bulk actions at all, deletion included
+    delete = client.post(reverse("admin:accounts_participant_delete", args=[participant.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    assert Participant.objects.filter(pk=participant.pk, status=Participant.Status.ACTIVE).exists()
+
+
+def test_status_cannot_be_edited_in_the_admin(client, superuser):
+    participant = factories.participant()
+    page = client.get(reverse("admin:accounts_participant_change", args=[participant.pk]))
+    assert page.status_code == 200
+    assert 'name="status"' not in page.content.decode()
