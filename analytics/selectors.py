@@ -9,12 +9,15 @@ go through `reporting.reciprocity.visible_incidents`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from django.db.models import BooleanField, Case, Max, Q, QuerySet, Sum, When
+from django.core.cache import cache
+from django.db.models import Case, CharField, Count, Max, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.codes import country_name
@@ -106,32 +109,28 @@ class Dashboard:
 
 
 # The rule applied to fact rows -------------------------------------------------------------------
+#
+# Each chart's query groups the fact rows of the period and filters by (dimensions, owner, class),
+# where the class says what the rule allows others to do with the row, whoever looks:
+#   "s": shared, in a submitted return, embargo over: in others' aggregates, readable by record owners;
+#   "a": aggregate-only, likewise: in others' aggregates, never readable by others;
+#   "p": everything else (open return, national-only, under embargo): its owner's eyes only.
+# These sums do not depend on the viewer, so they are cached per owner, keyed on that owner's facts
+# version (how many fact sets, built when): a rebuilt return invalidates its owner's sums only, and
+# the viewer's scope (aggregate_scope) is applied to the cached sums in Python.
+
+SHARED, AGGREGATE, PRIVATE = "s", "a", "p"
+CACHE_SECONDS = 24 * 3600  # keys carry the facts' versions: a stale entry is never read, only evicted
 
 
-def _scope_q(scope: AggregateScope, *, on: dt.date) -> Q:
-    """Own rows in full; others' rows exactly as aggregate_records_q filters their records
-    (validated is given: facts hold validated records only)."""
-    condition = Q(pk__in=[])
-    if scope.own_participant_id is not None:
-        condition |= Q(participant_id=scope.own_participant_id)
-    if scope.aggregate_owner_ids:
-        condition |= (
-            Q(participant_id__in=scope.aggregate_owner_ids)
-            & Q(submitted=True)
-            & Q(sharing__in=[codes.SharingLevel.SHARED, codes.SharingLevel.AGGREGATE_ONLY])
-            & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
-        )
-    return condition
-
-
-def _readable_q(scope: AggregateScope) -> Q:
-    """Rows the viewer could also read record by record (inside _scope_q: shareable_q holds)."""
-    condition = Q(pk__in=[])
-    if scope.own_participant_id is not None:
-        condition |= Q(participant_id=scope.own_participant_id)
-    if scope.record_owner_ids:
-        condition |= Q(participant_id__in=scope.record_owner_ids, sharing=codes.SharingLevel.SHARED)
-    return condition
+def _klass(on: dt.date) -> Case:
+    visible = Q(submitted=True) & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
+    return Case(
+        When(visible & Q(sharing=codes.SharingLevel.SHARED), then=Value(SHARED)),
+        When(visible & Q(sharing=codes.SharingLevel.AGGREGATE_ONLY), then=Value(AGGREGATE)),
+        default=Value(PRIVATE),
+        output_field=CharField(),
+    )
 
 
 def _filter_q(filters: DashboardFilters) -> Q:
@@ -147,24 +146,73 @@ def _filter_q(filters: DashboardFilters) -> Q:
     return condition
 
 
+def facts_versions() -> dict[int, str]:
+    """Per owner, a string that changes whenever one of its returns' facts is rebuilt or removed."""
+    return {
+        pid: f"{n}:{at.timestamp():.6f}"
+        for pid, n, at in FactSet.objects.values("participant_id")
+        .annotate(n=Count("ret_id"), at=Max("built_at"))
+        .values_list("participant_id", "n", "at")
+        .order_by()
+    }
+
+
+def _cache_key(*parts: object) -> str:
+    return "vrs:analytics:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
 class _Reader:
     """Sums fact rows per dimension values into disclosure cells for one viewer and filter."""
 
-    def __init__(self, scope: AggregateScope, filters: DashboardFilters, on: dt.date) -> None:
-        self.scope, self.filters, self.on = scope, filters, on
+    def __init__(self, scope: AggregateScope, filters: DashboardFilters, on: dt.date, versions: dict[int, str]) -> None:
+        self.scope, self.filters, self.on, self.versions = scope, filters, on, versions
         self.limits = Limits(scope.disclosure_control, scope.min_cell, scope.min_contributors)
         self.selected = filters.participant_ids & scope.owner_ids if filters.participant_ids else scope.owner_ids
+        # The participant filter is applied in Python (see `selected`): the cached sums ignore it.
+        self.filter_key = replace(self.filters, participant_ids=frozenset()).query()
 
-    def rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> QuerySet:
-        return (
-            model.objects.filter(_scope_q(self.scope, on=self.on) & _filter_q(self.filters))
-            .annotate(
-                readable=Case(When(_readable_q(self.scope), then=True), default=False, output_field=BooleanField())
+    def _owner_rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> dict[int, list[dict]]:
+        """{owner: rows} for every owner in the viewer's scope that has facts, from the cache or one query."""
+        owners = sorted(o for o in self.scope.owner_ids if o in self.versions)
+        keys = {
+            owner: _cache_key(model.__name__, dims, measures, self.filter_key, self.on, owner, self.versions[owner])
+            for owner in owners
+        }
+        found = cache.get_many(list(keys.values()))
+        result = {owner: found[key] for owner, key in keys.items() if key in found}
+        missing = [owner for owner in owners if owner not in result]
+        if missing:
+            fetched: dict[int, list[dict]] = {owner: [] for owner in missing}
+            rows = (
+                model.objects.filter(_filter_q(self.filters), participant_id__in=missing)
+                .annotate(klass=_klass(self.on))
+                .values(*dims, "participant_id", "klass")
+                .annotate(**{m: Sum(m) for m in measures})
+                .order_by()
             )
-            .values(*dims, "participant_id", "readable")
-            .annotate(**{m: Sum(m) for m in measures})
-            .order_by()
-        )
+            for row in rows:
+                fetched[row["participant_id"]].append(row)
+            cache.set_many({keys[owner]: fetched[owner] for owner in missing}, CACHE_SECONDS)
+            result.update(fetched)
+        return result
+
+    def rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> list[dict]:
+        """The rows the viewer's aggregates may sum, each with `readable`: whether the viewer could
+        also read its records one by one. Own rows in full; others' rows as aggregate_records_q
+        filters their records (validated is given: facts hold validated records only)."""
+        own, readers = self.scope.own_participant_id, self.scope.record_owner_ids
+        others = self.scope.aggregate_owner_ids
+        out = []
+        for owner, rows in self._owner_rows(model, dims, measures).items():
+            if owner == own:
+                out.extend({**row, "readable": True} for row in rows)
+            elif owner in others:
+                out.extend(
+                    {**row, "readable": row["klass"] == SHARED and owner in readers}
+                    for row in rows
+                    if row["klass"] != PRIVATE
+                )
+        return out
 
     def cells(
         self,
@@ -623,18 +671,14 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
     )
 
 
-def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None = None) -> Dashboard:
-    """Every chart of the regional dashboard for this viewer and these filters."""
-    on = on or timezone.localdate()
-    scope = aggregate_scope(user, on=on)
-    reader = _Reader(scope, filters, on)
+def _fact_charts(reader: _Reader) -> list[Chart]:
+    """Every chart drawn from the fact tables, under disclosure control."""
     modes = reader.cells(IncidentFact, ["modes"], "incidents", key=_split("modes"))
     contexts = reader.cells(IncidentFact, ["detection_context"], "incidents")
     roles = reader.cells(RoleFact, ["role"], "incidents")
     abuses = reader.cells(AbuseFact, ["abuse"], "incidents")
     sankey, world = _routes(reader)
-    charts = [
-        _coverage(filters=filters),
+    return [
         _series(reader),
         _bar(
             reader,
@@ -680,6 +724,46 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
             column=_("Detections"),
         ),
     ]
+
+
+def _scope_signature(scope: AggregateScope) -> tuple:
+    return (
+        scope.tier,
+        scope.own_participant_id,
+        tuple(sorted(scope.record_owner_ids)),
+        tuple(sorted(scope.aggregate_owner_ids)),
+        scope.disclosure_control,
+        scope.min_cell,
+        scope.min_contributors,
+        scope.policy_version,
+    )
+
+
+def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None = None) -> Dashboard:
+    """Every chart of the regional dashboard for this viewer and these filters.
+
+    The fact charts are cached per (scope, filters, day, language, facts versions of the owners in
+    scope): viewers with the same scope share them, and any rebuild of an owner's facts, any change
+    of the scope (a lapse, an exclusion, a policy version) or a new day makes a new key. The coverage
+    grid, "data as of" and the pending count are read live.
+    """
+    on = on or timezone.localdate()
+    scope = aggregate_scope(user, on=on)
+    versions = facts_versions()
+    reader = _Reader(scope, filters, on, versions)
+    key = _cache_key(
+        "dashboard",
+        get_language(),
+        _scope_signature(scope),
+        sorted(filters.query().items()),
+        on,
+        sorted((owner, versions.get(owner)) for owner in scope.owner_ids),
+    )
+    charts = cache.get(key)
+    if charts is None:
+        charts = _fact_charts(reader)
+        cache.set(key, charts, CACHE_SECONDS)
+    charts = [_coverage(filters=filters), *charts]
     owners = scope.owner_ids & reader.selected
     sets = FactSet.objects.filter(participant_id__in=owners, month__gte=filters.month_from, month__lte=filters.month_to)
     as_of = sets.aggregate(at=Max("built_at"))["at"]

@@ -175,3 +175,31 @@ def test_bad_filters_are_all_reported_at_once(client, region):
     assert page.status_code == 200
     errors = page.context["form"].errors
     assert {"month_from", "month_to", "mode"} <= set(errors)
+
+
+def test_cached_figures_follow_the_viewer_and_the_facts(region):
+    """The cache is shared by viewers of one scope only, and a rebuild is seen at once."""
+    from django.core.cache import cache
+
+    from analytics.services import facts_rebuild
+
+    viewer, owners = region
+    cache.clear()
+    lapsed_analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    reader = factories.user(role=Role.ANALYST, participant=owners[0])
+    assert mode_value(dashboard_get(user=lapsed_analyst, filters=PERIOD), codes.Mode.AIR.label) is None
+    # Same facts, another scope: the contributing owner's figures are its own, not the lapsed view's.
+    seen = dashboard_get(user=reader, filters=PERIOD)
+    assert mode_value(seen, codes.Mode.AIR.label) is None  # one other owner's aggregate-only record
+    assert mode_value(seen, codes.Mode.LAND.label) == 3  # own and two shared: readable, not suppressed
+    new = record(owners[0], modes=[codes.Mode.LAND], migrants_total=1)
+    facts_rebuild(return_id=new.ret_id)
+    assert mode_value(dashboard_get(user=reader, filters=PERIOD), codes.Mode.LAND.label) == 4
+
+
+def test_a_dashboard_served_from_the_cache_pins_its_queries(region, django_assert_max_num_queries):
+    _viewer, owners = region
+    reader = factories.user(role=Role.ANALYST, participant=owners[0])
+    dashboard_get(user=reader, filters=PERIOD)
+    with django_assert_max_num_queries(12):
+        dashboard_get(user=reader, filters=PERIOD)
