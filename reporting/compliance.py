@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -222,6 +223,8 @@ class StandingChange:
     participant: Participant
     before: Standing
     after: Standing
+    reads_before: int = 0  # partners whose shared records it reads now
+    reads_after: int = 0  # ... and would read under the proposed policy
 
 
 @dataclass(frozen=True)
@@ -252,13 +255,16 @@ def policy_preview(*, proposed: ReciprocityPolicy, on: dt.date | None = None) ->
     after = standings(participants, on=on, policy=proposed)
     grants_before = desired_grants(policy=current, standing=before)
     grants_after = desired_grants(policy=proposed, standing=after)
+    reads_before = Counter(viewer for _owner, viewer in grants_before)
+    reads_after = Counter(viewer for _owner, viewer in grants_after)
     gain, lose = [], []
     for p in participants:
         b, a = before[p.pk], after[p.pk]
+        change = StandingChange(p, b, a, reads_before[p.pk], reads_after[p.pk])
         if a.contributing and not b.contributing:
-            gain.append(StandingChange(p, b, a))
+            gain.append(change)
         elif b.contributing and not a.contributing:
-            lose.append(StandingChange(p, b, a))
+            lose.append(change)
     disclosure = [
         (str(ReciprocityPolicy._meta.get_field(name).verbose_name), getattr(current, name), getattr(proposed, name))
         for name in ("non_contributors_see_aggregates", "min_cell", "min_contributors", "secretariat_reads_records")

@@ -106,6 +106,11 @@ def test_the_demo_has_gains_and_losses_to_show(demo):
     # Whoever loses access stops reading its partners; its own data stays readable by them.
     losers = {c.participant.pk for c in stricter.lose}
     assert {v for _o, v in stricter.grants_removed} == losers
+    reads_now = grants_by_count(contributing_by_count(**DEFAULTS))
+    for change in stricter.lose:
+        assert change.reads_after == 0
+        assert change.reads_before == sum(1 for _o, v in reads_now if v == change.participant.code) > 0
+    assert all(c.reads_after > c.reads_before == 0 for c in longer.gain)
 
 
 def test_the_policy_page_lists_them_on_the_demo_data(client, demo):
