@@ -111,6 +111,20 @@ class InvitationForm(forms.Form):
         return data
 
 
+class UserFilterForm(forms.Form):
+    """Which users the list shows: the secretariat filters by participant and role, a focal point by role."""
+
+    participant = forms.ModelChoiceField(
+        label=_("Participant"), queryset=Participant.objects.order_by("name"), required=False
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", "—"), *Role.choices])
+
+    def __init__(self, *args, actor: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        if actor.role != Role.SECRETARIAT:
+            del self.fields["participant"]
+
+
 class InvitationAcceptForm(forms.Form):
     username = forms.CharField(label=_("User name"), max_length=150)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)

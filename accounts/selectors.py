@@ -9,12 +9,16 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Invitation, NotificationPreference, Participant, Role, User, UserSession
 
 
-def user_list_for(*, actor: User) -> QuerySet[User]:
+def user_list_for(*, actor: User, participant_id: int | None = None, role: str = "") -> QuerySet[User]:
     """The users `actor` may see in the console: all for the secretariat, its own participant's for a
-    focal point, none for anyone else."""
+    focal point, none for anyone else; optionally only one participant's, or one role's."""
     users = User.objects.select_related("membership__participant", "membership__agency").order_by(
         "-is_active", "username"
     )
+    if participant_id:
+        users = users.filter(membership__participant_id=participant_id)
+    if role:
+        users = users.filter(membership__role=role)
     if actor.role == Role.SECRETARIAT:
         return users
     if actor.role == Role.FOCAL_POINT and actor.participant_id:

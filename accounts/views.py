@@ -17,9 +17,10 @@ from accounts.forms import (
     InvitationForm,
     NotificationPreferenceForm,
     RoleChangeForm,
+    UserFilterForm,
     add_service_errors,
 )
-from accounts.models import AuditEntry, UserSession
+from accounts.models import AuditEntry, Role, UserSession
 from accounts.roles import Action, role_can
 
 
@@ -78,7 +79,14 @@ class UserListView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         actor = self.request.user
-        context["users"] = selectors.user_list_for(actor=actor)
+        filters = UserFilterForm(self.request.GET or None, actor=actor)
+        chosen = filters.cleaned_data if filters.is_bound and filters.is_valid() else {}
+        participant = chosen.get("participant")
+        context["users"] = selectors.user_list_for(
+            actor=actor, participant_id=participant.pk if participant else None, role=chosen.get("role", "")
+        )
+        context["filters"] = filters
+        context["is_secretariat"] = actor.role == Role.SECRETARIAT
         context["invitations"] = selectors.invitation_list_for(actor=actor)[:50]
         context["form"] = kwargs.get("form") or InvitationForm(actor=actor)
         context["now_"] = timezone.now()

@@ -113,3 +113,23 @@ def test_notification_choices_are_saved(client, state, focal_point):
     client.post(url, {"return_due": "on", "record_returned": "on"})
     preference = NotificationPreference.objects.get(user=focal_point)
     assert (preference.return_due, preference.return_late, preference.access_lapsing) == (True, False, False)
+
+
+def test_secretariat_filters_users_by_participant_and_role(client, state):
+    other = factories.participant()
+    mine = factories.user(role=Role.ANALYST, participant=state)
+    theirs = factories.user(role=Role.ANALYST, participant=other)
+    focal = factories.user(role=Role.FOCAL_POINT, participant=state)
+    client.force_login(factories.user(role=Role.SECRETARIAT))
+    url = reverse("accounts:user-list")
+    shown = set(client.get(url, {"participant": state.pk}).context["users"])
+    assert mine in shown and focal in shown and theirs not in shown
+    assert set(client.get(url, {"participant": state.pk, "role": Role.ANALYST}).context["users"]) == {mine}
+
+
+def test_a_focal_point_cannot_list_another_participants_users_by_filter(client, state, focal_point):
+    other = factories.participant()
+    theirs = factories.user(role=Role.ANALYST, participant=other)
+    response = client.get(reverse("accounts:user-list"), {"participant": other.pk})
+    assert response.status_code == 200 and theirs not in set(response.context["users"])
+    assert "participant" not in response.context["filters"].fields
