@@ -3,13 +3,17 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.views import HomeView
+from analytics import api as analytics_api
+from reporting.api import urls as reporting_api
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
     path("records/", include("reporting.urls")),
     path("analytics/", include("analytics.urls")),
-    path("api/v1/", include("reporting.api.urls")),
+    # One API namespace from both apps (reporting must not import analytics); reporting's routes end
+    # with the catch-all JSON 404, so they come last.
+    path("api/v1/", include((analytics_api.urlpatterns + reporting_api.urlpatterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

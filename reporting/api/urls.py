@@ -3,7 +3,8 @@
 Imports (CSV/XLSX batches) are a separate issue: their routes go here, as `imports/` (list; upload
 with an Idempotency-Key, through reporting.api.idempotency.idempotent) and `imports/<int:pk>/`
 (status and row outcomes), calling the import services. Nothing is served for them yet.
-Aggregates go here too (`aggregates/<series>/`) once analytics exposes its selectors.
+Aggregates (`aggregates/`, `aggregates/<key>/`) are analytics' (analytics/api.py): config/urls.py
+mounts them in this namespace ahead of these routes, since reporting must not import analytics.
 """
 
 from django.urls import path, re_path
@@ -17,9 +18,12 @@ urlpatterns: list = [
     path("me/", me.MeApi.as_view(), name="me"),
     path("reference/", reference.ReferenceListApi.as_view(), name="reference-list"),
     path("reference/<str:name>/", reference.ReferenceDetailApi.as_view(), name="reference-detail"),
+    # GET lists, POST invites (secretariat); GET reads; POST a lifecycle step (secretariat).
     path("participants/", participants.ParticipantListApi.as_view(), name="participant-list"),
     path("participants/<str:code>/", participants.ParticipantDetailApi.as_view(), name="participant-detail"),
-    path("participants/<str:code>/status/", participants.ParticipantStatusApi.as_view(), name="participant-status"),
+    path(
+        "participants/<str:code>/<str:action>/", participants.ParticipantActionApi.as_view(), name="participant-action"
+    ),
     # GET lists, POST creates (IncidentCreateApi extends IncidentListApi); GET reads, PATCH changes.
     path("incidents/", incidents.IncidentCreateApi.as_view(), name="incident-list"),
     path("incidents/<int:pk>/", incidents.IncidentChangeApi.as_view(), name="incident-detail"),

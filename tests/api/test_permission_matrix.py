@@ -61,13 +61,28 @@ MATRIX = {
     "me": {"get": (lambda s: ({}, None), _everyone(200))},
     "reference-list": {"get": (lambda s: ({}, None), _everyone(200))},
     "reference-detail": {"get": (lambda s: ({"name": "mode"}, None), _everyone(200))},
-    "participant-list": {"get": (lambda s: ({}, None), _everyone(200))},
-    "participant-detail": {"get": (lambda s: ({"code": "PAR"}, None), _everyone(200))},
-    "participant-status": {
+    "participant-list": {
+        "get": (lambda s: ({}, None), _everyone(200)),
+        # Inviting a participant is the secretariat's (the console's own service and checks).
         "post": (
-            lambda s: ({"code": "LAP"}, {"status": "suspended", "reason": "matrix"}),
+            lambda s: ({}, {"code": "NEW", "name": "New organisation", "kind": "organisation", "region": "other"}),
+            _only({"secretariat": 201}, 403),
+        ),
+    },
+    "participant-detail": {"get": (lambda s: ({"code": "PAR"}, None), _everyone(200))},
+    "participant-action": {
+        "post": (
+            lambda s: ({"code": "LAP", "action": "suspend"}, {"reason": "matrix"}),
             _only({"secretariat": 200}, 403),
         )
+    },
+    # The dashboards' aggregates: every role that reads dashboards (not contributors, not no-role),
+    # whatever its standing: the figures themselves follow the rule and disclosure control.
+    "aggregate-list": {
+        "get": (lambda s: ({}, None), _only({"norole": 403, "home_contributor": 403}, 200)),
+    },
+    "aggregate-detail": {
+        "get": (lambda s: ({"key": "series"}, None), _only({"norole": 403, "home_contributor": 403}, 200)),
     },
     "incident-list": {
         "get": (lambda s: ({}, None), _everyone(200)),

@@ -1,0 +1,364 @@
+"""Aggregates over the API: the dashboards' series, under the same rule and disclosure control.
+
+Interfaces only: the figures come from `analytics.selectors.dashboard_get` / `chart_get` (fact
+tables summed within `reporting.reciprocity.aggregate_scope`, then `analytics.disclosure.protect`),
+exactly as the dashboard page and its exports get them; nothing is recomputed here. The routes join
+the API's namespace in config/urls.py (reporting must not import analytics).
+"""
+
+import datetime as dt
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from accounts.models import Participant
+from accounts.roles import Action, role_can
+from analytics.selectors import Chart, Dashboard, DashboardFilters, chart_get, dashboard_get, default_filters
+from reporting import codes
+from reporting.api.base import ApiView
+from reporting.api.docs import INVALID, NOT_FOUND, READ_ERRORS
+from reporting.api.serializers import COUNTRY_CHOICES
+
+# The dashboard's charts, by key (tests/api/test_aggregates.py checks this against dashboard_get).
+AGGREGATE_KEYS = (
+    "coverage",
+    "series",
+    "modes",
+    "contexts",
+    "people-migrant",
+    "people-smuggler",
+    "routes",
+    "map",
+    "fees",
+    "documents",
+    "roles",
+    "harm",
+    "abuses",
+)
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_MESSAGE = _("Give the month as YYYY-MM, e.g. 2025-03.")
+MAX_MONTHS = 120
+
+
+class CanReadDashboards(BasePermission):
+    message = _("Your role does not include the dashboards.")
+
+    def has_permission(self, request: Request, view) -> bool:
+        if not hasattr(view, request.method.lower()):
+            return True  # a method the view does not have answers 405, whoever asks
+        return role_can(request.user.role, Action.READ_DASHBOARDS)
+
+
+class AggregateFilterSerializer(serializers.Serializer):
+    month_from = serializers.RegexField(
+        MONTH_PATTERN,
+        required=False,
+        error_messages={"invalid": MONTH_MESSAGE},
+        help_text="First month (YYYY-MM), inclusive; default: 24 months before the last closed month.",
+    )
+    month_to = serializers.RegexField(
+        MONTH_PATTERN,
+        required=False,
+        error_messages={"invalid": MONTH_MESSAGE},
+        help_text="Last month (YYYY-MM), inclusive; default: the last closed month.",
+    )
+    participant = serializers.ListField(
+        child=serializers.CharField(max_length=10),
+        required=False,
+        max_length=100,
+        help_text="Participant codes (repeat the parameter for several).",
+    )
+    category = serializers.ChoiceField(choices=codes.ConductCategory.choices, required=False)
+    mode = serializers.ChoiceField(choices=codes.Mode.choices, required=False)
+    origin = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="Route origin (alpha-3).")
+    destination = serializers.ChoiceField(
+        choices=COUNTRY_CHOICES, required=False, help_text="Intended destination (alpha-3)."
+    )
+
+    @staticmethod
+    def _month(value: str) -> dt.date:
+        year, month = value.split("-")
+        if int(year) < 1:
+            raise serializers.ValidationError(MONTH_MESSAGE)
+        return dt.date(int(year), int(month), 1)
+
+    def validate_month_from(self, value: str) -> dt.date:
+        return self._month(value)
+
+    def validate_month_to(self, value: str) -> dt.date:
+        return self._month(value)
+
+    def validate_participant(self, value: list[str]) -> frozenset[int]:
+        wanted = {code.strip().upper() for code in value}
+        found = dict(Participant.objects.filter(code__in=wanted).values_list("code", "pk"))
+        unknown = sorted(wanted - set(found))
+        if unknown:
+            raise serializers.ValidationError(
+                _("No participant has the code %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        return frozenset(found.values())
+
+    def validate(self, attrs: dict) -> dict:
+        default = default_filters()
+        start, end = attrs.get("month_from", default.month_from), attrs.get("month_to", default.month_to)
+        if "month_from" in attrs and "month_to" not in attrs and start > end:
+            end = start
+        if "month_to" in attrs and "month_from" not in attrs and start > end:
+            start = end
+        errors = {}
+        if start > end:
+            errors["month_to"] = [_("The last month comes before the first.")]
+        elif (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
+            errors["month_from"] = [_("Choose a period of at most ten years.")]
+        if errors:
+            raise ValidationError(errors)
+        attrs["month_from"], attrs["month_to"] = start, end
+        return attrs
+
+    def filters(self) -> DashboardFilters:
+        data = self.validated_data
+        return DashboardFilters(
+            month_from=data["month_from"],
+            month_to=data["month_to"],
+            participant_ids=data.get("participant", frozenset()),
+            category=data.get("category", ""),
+            mode=data.get("mode", ""),
+            origin=data.get("origin", ""),
+            destination=data.get("destination", ""),
+        )
+
+
+@extend_schema_field({"type": "number", "nullable": True})
+class FigureField(serializers.Field):
+    """A figure as a number (integer or decimal), or null when disclosure control hides it."""
+
+    def to_representation(self, value):
+        return value
+
+
+class AggregateRowSerializer(serializers.Serializer):
+    label = serializers.CharField(help_text="The row: a month, a code's label, a route, …")
+    values = serializers.ListField(
+        child=FigureField(allow_null=True), help_text="One figure per column; null where suppressed (or not a figure)."
+    )
+    labels = serializers.ListField(
+        child=serializers.CharField(), help_text="The figures as printed: “<5” or “hidden” where suppressed."
+    )
+    is_total = serializers.BooleanField()
+
+
+class AggregateSerializer(serializers.Serializer):
+    key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
+    title = serializers.CharField()
+    kind = serializers.CharField(
+        help_text="How the dashboard draws it: line, bar, stack, sankey, map, boxish, coverage."
+    )
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = AggregateRowSerializer(many=True)
+    participants = serializers.IntegerField(help_text="How many participants the figures draw on.")
+    suppressed = serializers.IntegerField(help_text="How many cells disclosure control suppressed.")
+    note = serializers.CharField(allow_blank=True)
+    extra = serializers.DictField(help_text="Chart-specific data (change rates, nodes and links, map values).")
+
+
+class AggregateFiltersOutputSerializer(serializers.Serializer):
+    month_from = serializers.SerializerMethodField()
+    month_to = serializers.SerializerMethodField()
+    participant = serializers.ListField(child=serializers.CharField())
+    category = serializers.CharField(allow_blank=True)
+    mode = serializers.CharField(allow_blank=True)
+    origin = serializers.CharField(allow_blank=True)
+    destination = serializers.CharField(allow_blank=True)
+
+    def get_month_from(self, filters) -> str:
+        return f"{filters['month_from']:%Y-%m}"
+
+    def get_month_to(self, filters) -> str:
+        return f"{filters['month_to']:%Y-%m}"
+
+
+class DashboardOutputSerializer(serializers.Serializer):
+    tier = serializers.ChoiceField(
+        choices=["contributor", "non_contributor", "secretariat", "none"],
+        help_text="Your tier under the reciprocity rule: what the figures may draw on.",
+    )
+    disclosure_control = serializers.BooleanField()
+    min_cell = serializers.IntegerField()
+    min_contributors = serializers.IntegerField()
+    policy_version = serializers.IntegerField()
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When the newest figures were built.")
+    pending = serializers.IntegerField(help_text="Returns changed whose figures are still being rebuilt.")
+    filters = AggregateFiltersOutputSerializer()
+    aggregates = AggregateSerializer(many=True)
+
+
+def _chart(chart: Chart) -> dict:
+    return {
+        "key": chart.key,
+        "title": str(chart.title),
+        "kind": chart.kind,
+        "columns": [str(c) for c in chart.columns],
+        "rows": [
+            {"label": str(r.label), "values": r.values, "labels": [str(x) for x in r.labels], "is_total": r.is_total}
+            for r in chart.rows
+        ],
+        "participants": chart.participants,
+        "suppressed": chart.suppressed,
+        "note": str(chart.note or ""),
+        "extra": chart.extra,
+    }
+
+
+def _filters(filters: DashboardFilters) -> dict:
+    codes_by_id = dict(Participant.objects.filter(pk__in=filters.participant_ids).values_list("pk", "code"))
+    return {
+        "month_from": filters.month_from,
+        "month_to": filters.month_to,
+        "participant": sorted(codes_by_id.values()),
+        "category": filters.category,
+        "mode": filters.mode,
+        "origin": filters.origin,
+        "destination": filters.destination,
+    }
+
+
+def _dashboard(dashboard: Dashboard) -> dict:
+    scope = dashboard.scope
+    return {
+        "tier": str(scope.tier),
+        "disclosure_control": scope.disclosure_control,
+        "min_cell": scope.min_cell,
+        "min_contributors": scope.min_contributors,
+        "policy_version": scope.policy_version,
+        "as_of": dashboard.as_of,
+        "pending": dashboard.pending,
+        "filters": _filters(dashboard.filters),
+        "aggregates": [_chart(c) for c in dashboard.charts],
+    }
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("month_from", str, OpenApiParameter.QUERY, pattern=MONTH_PATTERN, description="YYYY-MM"),
+    OpenApiParameter("month_to", str, OpenApiParameter.QUERY, pattern=MONTH_PATTERN, description="YYYY-MM"),
+    OpenApiParameter(
+        "participant",
+        {"type": "array", "items": {"type": "string"}},
+        OpenApiParameter.QUERY,
+        explode=True,
+        description="Participant codes (repeat the parameter).",
+    ),
+    OpenApiParameter("category", str, OpenApiParameter.QUERY, enum=codes.ConductCategory.values),
+    OpenApiParameter("mode", str, OpenApiParameter.QUERY, enum=codes.Mode.values),
+    OpenApiParameter("origin", str, OpenApiParameter.QUERY, enum=[c for c, _n in COUNTRY_CHOICES]),
+    OpenApiParameter("destination", str, OpenApiParameter.QUERY, enum=[c for c, _n in COUNTRY_CHOICES]),
+]
+SERIES_EXAMPLE = {
+    "key": "series",
+    "title": "Detections per month by conduct category",
+    "kind": "line",
+    "columns": ["Irregular entry", "Migrant smuggling"],
+    "rows": [
+        {"label": "2026-08", "values": [212, None], "labels": ["212", "<5"], "is_total": False},
+        {"label": "2026-09", "values": [198, 17], "labels": ["198", "17"], "is_total": False},
+        {"label": "Total", "values": [410, None], "labels": ["410", "hidden"], "is_total": True},
+    ],
+    "participants": 14,
+    "suppressed": 2,
+    "note": "A record with several categories counts once in each; categories are not added up.",
+    "extra": {"codes": ["irregular_entry", "migrant_smuggling"], "change": []},
+}
+
+
+def _read_filters(request: Request) -> DashboardFilters:
+    data = AggregateFilterSerializer(data=request.query_params)
+    data.is_valid(raise_exception=True)
+    return data.filters()
+
+
+class AggregateListApi(ApiView):
+    """Every series of the regional dashboard for these filters, as the dashboard page shows it."""
+
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanReadDashboards]
+
+    @extend_schema(
+        operation_id="aggregates_list",
+        tags=["aggregates"],
+        summary="The dashboard's aggregates, under disclosure control",
+        description=(
+            "Figures count detections, not people. Others' data enters only as the reciprocity rule "
+            "allows; cells that would reveal data you cannot read record by record are suppressed "
+            "(value null, label “<5” or “hidden”), and every aggregate says how many participants it "
+            "draws on and how many cells were suppressed. Analysts, focal points and the secretariat."
+        ),
+        parameters=FILTER_PARAMETERS,
+        responses={200: DashboardOutputSerializer, 400: INVALID, **READ_ERRORS},
+        examples=[
+            OpenApiExample(
+                "a contributing analyst",
+                response_only=True,
+                value={
+                    "tier": "contributor",
+                    "disclosure_control": True,
+                    "min_cell": 5,
+                    "min_contributors": 3,
+                    "policy_version": 1,
+                    "as_of": "2026-10-03T05:13:00Z",
+                    "pending": 0,
+                    "filters": {
+                        "month_from": "2024-10",
+                        "month_to": "2026-09",
+                        "participant": [],
+                        "category": "",
+                        "mode": "",
+                        "origin": "",
+                        "destination": "",
+                    },
+                    "aggregates": [SERIES_EXAMPLE],
+                },
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        dashboard = dashboard_get(user=request.user, filters=_read_filters(request))
+        return Response(DashboardOutputSerializer(_dashboard(dashboard)).data)
+
+
+class AggregateDetailApi(ApiView):
+    """One series of the dashboard (as its CSV/XLSX export gives it)."""
+
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanReadDashboards]
+
+    @extend_schema(
+        operation_id="aggregates_retrieve",
+        tags=["aggregates"],
+        summary="One aggregate of the dashboard, under disclosure control",
+        parameters=[OpenApiParameter("key", str, OpenApiParameter.PATH, enum=list(AGGREGATE_KEYS)), *FILTER_PARAMETERS],
+        responses={
+            200: OpenApiResponse(AggregateSerializer),
+            400: INVALID,
+            404: NOT_FOUND,
+            **READ_ERRORS,
+        },
+        examples=[OpenApiExample("time series", value=SERIES_EXAMPLE, response_only=True)],
+    )
+    def get(self, request: Request, key: str) -> Response:
+        if key not in AGGREGATE_KEYS:
+            raise NotFound(_("Not found."))
+        chart = chart_get(user=request.user, filters=_read_filters(request), key=key)
+        if chart is None:
+            raise NotFound(_("Not found."))
+        return Response(AggregateSerializer(_chart(chart)).data)
+
+
+# Mounted by config/urls.py inside the API's namespace ("api"), before reporting's routes.
+urlpatterns = [
+    path("aggregates/", AggregateListApi.as_view(), name="aggregate-list"),
+    path("aggregates/<str:key>/", AggregateDetailApi.as_view(), name="aggregate-detail"),
+]
