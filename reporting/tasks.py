@@ -50,3 +50,15 @@ def reminders_records_returned_task() -> int:
     from reporting.reminders import reminders_records_returned
 
     return reminders_records_returned()
+
+
+# Imports (issue 5): the work is in reporting/imports/services.py. No automatic retry: an import
+# either committed or rolled back whole, and the user starts it again from the batch's page.
+
+
+@shared_task(time_limit=3600, soft_time_limit=3500)
+def import_run_task(*, batch_id: int, phase: str) -> dict:
+    from reporting.imports.services import import_run
+
+    batch = import_run(batch_id=batch_id, phase=phase)
+    return {"batch": batch.pk, "status": batch.status, "checked": batch.rows_checked, "imported": batch.rows_imported}

@@ -3,6 +3,7 @@
 local.py, test.py and production.py override only what differs.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -36,6 +37,11 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "simple_history",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "reporting",
     "analytics",
@@ -43,15 +49,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -87,6 +99,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # AUTHENTICATION
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username or address is refused before its password is checked.
+    "accounts.signin.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -173,12 +187,14 @@ API_LOCKOUT_DURATION = int(os.environ.get("API_LOCKOUT_DURATION", "900"))
 API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
 # A request body larger than this (bytes) answers 413 before it is read.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
+# Import files (issue 5): larger files are refused at once, before their body is read.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
 SPECTACULAR_SETTINGS = {
     "TITLE": "VRS API",
     "DESCRIPTION": (
         "Voluntary Reporting System on migrant smuggling and related conduct. Every read follows the "
         "reciprocity rule: a record you may not read answers 404, exactly like a missing one. Errors "
-        "always have the body {\"errors\": [{\"field\", \"code\", \"message\"}]}. Creating requests need "
+        'always have the body {"errors": [{"field", "code", "message"}]}. Creating requests need '
         "an Idempotency-Key header; changes need If-Match (the record's ETag) or its version."
     ),
     "VERSION": "1",
@@ -204,6 +220,47 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp), enforced everywhere (local and test too, so a browser test
+# catches a violation before production does): no inline script, no inline style, nothing from
+# another origin. `data:` images are for Swagger UI's icons and ECharts' exported pictures.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# SIGN-IN (docs/security.md)
+# Sessions end after SESSION_IDLE_SECONDS without a request (accounts/middleware.py), and in any
+# case SESSION_COOKIE_AGE after sign-in.
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_SECONDS", str(12 * 3600)))
+# Two-factor sign-in (django-otp, TOTP): roles listed here must enrol before using the site; every
+# other user may. OTP_REQUIRED=false (the embedded demo and the test settings) offers it to all and
+# requires it of none; `check --deploy` warns when it is off (accounts/checks.py).
+OTP_REQUIRED = env_bool("OTP_REQUIRED", True)
+OTP_REQUIRED_ROLES = ["focal_point", "secretariat"]
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "VRS")
+OTP_RECOVERY_CODES = 10
+# Site sign-in lockout (django-axes), with the same numbers as the API token lockout: this many
+# failures for a username, or from an address, lock it for API_LOCKOUT_DURATION seconds.
+AXES_FAILURE_LIMIT = API_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(seconds=API_LOCKOUT_DURATION)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.signin.lockout_client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log (accounts/signin.py); no second copy
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout_response"
+AXES_VERBOSE = False
 
 # EMAIL
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -223,5 +280,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

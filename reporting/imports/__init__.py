@@ -1,0 +1,12 @@
+"""Bulk import from national systems (issue 5): CSV and XLSX files of incident records.
+
+columns.py     the sheets and columns a file may have, and the code list of each coded column
+parsing.py     reading a file into tables of text (CSV of any common encoding and delimiter, XLSX)
+mapping.py     their columns → our fields, their values → our codes; remembered per participant
+validation.py  each row checked with the web form's own rules (reporting/forms.py, the model,
+               reporting/services/incidents.py, reporting/screening.py)
+writing.py     valid rows written as records, with history, in one transaction
+services.py    the batch's steps: upload, map, check (dry run), import, cancel
+template.py    the template (XLSX with dropdowns, CSV) and the problem report spreadsheet
+selectors.py   the batches a user may see
+"""

@@ -1,0 +1,257 @@
+"""Their columns → our fields, and their values → our codes; both remembered per participant.
+
+A heading or a value is matched after normalising it (case, spaces, punctuation), first against
+what the participant chose last time (ImportProfile), then against our field names and labels,
+codes and labels (and, for countries, every ISO 3166 name and code pycountry knows). Values that
+match nothing are shown in the code-mapping step; a value left unmapped reaches the form's check
+as it is, and the dry run reports it with the form's own message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import cache
+
+import pycountry
+from django.utils.translation import gettext as _
+
+from accounts.codes import country_names
+from accounts.models import Participant, User
+from reporting.imports.columns import COLUMNS, LIST_SEPARATORS, SHEETS, Column, code_lists
+from reporting.models import ImportProfile
+
+# Headings national systems use for our fields, beyond the field's name and label (normalised).
+SYNONYMS = {
+    "national_reference": [
+        "ref",
+        "reference",
+        "caseno",
+        "casenumber",
+        "caseid",
+        "fileno",
+        "filenumber",
+        "caseref",
+        "id",
+    ],
+    "detection_date": ["date", "detectiondate", "datedetected", "dateofdetection", "incidentdate", "eventdate"],
+    "categories": ["category", "conduct", "offence", "offense", "type"],
+    "protocol_benefit": ["benefit", "financialbenefit", "materialbenefit", "protocolbenefit"],
+    "detection_country": ["country", "detectedin", "countryofdetection"],
+    "detection_place": ["location", "placeofdetection", "port"],
+    "detection_context": ["context", "where"],
+    "modes": ["mode", "transportmode", "modeoftransport"],
+    "methods": ["method", "conveyance", "vessel", "vehicle", "modusoperandicode"],
+    "origin_country": ["origin", "departure", "countryoforigin"],
+    "transit_countries": ["transit", "transits", "via", "route"],
+    "destination_country": ["destination", "intendeddestination"],
+    "migrants_total": ["migrants", "nomigrants", "numberofmigrants", "pax", "persons"],
+    "smugglers_total": ["smugglers", "facilitators", "nosmugglers", "arrested"],
+    "fee_per_person": ["fee", "price", "amount", "feeperperson"],
+    "fee_currency": ["currency", "curr", "ccy"],
+    "narrative": ["description", "summary", "remarks", "modusoperandi", "narrative", "notes"],
+    "citizenship": ["nationality", "citizenship", "nat"],
+    "count": ["number", "no", "total", "n"],
+    "group": ["persongroup", "migrantorsmuggler"],
+}
+
+
+def normalise(text: str) -> str:
+    """Case, accents, spaces and punctuation away: "Nº of migrants" → "nºofmigrants" → "nofmigrants"."""
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", text.casefold())
+
+
+def value_key(text: str) -> str:
+    """The key a raw value is remembered by: trimmed, spaces collapsed, case-folded."""
+    return re.sub(r"\s+", " ", str(text or "")).strip().casefold()
+
+
+# Columns -----------------------------------------------------------------------------------------
+
+
+def profile_for(participant: Participant) -> ImportProfile:
+    return ImportProfile.objects.filter(participant=participant).first() or ImportProfile(participant=participant)
+
+
+def suggest_columns(*, participant: Participant, sheet: str, headers: list[str]) -> dict[str, str]:
+    """{heading: field or ""} for one sheet: last time's choice, else our name, label or a synonym."""
+    remembered = profile_for(participant).column_mapping.get(sheet, {})
+    known: dict[str, str] = {}
+    for col in COLUMNS[sheet]:
+        for alias in [col.name, str(col.label), *SYNONYMS.get(col.name, [])]:
+            known.setdefault(normalise(alias), col.name)
+    suggestion: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = normalise(header)
+        name = remembered.get(key, known.get(key, "")) if key else ""
+        if name and (name in taken or name not in {c.name for c in COLUMNS[sheet]}):
+            name = ""
+        suggestion[header] = name
+        taken.add(name)
+    return suggestion
+
+
+def column_mapping_problems(sheet: str, mapping: dict[str, str]) -> list[str]:
+    """What is wrong with a sheet's column mapping: a needed field without a column, a field twice."""
+    problems: list[str] = []
+    fields = [name for name in mapping.values() if name]
+    names = {c.name: c for c in COLUMNS[sheet]}
+    for name, count in Counter(fields).items():
+        if name not in names:
+            problems.append(_("“%(field)s” is not a field of this sheet.") % {"field": name})
+        elif count > 1:
+            headers = [h for h, f in mapping.items() if f == name]
+            problems.append(
+                _("Columns %(headers)s are all mapped to “%(field)s”: choose one, and “ignore” for the others.")
+                % {"headers": ", ".join(f"“{h}”" for h in headers), "field": names[name].label}
+            )
+    for col in COLUMNS[sheet]:
+        if col.required and col.name not in fields and not (sheet != SHEETS[0] and not fields):
+            problems.append(
+                _("No column is mapped to “%(field)s”, which every row needs. Map one of the columns to it.")
+                % {"field": col.label}
+            )
+    return problems
+
+
+# Codes -------------------------------------------------------------------------------------------
+
+
+@cache
+def _country_aliases() -> dict[str, str]:
+    """Every way of naming a country that pycountry knows (alpha-2, alpha-3, names), normalised."""
+    aliases: dict[str, str] = {}
+    for c in pycountry.countries:
+        for name in (c.alpha_3, c.alpha_2, c.name, getattr(c, "common_name", ""), getattr(c, "official_name", "")):
+            if name:
+                aliases.setdefault(normalise(name), c.alpha_3)
+    for code, name in country_names().items():
+        aliases.setdefault(normalise(name), code)
+    return aliases
+
+
+# Demonyms that national systems often write for citizenship (normalised → alpha-3). Users map the
+# rest once in the code-mapping step, and it is remembered.
+DEMONYMS = {
+    "afghan": "AFG", "australian": "AUS", "bangladeshi": "BGD", "burmese": "MMR", "myanmar": "MMR",
+    "cambodian": "KHM", "chinese": "CHN", "fijian": "FJI", "filipino": "PHL", "indian": "IND",
+    "indonesian": "IDN", "iranian": "IRN", "iraqi": "IRQ", "japanese": "JPN", "lao": "LAO", "malaysian": "MYS",
+    "nepali": "NPL", "nepalese": "NPL", "newzealander": "NZL", "pakistani": "PAK", "rohingya": "MMR",
+    "srilankan": "LKA", "thai": "THA", "vietnamese": "VNM", "somali": "SOM", "syrian": "SYR",
+}  # fmt: skip
+
+
+class CodeResolver:
+    """Turns a raw value into our code for a code list, or None when nothing matches."""
+
+    def __init__(self, *, participant: Participant | None, code_mapping: dict[str, dict[str, str]]):
+        self.mapping = code_mapping
+        self.participant = participant
+        self._known: dict[str, dict[str, str]] = {}
+        self._memo: dict[tuple[str, str], str | None] = {}
+
+    def _known_values(self, column: Column) -> dict[str, str]:
+        if column.code_list not in self._known:
+            known: dict[str, str] = {}
+            for code, label in column.choices(self.participant) if column.choices else []:
+                known.setdefault(normalise(label), code)
+                if column.kind == "bcp":
+                    known.setdefault(normalise(label.split(" — ")[0]), code)
+                    known.setdefault(normalise(label.split(" — ")[-1]), code)
+                if column.kind not in ("agency", "bcp"):
+                    known[normalise(code)] = code
+            if column.kind in ("country", "countries"):
+                known = {**_country_aliases(), **DEMONYMS, **known}
+            self._known[column.code_list] = known
+        return self._known[column.code_list]
+
+    def resolve(self, column: Column, raw: str) -> str | None:
+        key = value_key(raw)
+        if not key:
+            return ""
+        memo_key = (column.code_list, key)
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        chosen = self.mapping.get(column.code_list, {}).get(key)
+        if chosen is None:
+            chosen = self._known_values(column).get(normalise(raw))
+        self._memo[memo_key] = chosen
+        return chosen
+
+    def split(self, column: Column, raw: str) -> list[str]:
+        """The values of a cell that may hold several ("sea; land")."""
+        text = str(raw or "")
+        if not column.many:
+            return [text] if text.strip() else []
+        for separator in LIST_SEPARATORS:
+            if separator in text:
+                return [part.strip() for part in text.split(separator) if part.strip()]
+        # "sea land" is two codes only if each is one on its own; otherwise it is one value.
+        return [text.strip()] if text.strip() else []
+
+
+def unresolved_values(
+    *, participant: Participant, tables, column_mapping: dict[str, dict[str, str]], code_mapping, limit: int = 200
+) -> dict[str, Counter]:
+    """{code list: Counter(raw value)} of the values no code matches yet, over the whole file."""
+    resolver = CodeResolver(participant=participant, code_mapping=code_mapping)
+    found: dict[str, Counter] = {}
+    for sheet, table in tables.items():
+        mapping = column_mapping.get(sheet, {})
+        coded = []
+        for index, header in enumerate(table.headers):
+            name = mapping.get(header)
+            col = next((c for c in COLUMNS[sheet] if c.name == name), None)
+            if col is not None and col.coded:
+                coded.append((index, col))
+        for row in table.rows:
+            for index, col in coded:
+                for value in resolver.split(col, row.cells[index]):
+                    if resolver.resolve(col, value) is None:
+                        counter = found.setdefault(col.code_list, Counter())
+                        if len(counter) < limit or value in counter:
+                            counter[value] += 1
+    return found
+
+
+def code_choices(participant: Participant, code_list: str) -> list[tuple[str, str]]:
+    col = code_lists().get(code_list)
+    if col is None:
+        return []
+    return col.choices(participant) if col.choices else []
+
+
+def profile_remember(
+    *,
+    participant: Participant,
+    user: User,
+    column_mapping: dict[str, dict[str, str]] | None = None,
+    code_mapping: dict[str, dict[str, str]] | None = None,
+    date_order: str | None = None,
+) -> ImportProfile:
+    """Keep a participant's choices for next time (added to what it chose before)."""
+    from django.utils import timezone
+
+    profile = profile_for(participant)
+    if column_mapping:
+        for sheet, mapping in column_mapping.items():
+            remembered = dict(profile.column_mapping.get(sheet, {}))
+            for header, name in mapping.items():
+                if normalise(header):
+                    remembered[normalise(header)] = name
+            profile.column_mapping = {**profile.column_mapping, sheet: remembered}
+    if code_mapping:
+        for code_list, values in code_mapping.items():
+            profile.code_mapping = {
+                **profile.code_mapping,
+                code_list: {**profile.code_mapping.get(code_list, {}), **values},
+            }
+    if date_order:
+        profile.date_order = date_order
+    profile.updated_at = timezone.now()
+    profile.updated_by = user
+    profile.save()
+    return profile

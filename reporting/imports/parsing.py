@@ -1,0 +1,357 @@
+"""Reading an import file into tables of text, or saying plainly why it cannot be read.
+
+CSV: UTF-8 (with or without a byte-order mark), UTF-16 with a mark, or Windows-1252 (what Excel
+writes on Windows); the delimiter (comma, semicolon, tab or bar) is sniffed. XLSX: read with
+openpyxl in read-only mode (a 50 MB workbook stays within the worker's memory); sheets are found by
+name (Incidents, Breakdowns, Documents) or, for a workbook of one sheet, that sheet is the incidents.
+
+Problems with the file as a whole raise FileProblem (nothing is kept). Problems of one cell (a
+formula, a row cut short) are handed back beside the row, to be reported with the row's others.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
+
+CSV, XLSX = "csv", "xlsx"
+SNIFF_BYTES = 64 * 1024
+DELIMITERS = ",;\t|"
+SHEET_NAMES = {
+    INCIDENTS: {"incidents", "incident", "records", "cases", "incidents (1)"},
+    BREAKDOWNS: {"breakdowns", "breakdown", "people", "persons"},
+    DOCUMENTS: {"documents", "document", "fraudulent documents"},
+}
+
+
+class FileProblem(Exception):  # noqa: N818 - a problem to show the user, not a programming error
+    """The file cannot be read as an import file: `messages` say why, in plain words."""
+
+    def __init__(self, *messages: str):
+        self.messages = [str(m) for m in messages]
+        super().__init__(" ".join(self.messages))
+
+
+@dataclass
+class Row:
+    number: int  # as a spreadsheet shows it: the header is row 1 (or where it was found)
+    cells: list[str]  # text of each cell, "" when empty, aligned with the headers
+    problems: dict[int, str] = field(default_factory=dict)  # column index → what is wrong with the cell
+
+
+@dataclass
+class Table:
+    sheet: str
+    headers: list[str]
+    header_row: int
+    rows: Iterator[Row] | list[Row]
+
+
+def sniff_format(name: str, head: bytes) -> str:
+    """CSV or XLSX from the file's first bytes (the name's extension only breaks a tie)."""
+    if not head.strip():
+        raise FileProblem(_("The file is empty."))
+    if head.startswith(b"PK\x03\x04"):
+        return XLSX
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileProblem(
+            _(
+                "This is an old Excel (.xls) workbook. Save it as an Excel Workbook (.xlsx) or as CSV, "
+                "then upload it again."
+            )
+        )
+    if head.startswith(b"%PDF"):
+        raise FileProblem(_("This is a PDF document. Upload a CSV file or an Excel workbook (.xlsx)."))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return CSV  # UTF-16 text with its byte-order mark
+    if b"\x00" in head[:4096] or not _looks_like_text(head[:4096]):
+        raise FileProblem(
+            _("“%(name)s” is not a CSV file or an Excel workbook (.xlsx). Upload one of those.") % {"name": name}
+        )
+    if Path(name).suffix.lower() in (".xlsx", ".xlsm"):
+        raise FileProblem(
+            _("“%(name)s” is named .xlsx but is not an Excel workbook: it may be cut off.") % {"name": name}
+        )
+    return CSV
+
+
+def _looks_like_text(sample: bytes) -> bool:
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control <= len(sample) // 100
+
+
+# CSV ---------------------------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding name) of a CSV file's bytes."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "UTF-16"
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "Latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    sample = text[:SNIFF_BYTES]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+def _clean_header(value: str) -> str:
+    return re.sub(r"\s+", " ", (value or "").replace("\ufeff", "")).strip()
+
+
+def read_csv(data: bytes) -> tuple[Table, dict]:
+    """The incidents table of a CSV file, and what was found out about the file (encoding, delimiter)."""
+    text, encoding = decode(data)
+    if not text.strip():
+        raise FileProblem(_("The file is empty."))
+    delimiter = sniff_delimiter(text)
+    if text.count('"') % 2:
+        raise FileProblem(
+            _(
+                'The file ends inside a quoted value (an odd number of " marks): it is probably cut off. '
+                "Export or upload it again."
+            )
+        )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header_row = 0
+    headers: list[str] = []
+    for line in reader:
+        header_row += 1
+        if any(cell.strip() for cell in line):
+            headers = [_clean_header(c) for c in line]
+            break
+    if not headers:
+        raise FileProblem(_("The file is empty."))
+    while headers and not headers[-1]:
+        headers.pop()
+    cut_off = not text.endswith(("\n", "\r"))
+
+    def rows() -> Iterator[Row]:
+        number = header_row
+        pending: Row | None = None
+        for line in reader:
+            number += 1
+            if not any(cell.strip() for cell in line):
+                continue
+            row = _fit(number, [c.strip() for c in line], len(headers))
+            if pending is not None:
+                yield pending
+            pending = row
+        if pending is not None:
+            if cut_off and len(pending.cells) and pending.problems:
+                pending.problems[len(headers) - 1] = _(
+                    "The file ends in the middle of this row: it is probably cut off. Upload it again."
+                )
+            yield pending
+
+    info = {"encoding": encoding, "delimiter": {"\t": "tab"}.get(delimiter, delimiter)}
+    return Table(INCIDENTS, headers, header_row, rows()), info
+
+
+def _fit(number: int, cells: list[str], width: int) -> Row:
+    """A row with exactly `width` cells: a short row is padded (and said to be short), cells past the
+    last header are kept only if empty."""
+    problems: dict[int, str] = {}
+    if len(cells) < width:
+        problems[len(cells)] = _("This row has %(n)s cells where the header has %(w)s: it is cut short.") % {
+            "n": len(cells),
+            "w": width,
+        }
+        cells = cells + [""] * (width - len(cells))
+    elif len(cells) > width:
+        extra = [c for c in cells[width:] if c]
+        if extra:
+            problems[width - 1] = _(
+                "This row has %(n)s cells where the header has %(w)s (values beyond the last column: %(extra)s). "
+                "A delimiter inside a value must be quoted."
+            ) % {"n": len(cells), "w": width, "extra": ", ".join(extra[:3])}
+        cells = cells[:width]
+    return Row(number, cells, problems)
+
+
+# XLSX --------------------------------------------------------------------------------------------
+
+MERGE = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _merged_cells(archive: zipfile.ZipFile, path: str) -> list[str]:
+    try:
+        with archive.open(path.lstrip("/")) as handle:
+            found: list[str] = []
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                found += [m.decode() for m in MERGE.findall(tail + chunk)]
+                tail = chunk[-64:]
+            return sorted(set(found))
+    except KeyError:
+        return []
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+def open_workbook(path: str | Path):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError) as error:
+        raise FileProblem(
+            _("The Excel workbook is damaged or cut off (%(error)s). Save it again and upload it again.")
+            % {"error": type(error).__name__}
+        ) from error
+    except Exception as error:  # noqa: BLE001 - openpyxl raises many kinds for a malformed workbook
+        raise FileProblem(
+            _("The Excel workbook cannot be read (%(error)s). Save it again as .xlsx and upload it again.")
+            % {"error": str(error)[:200]}
+        ) from error
+
+
+def _sheets_by_role(workbook) -> dict[str, object]:
+    named: dict[str, object] = {}
+    for sheet in workbook.worksheets:
+        title = sheet.title.strip().casefold()
+        for role, names in SHEET_NAMES.items():
+            if title in names and role not in named:
+                named[role] = sheet
+    if INCIDENTS not in named:
+        candidates = [s for s in workbook.worksheets if s not in named.values() and s.title.casefold() != "notes"]
+        if candidates:
+            named[INCIDENTS] = candidates[0]
+    return named
+
+
+def read_xlsx(path: str | Path) -> tuple[dict[str, Table], dict]:
+    """The tables of a workbook (incidents, and breakdowns and documents when present)."""
+    workbook = open_workbook(path)
+    sheets = _sheets_by_role(workbook)
+    if INCIDENTS not in sheets:
+        raise FileProblem(_("The workbook has no sheet of incidents."))
+    tables: dict[str, Table] = {}
+    problems: list[str] = []
+    with zipfile.ZipFile(path) as archive:
+        for sheet in sheets.values():
+            merged = _merged_cells(archive, getattr(sheet, "_worksheet_path", ""))
+            if merged:
+                problems.append(
+                    _(
+                        "Sheet “%(sheet)s” has merged cells (%(cells)s). Unmerge them (Home → Merge & Center → "
+                        "Unmerge Cells) so that each value stands in its own cell, then upload again."
+                    )
+                    % {"sheet": sheet.title, "cells": ", ".join(merged[:5]) + (" …" if len(merged) > 5 else "")}
+                )
+    if problems:
+        raise FileProblem(*problems)
+    for role, sheet in sheets.items():
+        table = _sheet_table(role, sheet)
+        if table is not None:
+            tables[role] = table
+    if INCIDENTS not in tables:
+        raise FileProblem(_("The sheet of incidents is empty."))
+    return tables, {"sheets": {role: sheets[role].title for role in tables}}
+
+
+def _sheet_table(role: str, sheet) -> Table | None:
+    values = sheet.iter_rows()
+    header_row = 0
+    headers: list[str] = []
+    for cells in values:
+        header_row += 1
+        texts = [_cell_text(c.value) for c in cells]
+        if any(texts):
+            headers = [_clean_header(t) for t in texts]
+            break
+    if not headers:
+        return None
+    while headers and not headers[-1]:
+        headers.pop()
+    width = len(headers)
+
+    def rows() -> Iterator[Row]:
+        number = header_row
+        for cells in values:
+            number += 1
+            texts: list[str] = []
+            problems: dict[int, str] = {}
+            for index, cell in enumerate(cells):
+                value = getattr(cell, "value", None)
+                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+                    if index < width:
+                        problems[index] = _(
+                            "This cell holds a formula (%(formula)s). Paste the values instead "
+                            "(Paste Special → Values)."
+                        ) % {"formula": str(value)[:60]}
+                    texts.append("")
+                    continue
+                texts.append(_cell_text(value))
+            if not any(texts) and not problems:
+                continue
+            row = _fit(number, texts, width)
+            row.problems.update(problems)
+            yield row
+
+    return Table(role, headers, header_row, rows())
+
+
+# Either ------------------------------------------------------------------------------------------
+
+
+def read_tables(path: str | Path, file_format: str) -> tuple[dict[str, Table], dict]:
+    """Every table of a stored import file (row iterators: read once)."""
+    if file_format == XLSX:
+        return read_xlsx(path)
+    data = Path(path).read_bytes()
+    table, info = read_csv(data)
+    return {INCIDENTS: table}, info
+
+
+def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict, int]:
+    """Headers per sheet, what was found out about the file, and the number of incident rows,
+    reading every row once (so a damaged file is refused at upload, not half-way through a check)."""
+    tables, info = read_tables(path, file_format)
+    counted = 0
+    for row in tables[INCIDENTS].rows:
+        counted += 1
+        del row
+    for sheet in (BREAKDOWNS, DOCUMENTS):
+        if sheet in tables:
+            info.setdefault("rows", {})[sheet] = sum(1 for _row in tables[sheet].rows)
+    if not counted:
+        raise FileProblem(_("The file has a header row but no records under it."))
+    return {sheet: tables[sheet].headers for sheet in SHEETS if sheet in tables}, info, counted

@@ -1,0 +1,747 @@
+"""The steps of an import batch (issue 5), each a service the web page, the API and the task call.
+
+    upload ──▶ mapping (columns, then codes) ──▶ checking ──▶ checked (dry run: every problem)
+                                                                 │
+                               import (valid rows only | nothing unless all valid) ──▶ importing ──▶ done
+                               or nothing: "cancelled", to fix the file and upload it again
+
+A file that cannot be read at all is refused at upload and nothing is kept. The dry run writes
+only the batch's row outcomes. The import checks every row again (records may have changed since)
+and writes all of it in one transaction: a failure leaves nothing half-imported. Records are
+matched by national reference: a new reference creates a record, a known one becomes a new version
+of it (history kept) unless nothing changed; every imported record waits for the focal point's
+validation (submitted), so a change to a validated record sends it back to review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import connection, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Action, role_can
+from reporting.imports import mapping as mapping_
+from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
+from reporting.imports.parsing import FileProblem, peek, read_tables, sniff_format
+from reporting.imports.validation import Checked, Problem, RowChecker, existing_shape, record_signature
+from reporting.imports.writing import _copy, record_update, records_create
+from reporting.models import ImportBatch, ImportRow, Incident, Return
+from reporting.services import incidents as entry
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 2000  # rows checked (and, on import, written) per step; progress is saved after each
+PROGRESS_SECONDS = 0.5
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+
+
+def _require_entry(user: User) -> None:
+    if not role_can(user.role, Action.ENTER_RECORDS) or not user.participant_id:
+        raise PermissionDenied(_("Only contributors and focal points import records for their participant."))
+
+
+def _require_owner(batch: ImportBatch, user: User) -> None:
+    _require_entry(user)
+    if batch.participant_id != user.participant_id:
+        raise PermissionDenied(_("This import belongs to another participant."))
+
+
+def _require_status(batch: ImportBatch, allowed: tuple[str, ...], action: str) -> None:
+    if batch.status not in allowed:
+        raise ValidationError(
+            _("This import is %(status)s: it cannot be %(action)s now.")
+            % {"status": batch.get_status_display().lower(), "action": action}
+        )
+
+
+# Upload ------------------------------------------------------------------------------------------
+
+
+def import_upload(*, user: User, uploaded, date_order: str | None = None) -> ImportBatch:
+    """Store a file and read it through once: refused (ValidationError, nothing kept) when it is too
+    large, empty, of another type, damaged, or has merged cells. The column mapping is suggested."""
+    _require_entry(user)
+    name = os.path.basename(getattr(uploaded, "name", "") or "upload")
+    size = getattr(uploaded, "size", None) or 0
+    if size > max_bytes():
+        raise ValidationError(
+            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+            % {"size": round(size / 1024 / 1024, 1), "limit": max_bytes() // (1024 * 1024)}
+        )
+    if not size:
+        raise ValidationError(_("The file is empty."))
+    uploaded.seek(0)
+    head = uploaded.read(8192)
+    uploaded.seek(0)
+    suffix = Path(name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as handle:
+        for chunk in uploaded.chunks() if hasattr(uploaded, "chunks") else [uploaded.read()]:
+            handle.write(chunk)
+        path = handle.name
+    try:
+        try:
+            file_format = sniff_format(name, head)
+            headers, info, count = peek(path, file_format)
+        except FileProblem as problem:
+            raise ValidationError(problem.messages) from None
+        participant = user.participant
+        profile = mapping_.profile_for(participant)
+        suggested = {
+            sheet: mapping_.suggest_columns(participant=participant, sheet=sheet, headers=sheet_headers)
+            for sheet, sheet_headers in headers.items()
+        }
+        batch = ImportBatch(
+            participant=participant,
+            uploaded_by=user,
+            file_name=name[:255],
+            file_format=file_format,
+            file_size=size,
+            status=ImportBatch.Status.MAPPING,
+            headers=headers,
+            column_mapping=suggested,
+            code_mapping={},
+            date_order=date_order or profile.date_order,
+            rows_total=count,
+            problems=[{"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"}],
+        )
+        with open(path, "rb") as stored:
+            batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{name}"[-100:], File(stored), save=False)
+        batch.save()
+        return batch
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _describe(info: dict) -> str:
+    if "encoding" in info:
+        return _("CSV, %(encoding)s, delimiter “%(delimiter)s”") % info
+    return _("Excel workbook, sheets: %(sheets)s") % {
+        "sheets": ", ".join(f"{title} ({role})" for role, title in info.get("sheets", {}).items())
+    }
+
+
+# Mapping -----------------------------------------------------------------------------------------
+
+
+def import_map_columns(
+    *, batch: ImportBatch, user: User, column_mapping: dict[str, dict[str, str]], date_order: str
+) -> ImportBatch:
+    """Keep the column mapping (every sheet's problems at once) and remember it for next time."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("mapped again"))
+    problems: dict[str, list[str]] = {}
+    cleaned: dict[str, dict[str, str]] = {}
+    for sheet, headers in batch.headers.items():
+        given = column_mapping.get(sheet, {})
+        cleaned[sheet] = {header: given.get(header, "") or "" for header in headers}
+        found = mapping_.column_mapping_problems(sheet, cleaned[sheet])
+        if found:
+            problems[sheet] = found
+    if date_order not in ImportBatch.DateOrder.values:
+        problems["date_order"] = [_("Choose how dates are written.")]
+    if problems:
+        raise ValidationError(problems)
+    batch.column_mapping = cleaned
+    batch.date_order = date_order
+    batch.status = ImportBatch.Status.MAPPING
+    batch.save(update_fields=["column_mapping", "date_order", "status"])
+    mapping_.profile_remember(participant=batch.participant, user=user, column_mapping=cleaned, date_order=date_order)
+    return batch
+
+
+def import_unresolved(*, batch: ImportBatch) -> dict[str, dict[str, int]]:
+    """{code list: {their value: rows}} of values that match none of our codes yet (the file read once)."""
+    tables, _info = read_tables(batch.file.path, batch.file_format)
+    found = mapping_.unresolved_values(
+        participant=batch.participant,
+        tables=tables,
+        column_mapping=batch.column_mapping,
+        code_mapping=_effective_codes(batch),
+    )
+    return {code_list: dict(counter.most_common()) for code_list, counter in found.items()}
+
+
+def _effective_codes(batch: ImportBatch) -> dict[str, dict[str, str]]:
+    """The participant's remembered codes, with this batch's own choices over them."""
+    remembered = mapping_.profile_for(batch.participant).code_mapping
+    merged = {k: dict(v) for k, v in remembered.items()}
+    for code_list, values in (batch.code_mapping or {}).items():
+        merged.setdefault(code_list, {}).update(values)
+    return merged
+
+
+def import_map_codes(*, batch: ImportBatch, user: User, code_mapping: dict[str, dict[str, str]]) -> ImportBatch:
+    """Keep the chosen codes for their values (case-folded) and remember them for next time."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("mapped again"))
+    chosen: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    for code_list, values in code_mapping.items():
+        allowed = {code for code, _label in mapping_.code_choices(batch.participant, code_list)}
+        if not allowed:
+            problems.append(_("“%(list)s” is not one of our code lists.") % {"list": code_list})
+            continue
+        for raw, code in values.items():
+            if not code:
+                continue
+            if code not in allowed:
+                problems.append(
+                    _("“%(code)s” is not one of our codes for %(list)s.") % {"code": code, "list": code_list}
+                )
+                continue
+            chosen.setdefault(code_list, {})[mapping_.value_key(raw)] = code
+    if problems:
+        raise ValidationError(problems)
+    merged = {k: dict(v) for k, v in (batch.code_mapping or {}).items()}
+    for code_list, values in chosen.items():
+        merged.setdefault(code_list, {}).update(values)
+    batch.code_mapping = merged
+    batch.save(update_fields=["code_mapping"])
+    mapping_.profile_remember(participant=batch.participant, user=user, code_mapping=chosen)
+    return batch
+
+
+# Starting the background work ----------------------------------------------------------------------
+
+
+def _enqueue(batch_id: int, phase: str) -> None:
+    from reporting.tasks import import_run_task
+
+    transaction.on_commit(lambda: import_run_task.delay(batch_id=batch_id, phase=phase))
+
+
+def import_check_start(*, batch: ImportBatch, user: User) -> ImportBatch:
+    """Queue the dry run."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("checked"))
+    problems = [
+        p
+        for sheet in batch.headers
+        for p in mapping_.column_mapping_problems(sheet, batch.column_mapping.get(sheet, {}))
+    ]
+    if problems:
+        raise ValidationError(problems)
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.CHECKING, rows_checked=0, rows_imported=0, error="", started_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    _enqueue(batch.pk, "check")
+    return batch
+
+
+def import_commit_start(*, batch: ImportBatch, user: User, mode: str) -> ImportBatch:
+    """Queue the import of a checked batch: every valid row, or all rows only if every one is valid."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.CHECKED,), _("imported"))
+    if mode not in ImportBatch.Mode.values:
+        raise ValidationError(_("Choose whether to import the valid rows only or nothing until every row is valid."))
+    if mode == ImportBatch.Mode.ALL_OR_NOTHING and batch.rows_failed:
+        raise ValidationError(
+            _(
+                "%(n)s rows have problems, so nothing is imported. Fix them in your file (the report lists each "
+                "one) and upload it again, or import the valid rows only."
+            )
+            % {"n": batch.rows_failed}
+        )
+    if not batch.rows_valid:
+        raise ValidationError(_("No row is valid: there is nothing to import. Fix the file and upload it again."))
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportBatch.Status.IMPORTING, mode=mode, rows_imported=0, rows_checked=0, started_at=timezone.now()
+    )
+    batch.refresh_from_db()
+    _enqueue(batch.pk, "import")
+    return batch
+
+
+def import_cancel(*, batch: ImportBatch, user: User) -> ImportBatch:
+    """Import nothing: the report stays, to fix the file and upload it again."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("cancelled"))
+    batch.status = ImportBatch.Status.CANCELLED
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "finished_at"])
+    return batch
+
+
+# The work (in a Celery task) -------------------------------------------------------------------------
+
+
+class _Progress:
+    """Saves progress every half second. Inside the import's transaction it writes through a
+    connection of its own (PostgreSQL), so the page sees rows imported while nothing is committed."""
+
+    def __init__(self, batch_id: int, *, side: bool):
+        self.batch_id = batch_id
+        self.last = 0.0
+        self.side = None
+        if side and connection.vendor == "postgresql":
+            self.side = connections.create_connection("default")
+
+    def save(self, *, force: bool = False, **values) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        if self.side is None:
+            ImportBatch.objects.filter(pk=self.batch_id).update(**values)
+            return
+        sets = ", ".join(f"{connection.ops.quote_name(k)} = %s" for k in values)
+        with self.side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportBatch._meta.db_table} SET {sets} WHERE id = %s",  # noqa: S608 - names are ours
+                [*values.values(), self.batch_id],
+            )
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def _linked_rows(tables, checker: RowChecker) -> tuple[dict[str, dict[str, list]], list[dict]]:
+    """Breakdown and document rows by national reference (those sheets are read whole)."""
+    linked: dict[str, dict[str, list]] = {}
+    for sheet in (BREAKDOWNS, DOCUMENTS):
+        if sheet not in tables or not checker.columns[sheet]:
+            continue
+        by_reference: dict[str, list] = defaultdict(list)
+        for row in tables[sheet].rows:
+            by_reference[checker.reference_of(row, sheet).casefold()].append(row)
+        linked[sheet] = by_reference
+    return linked, []
+
+
+def _existing(participant_id: int, references: list[str]) -> dict[str, tuple[Incident, dict]]:
+    """{reference (case-folded): (record, its form shape)} for the references that exist, in four queries."""
+    found = {
+        incident.national_reference.casefold(): incident
+        for incident in Incident.objects.filter(participant_id=participant_id, national_reference__in=references)
+        .select_related("ret")
+        .order_by()
+    }
+    if not found:
+        return {}
+    ids = [i.pk for i in found.values()]
+    rows: dict[int, dict[str, list]] = {pk: {"transits": [], "breakdowns": [], "documents": []} for pk in ids}
+    from reporting.models import IncidentDocument, IncidentTransit, PersonBreakdown
+
+    for model, key, order in (
+        (IncidentTransit, "transits", "sequence"),
+        (PersonBreakdown, "breakdowns", "id"),
+        (IncidentDocument, "documents", "id"),
+    ):
+        for row in model.objects.filter(incident_id__in=ids).order_by("incident_id", order):
+            rows[row.incident_id][key].append(row)
+    return {
+        ref: (incident, existing_shape(incident, **rows[incident.pk]), rows[incident.pk])
+        for ref, incident in found.items()
+    }
+
+
+class _Pass:
+    """One read of the file: every incident row checked, with its existing record if any."""
+
+    def __init__(self, batch: ImportBatch):
+        self.batch = batch
+        self.checker = RowChecker(
+            participant=batch.participant,
+            user=batch.uploaded_by,
+            column_mapping=batch.column_mapping,
+            code_mapping=_effective_codes(batch),
+            date_order=batch.date_order,
+            headers=batch.headers,
+        )
+        self.tables, _info = read_tables(batch.file.path, batch.file_format)
+        self.linked, _ = _linked_rows(self.tables, self.checker)
+        self.seen: dict[str, int] = {}
+        self.duplicates: dict[str, list[int]] = defaultdict(list)
+
+    def chunks(self) -> Iterator[list[tuple[Checked, tuple | None]]]:
+        rows = self.tables[INCIDENTS].rows
+        while True:
+            chunk = []
+            for row in rows:
+                chunk.append(row)
+                if len(chunk) >= CHUNK:
+                    break
+            if not chunk:
+                return
+            references = [self.checker.reference_of(row) for row in chunk]
+            existing = _existing(self.batch.participant_id, [r for r in references if r])
+            out = []
+            for row, reference in zip(chunk, references, strict=True):
+                key = reference.casefold()
+                match = existing.get(key) if key else None
+                checked = self.checker.check(
+                    row,
+                    breakdown_rows=self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None,
+                    document_rows=self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None,
+                    existing=match[1] if match else None,
+                )
+                if key:
+                    if key in self.seen:
+                        self.duplicates[key].append(row.number)
+                        checked.problems.append(
+                            Problem(
+                                INCIDENTS,
+                                row.number,
+                                self.checker.heading(INCIDENTS, "national_reference"),
+                                reference,
+                                _(
+                                    "This national reference is also on row %(first)s. Each record once per file: "
+                                    "merge the rows or correct the reference."
+                                )
+                                % {"first": self.seen[key]},
+                            )
+                        )
+                    else:
+                        self.seen[key] = row.number
+                if match and match[0].status == Incident.Status.WITHDRAWN:
+                    checked.problems.append(
+                        Problem(
+                            INCIDENTS,
+                            row.number,
+                            self.checker.heading(INCIDENTS, "national_reference"),
+                            reference,
+                            _(
+                                "A record with this reference was withdrawn; imports do not change withdrawn records. "
+                                "Give the case a new reference."
+                            ),
+                        )
+                    )
+                out.append((checked, match))
+            yield out
+
+    def orphans(self) -> list[dict]:
+        """Linked rows whose national reference is on no incident row."""
+        problems = []
+        for sheet, by_reference in self.linked.items():
+            for key, rows in by_reference.items():
+                if key not in self.seen:
+                    for row in rows:
+                        problems.append(
+                            Problem(
+                                sheet,
+                                row.number,
+                                self.checker.heading(sheet, "national_reference"),
+                                self.checker.reference_of(row, sheet),
+                                _("No row of the incidents sheet has this national reference.")
+                                if key
+                                else _("Give the national reference of the incident this row belongs to."),
+                            ).as_dict()
+                        )
+        return problems
+
+
+def _validated_left(changed: dict[int, list[int]]) -> dict[int, int]:
+    """{submitted return id: validated records it keeps} for returns losing validated records."""
+    if not changed:
+        return {}
+    submitted = Return.objects.filter(pk__in=changed, status=Return.Status.SUBMITTED).values_list("pk", flat=True)
+    left = {}
+    for ret_id in submitted:
+        total = Incident.objects.filter(ret_id=ret_id, status=Incident.Status.VALIDATED).count()
+        left[ret_id] = total - len(changed[ret_id])
+    return left
+
+
+def _row_outcome(checked: Checked, match, *, dry_run: bool) -> str:
+    if checked.problems:
+        return ImportRow.Outcome.INVALID
+    if match is not None:
+        current, _shape, rows = match
+        same = record_signature(current, rows["transits"], rows["breakdowns"], rows["documents"]) == checked.signature()
+        if same:
+            return ImportRow.Outcome.UNCHANGED
+        return ImportRow.Outcome.VALID if dry_run else ImportRow.Outcome.UPDATED
+    return ImportRow.Outcome.VALID if dry_run else ImportRow.Outcome.CREATED
+
+
+def _rows_write(batch_id: int, outcomes: list[tuple]) -> None:
+    """Replace the batch's row outcomes (COPY on PostgreSQL)."""
+    ImportRow.objects.filter(batch_id=batch_id).delete()
+    if connection.vendor == "postgresql":
+        import json
+
+        from reporting.demo.loading import _escape
+
+        _copy(
+            ImportRow,
+            [
+                [
+                    str(batch_id),
+                    str(n),
+                    _escape(ref[:64]),
+                    outcome,
+                    _escape(json.dumps(errors)),
+                    str(pk) if pk else "\\N",
+                ]
+                for n, ref, outcome, errors, pk in outcomes
+            ],
+            ["batch_id", "row_number", "national_reference", "outcome", "errors", "incident_id"],
+        )
+        return
+    ImportRow.objects.bulk_create(
+        [
+            ImportRow(batch_id=batch_id, row_number=n, national_reference=ref[:64], outcome=o, errors=e, incident_id=pk)
+            for n, ref, o, e, pk in outcomes
+        ],
+        batch_size=2000,
+    )
+
+
+def _finish_rules(work: _Pass, outcomes: list[list], validated_changes: dict[int, list[int]]) -> None:
+    """Rules that need the whole file: the first row of a duplicated reference, and returns that would
+    be left without a validated record. Each problem is added to its row (outcome set to invalid)."""
+    index = {row[0]: row for row in outcomes}
+    for key, numbers in work.duplicates.items():
+        first = index.get(work.seen[key])
+        if first is not None:
+            first[3].append(
+                Problem(
+                    INCIDENTS,
+                    first[0],
+                    work.checker.heading(INCIDENTS, "national_reference"),
+                    first[1],
+                    _("This national reference is also on row(s) %(rows)s. Each record once per file.")
+                    % {"rows": ", ".join(map(str, numbers))},
+                ).as_dict()
+            )
+            first[2] = ImportRow.Outcome.INVALID
+    for ret_id, left in _validated_left(validated_changes).items():
+        if left <= 0:
+            for number in validated_changes[ret_id]:
+                row = index[number]
+                row[3].append(
+                    Problem(
+                        INCIDENTS,
+                        number,
+                        work.checker.heading(INCIDENTS, "national_reference"),
+                        row[1],
+                        _(
+                            "This change would send the last validated record of a submitted return back to review, "
+                            "leaving the month with no data. Ask your focal point to reopen the return first."
+                        ),
+                    ).as_dict()
+                )
+                row[2] = ImportRow.Outcome.INVALID
+
+
+def import_check(*, batch_id: int) -> ImportBatch:
+    """The dry run: every row checked, every problem kept beside its row; nothing else written."""
+    batch = ImportBatch.objects.select_related("participant", "uploaded_by").get(pk=batch_id)
+    progress = _Progress(batch.pk, side=False)
+    try:
+        work = _Pass(batch)
+        outcomes: list[list] = []
+        validated_changes: dict[int, list[int]] = defaultdict(list)
+        checked_count = 0
+        for chunk in work.chunks():
+            for checked, match in chunk:
+                outcome = _row_outcome(checked, match, dry_run=True)
+                pk = match[0].pk if match else None
+                if match and outcome == ImportRow.Outcome.VALID and match[0].status == Incident.Status.VALIDATED:
+                    validated_changes[match[0].ret_id].append(checked.number)
+                outcomes.append(
+                    [checked.number, checked.reference, outcome, [p.as_dict() for p in checked.problems], pk]
+                )
+            checked_count += len(chunk)
+            progress.save(rows_checked=checked_count)
+        _finish_rules(work, outcomes, validated_changes)
+        orphans = work.orphans()
+        with transaction.atomic():
+            _rows_write(batch.pk, [tuple(o) for o in outcomes])
+            counts = defaultdict(int)
+            for outcome in outcomes:
+                counts[outcome[2]] += 1
+            infos = [p for p in batch.problems if p.get("kind") == "info"]
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.CHECKED,
+                rows_total=len(outcomes),
+                rows_checked=len(outcomes),
+                rows_valid=counts[ImportRow.Outcome.VALID],
+                rows_unchanged=counts[ImportRow.Outcome.UNCHANGED],
+                rows_failed=counts[ImportRow.Outcome.INVALID],
+                problems=infos + orphans,
+                finished_at=timezone.now(),
+                error="",
+            )
+    except FileProblem as problem:
+        _fail(batch.pk, " ".join(problem.messages), status=ImportBatch.Status.FAILED)
+    except Exception:
+        logger.exception("import %s: the check failed", batch_id)
+        _fail(batch.pk, _("The check stopped on an unexpected error; nothing was imported. Try again or tell us."))
+        raise
+    finally:
+        progress.close()
+    batch.refresh_from_db()
+    return batch
+
+
+def _fail(batch_id: int, message: str, *, status: str = ImportBatch.Status.FAILED) -> None:
+    ImportBatch.objects.filter(pk=batch_id).update(status=status, error=message, finished_at=timezone.now())
+
+
+class _AllOrNothing(Exception):  # noqa: N818 - a decision, not an error
+    pass
+
+
+def import_commit(*, batch_id: int) -> ImportBatch:
+    """The import: every row checked again and the valid ones written, in one transaction."""
+    batch = ImportBatch.objects.select_related("participant", "uploaded_by").get(pk=batch_id)
+    user = batch.uploaded_by
+    reason = _("Import #%(n)s (%(file)s)") % {"n": batch.pk, "file": batch.file_name}
+    skipped = set(
+        ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.INVALID).values_list("row_number", flat=True)
+    )
+    dry_run_problems = {
+        n: errors
+        for n, errors in ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.INVALID).values_list(
+            "row_number", "errors"
+        )
+    }
+    progress = _Progress(batch.pk, side=True)
+    try:
+        with transaction.atomic():
+            work = _Pass(batch)
+            outcomes: list[list] = []
+            returns: dict[dt.date, Return] = {}
+            done = checked_count = 0
+            for chunk in work.chunks():
+                creates: list = []
+                references = [c.reference for c, match in chunk if match]
+                locked = {
+                    i.pk: i
+                    for i in Incident.objects.select_for_update()
+                    .filter(participant_id=batch.participant_id, national_reference__in=references)
+                    .select_related("ret", "participant")
+                }
+                for checked, match in chunk:
+                    checked_count += 1
+                    if checked.number in skipped:
+                        outcomes.append(
+                            [
+                                checked.number,
+                                checked.reference,
+                                ImportRow.Outcome.SKIPPED,
+                                dry_run_problems[checked.number],
+                                None,
+                            ]
+                        )
+                        continue
+                    outcome = _row_outcome(checked, match, dry_run=False)
+                    problems = [p.as_dict() for p in checked.problems]
+                    if outcome == ImportRow.Outcome.INVALID:
+                        if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
+                            raise _AllOrNothing(checked.number)
+                        outcomes.append([checked.number, checked.reference, ImportRow.Outcome.SKIPPED, problems, None])
+                        continue
+                    if outcome == ImportRow.Outcome.CREATED:
+                        incident = checked.incident
+                        month = incident.detection_date.replace(day=1)
+                        if month not in returns:
+                            returns[month] = entry._return_for(batch.participant, incident.detection_date)
+                        incident.ret = returns[month]
+                        incident.version = 1
+                        incident.submitted_at = timezone.now()
+                        incident.updated_at = timezone.now()
+                        creates.append(checked)
+                        outcomes.append([checked.number, checked.reference, outcome, [], incident])
+                        continue
+                    current = locked[match[0].pk]
+                    if outcome == ImportRow.Outcome.UPDATED:
+                        record_update(
+                            current=current,
+                            checked=checked.incident,
+                            transits=checked.transits,
+                            breakdowns=checked.breakdowns,
+                            documents=checked.documents,
+                            user=user,
+                            reason=reason,
+                            returns=returns,
+                        )
+                        done += 1
+                    outcomes.append([checked.number, checked.reference, outcome, [], current.pk])
+                records_create(
+                    incidents=[c.incident for c in creates],
+                    transits=[c.transits for c in creates],
+                    breakdowns=[c.breakdowns for c in creates],
+                    documents=[c.documents for c in creates],
+                    user=user,
+                    reason=reason,
+                )
+                done += len(creates)
+                progress.save(rows_checked=checked_count, rows_imported=done)
+            for outcome in outcomes:
+                if isinstance(outcome[4], Incident):
+                    outcome[4] = outcome[4].pk
+            _rows_write(batch.pk, [tuple(o) for o in outcomes])
+            counts = defaultdict(int)
+            for outcome in outcomes:
+                counts[outcome[2]] += 1
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                status=ImportBatch.Status.DONE,
+                rows_checked=len(outcomes),
+                rows_imported=counts[ImportRow.Outcome.CREATED] + counts[ImportRow.Outcome.UPDATED],
+                rows_unchanged=counts[ImportRow.Outcome.UNCHANGED],
+                rows_failed=counts[ImportRow.Outcome.SKIPPED],
+                finished_at=timezone.now(),
+                error="",
+            )
+    except _AllOrNothing as stop:
+        _fail(
+            batch.pk,
+            _(
+                "Row %(row)s no longer passes the checks (the records changed since the dry run), so nothing was "
+                "imported. Check the file again."
+            )
+            % {"row": stop.args[0]},
+            status=ImportBatch.Status.CHECKED,
+        )
+    except FileProblem as problem:
+        _fail(batch.pk, " ".join(problem.messages))
+    except Exception:
+        logger.exception("import %s: the import failed and was rolled back", batch_id)
+        _fail(batch.pk, _("The import stopped on an unexpected error and was rolled back: nothing was imported."))
+        raise
+    finally:
+        progress.close()
+    batch.refresh_from_db()
+    return batch
+
+
+def import_run(*, batch_id: int, phase: str) -> ImportBatch:
+    """The task's one call: the dry run or the import."""
+    if phase == "check":
+        return import_check(batch_id=batch_id)
+    return import_commit(batch_id=batch_id)
+
+
+__all__ = [
+    "SHEETS",
+    "import_cancel",
+    "import_check",
+    "import_check_start",
+    "import_commit",
+    "import_commit_start",
+    "import_map_codes",
+    "import_map_columns",
+    "import_run",
+    "import_unresolved",
+    "import_upload",
+]

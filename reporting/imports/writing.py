@@ -1,0 +1,158 @@
+"""Writing checked rows: new records in bulk, changed records one by one, history for both.
+
+New records and their rows are inserted with PostgreSQL COPY (ids drawn from the tables' sequences
+first), each with its django-simple-history row ("+", the uploader, "import #n"), as a save through
+the web form would leave them; on other databases simple-history's bulk_create_with_history does the
+same more slowly. A changed record is saved through the ORM with a new version and its history,
+and its rows replaced through the service's own `_replace_rows`. The caller holds the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+
+from django.db import connection, models
+from django.utils import timezone
+
+from accounts.models import User
+from reporting.demo.loading import _formatter
+from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return
+from reporting.services import incidents as entry
+from reporting.services.outbox import return_mark_dirty
+
+CHILD_MODELS = (IncidentTransit, PersonBreakdown, IncidentDocument)
+
+
+def _ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new ids from the model's sequence, without locking the table."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+        (sequence,) = cursor.fetchone()
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+_FORMATTERS: dict[type, list[tuple[str, Callable]]] = {}
+
+
+def _columns(model: type[models.Model]) -> list[tuple[str, Callable]]:
+    if model not in _FORMATTERS:
+        _FORMATTERS[model] = [(f.attname, _formatter(f)) for f in model._meta.concrete_fields]
+    return _FORMATTERS[model]
+
+
+def _copy(model: type[models.Model], rows: list[list[str]], columns: list[str]) -> None:
+    if not rows:
+        return
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    text = "".join("\t".join(row) + "\n" for row in rows)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN", io.StringIO(text))
+
+
+def _copy_with_history(objs: list[models.Model], *, user: User, when: dt.datetime, reason: str) -> None:
+    """COPY `objs` (ids already set) and one "+" history row each."""
+    if not objs:
+        return
+    model = type(objs[0])
+    columns = _columns(model)
+    _copy(model, [[f(getattr(o, name)) for name, f in columns] for o in objs], [name for name, _f in columns])
+    history = model.history.model
+    own = {name for name, _f in columns}
+    extra = {
+        "history_date": when.isoformat(),
+        "history_change_reason": reason,
+        "history_type": "+",
+        "history_user_id": str(user.pk),
+    }
+    names = [name for name, _f in columns if name in {f.attname for f in history._meta.concrete_fields}]
+    formats = dict(columns)
+    rows = [[formats[name](getattr(o, name)) for name in names] + list(extra.values()) for o in objs]
+    assert own >= set(names)
+    _copy(history, rows, names + list(extra))
+
+
+def records_create(
+    *,
+    incidents: list[Incident],
+    transits: list[list[IncidentTransit]],
+    breakdowns: list[list[PersonBreakdown]],
+    documents: list[list[IncidentDocument]],
+    user: User,
+    reason: str,
+) -> None:
+    """Insert new records (already checked) and their rows, each with its history."""
+    if not incidents:
+        return
+    now = timezone.now()
+    children = {IncidentTransit: transits, PersonBreakdown: breakdowns, IncidentDocument: documents}
+    if connection.vendor == "postgresql":
+        for incident, pk in zip(incidents, _ids(Incident, len(incidents)), strict=True):
+            incident.pk = pk
+        _copy_with_history(incidents, user=user, when=now, reason=reason)
+        for model, per_incident in children.items():
+            rows = []
+            for incident, own_rows in zip(incidents, per_incident, strict=True):
+                for row in own_rows:
+                    row.incident_id = incident.pk
+                    rows.append(row)
+            for row, pk in zip(rows, _ids(model, len(rows)), strict=True):
+                row.pk = pk
+            _copy_with_history(rows, user=user, when=now, reason=reason)
+        return
+    from simple_history.utils import bulk_create_with_history
+
+    # Other databases: ids come back from bulk_create only where the backend supports it (SQLite 3.35+).
+    created = bulk_create_with_history(incidents, Incident, default_user=user, default_change_reason=reason)
+    for incident, saved in zip(incidents, created, strict=True):
+        incident.pk = saved.pk
+    for model, per_incident in children.items():
+        rows = []
+        for incident, own_rows in zip(incidents, per_incident, strict=True):
+            for row in own_rows:
+                row.incident_id = incident.pk
+                rows.append(row)
+        if rows:
+            bulk_create_with_history(rows, model, default_user=user, default_change_reason=reason)
+
+
+def record_update(
+    *,
+    current: Incident,
+    checked: Incident,
+    transits: list[IncidentTransit],
+    breakdowns: list[PersonBreakdown],
+    documents: list[IncidentDocument],
+    user: User,
+    reason: str,
+    returns: dict[dt.date, Return],
+) -> Incident:
+    """Apply a checked row to an existing record: a new version in its history, back to review
+    (submitted) whatever its status was; a validated record's return is rebuilt without it.
+    The caller holds the record's row lock (select_for_update)."""
+    from reporting.imports.validation import COMPARED
+
+    was_validated = current.status == Incident.Status.VALIDATED
+    old_ret_id = current.ret_id
+    before = {name: getattr(current, name) for name in entry.SCREENED_FIELDS}
+    for name in COMPARED:
+        setattr(current, name, getattr(checked, name))
+    month = current.detection_date.replace(day=1)
+    if month != current.ret.month:
+        current.ret = returns.get(month) or entry._return_for(current.participant, current.detection_date)
+    if any(getattr(current, name) != value for name, value in before.items()):
+        current.screening_override_reason = ""  # as an edit does: the override was for the old text
+        current.screening_override_by = None
+    if current.status != Incident.Status.SUBMITTED:
+        current.status = Incident.Status.SUBMITTED
+        current.submitted_at = timezone.now()
+    current.version += 1
+    entry._save(current, by=user, reason=reason)
+    entry._replace_rows(current, transits, breakdowns, documents, replace=True)
+    if was_validated:
+        return_mark_dirty(ret_id=old_ret_id)
+    return current
