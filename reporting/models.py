@@ -256,6 +256,8 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["participant", "status", "-detection_date"], name="incident_owner_status_date"),
             models.Index(fields=["ret", "status"], name="incident_return_status"),
+            # The record list's order: its first page reads 25 index entries instead of sorting every row.
+            models.Index(fields=["-detection_date", "-id"], name="incident_list_order"),
         ]
         constraints = [
             models.UniqueConstraint(
