@@ -7,6 +7,8 @@ admin never shows incident data (DESIGN.md section 3).
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Agency, Membership, Participant, ParticipantStatusChange, User
 from accounts.services import participant_create
@@ -89,3 +91,26 @@ class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "participant", "kind", "is_active"]
     list_filter = ["kind", "participant"]
     search_fields = ["name"]
+
+
+# Two-factor devices (issue #9): django-otp's own admin shows an authenticator's key as a QR code,
+# which would let an administrator copy anyone's second factor. Here an administrator sees who has
+# one and may remove it (a user who lost both phone and recovery codes), never its key.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice, StaticDevice)
+class SecondFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "name", "confirmed"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    fields = ["user", "name", "confirmed"]
+    readonly_fields = ["user", "name", "confirmed"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

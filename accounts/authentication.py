@@ -33,6 +33,26 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _audit_rejection(request, rejected: TokenRejected, raw: str) -> None:
+    # Every failed API sign-in is audited like the site's (docs/security.md); only the token's
+    # public prefix is kept, never its secret.
+    from accounts.models import AuditEntry, User
+    from accounts.signin import signin_audit
+
+    parts = raw.split("_", 2)
+    prefix = parts[1][:12] if len(parts) == 3 else ""
+    token = ApiToken.objects.filter(prefix=prefix).only("user_id").first() if prefix else None
+    user = User.objects.filter(pk=token.user_id).first() if token else None
+    signin_audit(
+        action=AuditEntry.Action.API_TOKEN_REJECTED,
+        user=user,
+        summary=f"API token {prefix or '(malformed)'} refused: {rejected.code}",
+        request=request,
+        code=rejected.code,
+        prefix=prefix,
+    )
+
+
 class ApiTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>`; request.auth is the ApiToken."""
 
@@ -51,6 +71,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         try:
             token = api_token_authenticate(raw=raw, client_ip=client_ip(request))
         except TokenRejected as rejected:
+            _audit_rejection(request, rejected, raw)
             if rejected.code == "locked_out":
                 raise LockedOut(rejected.message, rejected.retry_after) from rejected
             raise exceptions.AuthenticationFailed(rejected.message, code=rejected.code) from rejected

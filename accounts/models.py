@@ -465,6 +465,18 @@ class AuditEntry(models.Model):
         USER_REACTIVATED = "user_reactivated", _("User reactivated")
         SESSION_ENDED = "session_ended", _("Session ended")
         CODE_LIST_CHANGED = "code_list_changed", _("Code list changed")
+        # Sign-in (issue #9): every sign-in, failure and lockout, and the second factor's life.
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SESSION_EXPIRED = "session_expired", _("Session expired (idle)")
+        LOCKED_OUT = "locked_out", _("Locked out after repeated failures")
+        API_TOKEN_REJECTED = "api_token_rejected", _("API token rejected")
+        SECOND_FACTOR_ENROLLED = "otp_enrolled", _("Two-factor sign-in set up")
+        SECOND_FACTOR_REMOVED = "otp_removed", _("Two-factor sign-in removed")
+        SECOND_FACTOR_VERIFIED = "otp_verified", _("Second factor accepted")
+        SECOND_FACTOR_FAILED = "otp_failed", _("Second factor refused")
+        RECOVERY_CODES_CREATED = "recovery_codes_created", _("Recovery codes created")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

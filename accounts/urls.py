@@ -1,13 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import token_views, views
+from accounts import second_factor_views, token_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.TrackedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Two-factor sign-in (issue #9); SecondFactorMiddleware lets unconfirmed sessions reach only these.
+    path("two-factor/", second_factor_views.SecondFactorOverviewView.as_view(), name="otp-overview"),
+    path("two-factor/setup/", second_factor_views.SecondFactorSetupView.as_view(), name="otp-setup"),
+    path("two-factor/verify/", second_factor_views.SecondFactorVerifyView.as_view(), name="otp-verify"),
+    path("two-factor/recovery-codes/", second_factor_views.RecoveryCodesRenewView.as_view(), name="otp-recovery"),
+    path("two-factor/remove/", second_factor_views.SecondFactorRemoveView.as_view(), name="otp-remove"),
     # The console: users, roles and invitations (issue #8)
     path("users/", views.UserListView.as_view(), name="user-list"),
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user-detail"),

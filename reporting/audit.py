@@ -21,6 +21,7 @@ from reporting.models import AccessEvent, GrantChange, IncidentComment, Reciproc
 
 KINDS = {
     "console": _("Console acts (users, roles, invitations, terms, code lists)"),
+    "signin": _("Sign-in: successes, failures, lockouts, two-factor"),
     "participation": _("Participation changes"),
     "policy": _("Policy versions"),
     "returns": _("Returns submitted and reopened"),
@@ -28,6 +29,21 @@ KINDS = {
     "grants": _("Grant changes"),
     "access": _("Reads and exports of others' records"),
 }
+
+A = AuditEntry.Action
+SIGNIN_ACTIONS = [
+    A.SIGNED_IN,
+    A.SIGN_IN_FAILED,
+    A.SIGNED_OUT,
+    A.SESSION_EXPIRED,
+    A.LOCKED_OUT,
+    A.API_TOKEN_REJECTED,
+    A.SECOND_FACTOR_ENROLLED,
+    A.SECOND_FACTOR_REMOVED,
+    A.SECOND_FACTOR_VERIFIED,
+    A.SECOND_FACTOR_FAILED,
+    A.RECOVERY_CODES_CREATED,
+]
 
 
 @dataclass(frozen=True)
@@ -71,17 +87,22 @@ def audit_search(
     def part_q(field: str) -> Q:
         return Q(**{field: participant_id}) if participant_id else Q()
 
-    if "console" in kinds:
+    for kind in ("console", "signin"):
+        if kind not in kinds:
+            continue
         qs = AuditEntry.objects.select_related("actor", "participant").filter(
             actor_q("actor"), part_q("participant_id")
         )
+        # Sign-in rows (accounts/signin.py) are their own kind: many, and searched apart.
+        signin_q = Q(action__in=SIGNIN_ACTIONS)
+        qs = qs.filter(signin_q) if kind == "signin" else qs.exclude(signin_q)
         if text:
             qs = qs.filter(summary__icontains=text)
         for e in _window(qs, "at", since, until)[:limit]:
             rows.append(
                 AuditRow(
                     e.at,
-                    "console",
+                    kind,
                     e.actor.username if e.actor else "—",
                     e.participant.code if e.participant else "",
                     f"{e.get_action_display()}: {e.summary}",

@@ -206,6 +206,13 @@ REGISTRY: dict[str, Route] = {
     "accounts:notifications": Route(expect=by_role(default=200, norole=200)),
     "accounts:session-list": Route(expect=by_role(default=200, norole=200)),
     "accounts:token-list": Route(expect=by_role(default=200, norole=200)),
+    # Two-factor sign-in (issue #9): every signed-in user's own; verify sends a user without an
+    # authenticator on to `next`; the POST-only actions answer GET with 405.
+    "accounts:otp-overview": Route(expect=by_role(default=200, norole=200)),
+    "accounts:otp-setup": Route(expect=by_role(default=200, norole=200)),
+    "accounts:otp-verify": Route(expect=by_role(default=302, norole=302)),
+    "accounts:otp-recovery": Route(expect=by_role(default=405, norole=405)),
+    "accounts:otp-remove": Route(expect=by_role(default=405, norole=405)),
     "accounts:user-list": Route(expect=by_role(focal_point=200, secretariat=200)),
     "accounts:invitation-create": Route(expect=by_role(focal_point=405, secretariat=405)),  # POST only
     # The API (issue #5): anonymous callers get 401; a user without a role gets empty answers.
@@ -343,6 +350,7 @@ ADMIN_KWARGS = {
     "content_type_id": 1,
     "url": "nowhere/",
     "history_id": 1,
+    "pk": "1",  # django-otp's admin: an authenticator's QR code page
 }
 
 

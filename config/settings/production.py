@@ -3,10 +3,16 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool
+from .base import ALLOWED_HOSTS, SECRET_KEY, env_bool
 
-if not SECRET_KEY or SECRET_KEY.startswith("insecure-"):
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment: production refuses the default.")
+if not SECRET_KEY or SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY in the environment (50 or more random characters): production refuses the default."
+    )
+if env_bool("DEBUG", False):
+    raise ImproperlyConfigured("DEBUG is on: production never shows debug pages (unset DEBUG).")
+if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host names: production refuses none or '*'.")
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -37,6 +37,9 @@ if not REDIS_AVAILABLE and _require:
 os.environ["REDIS_URL"] = _redis_url
 # Tests run tasks in-process unless a test starts a real worker (tests/conftest.py: celery_worker).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Most tests sign in with force_login; the two-factor tests turn the requirement on themselves
+# (tests/accounts/test_second_factor.py). CSP stays enforced, as in production.
+os.environ.setdefault("OTP_REQUIRED", "false")
 
 from .base import *  # noqa: E402, F403
 
