@@ -104,3 +104,67 @@ def test_a_participant_from_invitation_to_reinstatement(page, browser, live_serv
         expect(history).to_contain_text(change)
     expect(history).to_contain_text("No return for a year")
     console.screenshot(path=str(SHOTS / "console-participant-history.png"), full_page=True)
+
+
+def test_console_pages_on_the_demo_data(page, browser, live_server):
+    """Every console page as the secretariat sees it on the demo data, with a screenshot of each; the
+    policy preview names the participants a stricter rule would cut off."""
+    del page
+    from reporting.compliance import policy_preview
+    from reporting.demo import demo_seed
+
+    ReciprocityPolicy.objects.get_or_create(version=1)
+    demo_seed(seed=42, incidents=400)
+    secretariat = factories.user(role=Role.SECRETARIAT, username="sam.secretariat")
+    terms_publish(
+        title="Terms of participation",
+        text="Participants share non-nominal data on smuggling incidents and read others' under reciprocity.",
+        published_on=factories.months_back(2),
+        created_by=secretariat,
+    )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    console = signed_in(browser, live_server, secretariat.username)
+
+    def shot(path: str, name: str, full_page: bool = True):
+        response = console.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        console.screenshot(path=str(SHOTS / f"console-{name}.png"), full_page=full_page)
+
+    shot("/records/console/", "home")
+    expect(console.locator("main")).to_contain_text("India")  # the lapsed participant: no access now
+    shot("/records/console/participants/", "participants")
+    expect(console.locator("main")).to_contain_text("Myanmar")
+    myanmar = Participant.objects.get(code="MMR")
+    shot(f"/records/console/participants/{myanmar.pk}/", "participant-suspended")
+    expect(console.locator("#participant-status")).to_have_text("Suspended")
+    shot("/records/console/terms/", "terms")
+    shot("/records/console/coverage/", "coverage")
+    grid_rows = console.locator("table.coverage tbody tr")
+    expect(grid_rows).to_have_count(Participant.objects.exclude(status=Participant.Status.INVITED).count())
+
+    # The preview of a stricter rule: the page names exactly whom the rule (reciprocity.py) cuts off.
+    console.goto(f"{live_server.url}/records/console/policy/")
+    console.fill("#id_min_returns", "5")
+    console.fill("#id_reason", "Five returns in six months")
+    console.get_by_role("button", name="Preview the effect").click()
+    proposed = ReciprocityPolicy(version=2, **{**_policy_fields(), "min_returns": 5})
+    losers = sorted(c.participant.name for c in policy_preview(proposed=proposed).lose)
+    assert losers
+    lose = console.locator("#policy-preview ul.lose li")
+    expect(lose).to_have_count(len(losers))
+    for name in losers:
+        expect(console.locator("#policy-preview ul.lose")).to_contain_text(name)
+    console.screenshot(path=str(SHOTS / "console-policy-preview.png"), full_page=True)
+    assert ReciprocityPolicy.objects.count() == 1
+
+    shot("/records/console/code-lists/crossing-points/", "code-lists", full_page=False)
+    shot("/records/console/audit/", "audit", full_page=False)
+    shot(f"/accounts/users/?participant={myanmar.pk}", "users")
+    expect(console.locator("#user-rows tbody tr")).to_have_count(3)
+
+
+def _policy_fields() -> dict:
+    from reporting.services.sharing import POLICY_FIELDS
+
+    policy = ReciprocityPolicy.objects.current()
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
