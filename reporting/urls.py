@@ -55,3 +55,19 @@ urlpatterns += [
     path("returns/nil/", returns.ReturnNilView.as_view(), name="return-nil"),
     path("returns/<int:pk>/reopen/", returns.ReturnReopenView.as_view(), name="return-reopen"),
 ]
+
+# Bulk import from national systems (issue 5)
+from reporting.views import imports  # noqa: E402 - grouped with the routes it serves
+
+urlpatterns += [
+    path("imports/", imports.ImportListView.as_view(), name="import-list"),
+    path("imports/template/", imports.ImportTemplateView.as_view(), name="import-template"),
+    path("imports/<int:pk>/", imports.ImportDetailView.as_view(), name="import-detail"),
+    path("imports/<int:pk>/columns/", imports.ImportColumnsView.as_view(), name="import-columns"),
+    path("imports/<int:pk>/codes/", imports.ImportCodesView.as_view(), name="import-codes"),
+    path("imports/<int:pk>/check/", imports.ImportActionView.as_view(action="check"), name="import-check"),
+    path("imports/<int:pk>/import/", imports.ImportActionView.as_view(action="import"), name="import-commit"),
+    path("imports/<int:pk>/cancel/", imports.ImportActionView.as_view(action="cancel"), name="import-cancel"),
+    path("imports/<int:pk>/progress/", imports.ImportProgressView.as_view(), name="import-progress"),
+    path("imports/<int:pk>/report.<str:fmt>", imports.ImportReportView.as_view(), name="import-report"),
+]
