@@ -106,6 +106,7 @@ class Dashboard:
     as_of: dt.datetime | None
     pending: int
     limits: Limits
+    cache_key: str = ""  # changes whenever any chart would; the page caches its rendered charts on it
 
 
 # The rule applied to fact rows -------------------------------------------------------------------
@@ -770,7 +771,14 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
     pending = ReturnOutbox.objects.filter(
         ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
     ).count()
-    return Dashboard(scope, filters, charts, as_of, pending, reader.limits)
+    coverage = charts[0]
+    rendered = _cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
+    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered)
+
+
+def filter_choices_version() -> str:
+    """Changes when the filter form's participant choices do (the page caches the rendered form)."""
+    return _cache_key(list(Participant.objects.active().order_by("code").values_list("pk", "code", "name")))
 
 
 def chart_get(*, user: User, filters: DashboardFilters, key: str) -> Chart | None:

@@ -15,8 +15,9 @@ from django.views.generic import TemplateView
 from openpyxl import Workbook
 
 from accounts.roles import Action, role_can
+from accounts.services import export_audit
 from analytics.forms import DashboardFilterForm
-from analytics.selectors import chart_get, dashboard_get, drill_incidents
+from analytics.selectors import chart_get, dashboard_get, drill_incidents, filter_choices_version
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
 
@@ -44,6 +45,8 @@ class DashboardView(DashboardAccessMixin, TemplateView):
             "form": form,
             "dashboard": dashboard,
             "query": self.request.GET.urlencode(),
+            # The rendered form and charts are cached (the form's country lists alone cost ~0.1 s).
+            "filters_key": (filter_choices_version(), self.request.GET.urlencode(), self.request.LANGUAGE_CODE),
             "charts_json": [
                 {
                     "key": c.key,
@@ -114,6 +117,14 @@ class ChartExportView(DashboardAccessMixin, View):
                 buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
             )
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        # Every export is in the secretariat's audit trail (issue #8): which chart, format, filters.
+        export_audit(
+            user=request.user,
+            subject=f"Chart {chart.key}",
+            fmt=fmt,
+            rows=len(chart.rows),
+            filters={k: v for k, v in request.GET.items() if v},
+        )
         return response
 
 
