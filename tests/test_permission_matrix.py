@@ -123,6 +123,28 @@ def _entry_edit(actor: str, record_key: str | None) -> Status:
     return status
 
 
+def _import(ok: Status) -> Expect:
+    """An import batch of home: its contributor and focal point get `ok`; other participants' 404."""
+    return by_role(home_contributor=ok, home_focal_point=ok, contributor=404, focal_point=404)
+
+
+def _import_batch(story):
+    """The story's import batch (home's, done), made once per module."""
+    batch = getattr(story, "import_batch", None)
+    if batch is None:
+        from reporting.models import ImportBatch
+
+        batch = ImportBatch.objects.create(
+            participant=story.home,
+            uploaded_by=story.users["home_contributor"],
+            file_name="matrix.csv",
+            file_format="csv",
+            status=ImportBatch.Status.DONE,
+        )
+        story.import_batch = batch
+    return batch
+
+
 @dataclass(frozen=True)
 class Route:
     expect: Expect
@@ -194,6 +216,29 @@ REGISTRY: dict[str, Route] = {
         method="post",
         kwargs=lambda story: {"pk": story.records["home_shared"].ret_id},
         expect=by_role(home_focal_point=302, focal_point=404),
+    ),
+    # Bulk import (issue 5): the participant's contributors and focal point; another participant's
+    # batch looks missing (404), other roles are refused the pages (403). The story's batch is done,
+    # so the steps that change it answer with a message on a redirect (or the page again, 400).
+    "reporting:import-list": Route(expect=by_role(contributor=200, focal_point=200)),
+    "reporting:import-template": Route(expect=by_role(contributor=200, focal_point=200)),
+    "reporting:import-detail": Route(kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(200)),
+    "reporting:import-progress": Route(kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(200)),
+    "reporting:import-codes": Route(kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)),
+    "reporting:import-columns": Route(
+        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(400)
+    ),
+    "reporting:import-check": Route(
+        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
+    ),
+    "reporting:import-commit": Route(
+        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
+    ),
+    "reporting:import-cancel": Route(
+        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
+    ),
+    "reporting:import-report": Route(
+        kwargs=lambda story: {"pk": MISSING_PK, "fmt": "xlsx"}, expect=by_role(contributor=404, focal_point=404)
     ),
     # Regional dashboards (issue #7): every role but the contributor; figures follow the rule.
     "analytics:dashboard": Route(expect=by_role(default=200, contributor=403)),

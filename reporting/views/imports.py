@@ -185,6 +185,8 @@ class ImportCodesView(RolesRequiredMixin, View):
 
     def get(self, request, pk, problems=None, status=200):
         batch = selectors.batch_get_for(request.user, pk)
+        if batch.status not in (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED):
+            return HttpResponseRedirect(reverse("reporting:import-detail", args=[batch.pk]))
         unresolved = services.import_unresolved(batch=batch)
         lists = []
         for code_list, values in sorted(unresolved.items()):
