@@ -465,6 +465,9 @@ class AuditEntry(models.Model):
         USER_REACTIVATED = "user_reactivated", _("User reactivated")
         SESSION_ENDED = "session_ended", _("Session ended")
         CODE_LIST_CHANGED = "code_list_changed", _("Code list changed")
+        # Exports (issue #8): tables taken out of the site (dashboards, coverage, the audit trail).
+        # Records of other participants read or exported are AccessEvents (reporting).
+        EXPORTED = "exported", _("Exported")
         # Sign-in (issue #9): every sign-in, failure and lockout, and the second factor's life.
         SIGNED_IN = "signed_in", _("Signed in")
         SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")

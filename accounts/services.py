@@ -167,6 +167,18 @@ def audit_record(
     )
 
 
+def export_audit(*, user: User, subject: str, fmt: str, rows: int, filters: dict | None = None) -> AuditEntry:
+    """Record that `user` took a table out of the site (a dashboard chart, the coverage grid, the audit
+    trail): what, in which format, how many rows and with which filters."""
+    return audit_record(
+        actor=user,
+        action=AuditEntry.Action.EXPORTED,
+        summary=f"{subject} exported as {fmt.upper()} ({rows} rows)",
+        participant=user.participant,
+        details={"subject": subject, "format": fmt, "rows": rows, "filters": filters or {}},
+    )
+
+
 def _raise_if(errors: dict[str, list[str]]) -> None:
     if any(errors.values()):
         raise ValidationError({field: messages for field, messages in errors.items() if messages})

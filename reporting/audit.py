@@ -21,6 +21,7 @@ from reporting.models import AccessEvent, GrantChange, IncidentComment, Reciproc
 
 KINDS = {
     "console": _("Console acts (users, roles, invitations, terms, code lists)"),
+    "exports": _("Exports of tables (dashboards, coverage, audit trail)"),
     "signin": _("Sign-in: successes, failures, lockouts, two-factor"),
     "participation": _("Participation changes"),
     "policy": _("Policy versions"),
@@ -28,6 +29,19 @@ KINDS = {
     "records": _("Record workflow (returned, corrected, withdrawn, checks overridden)"),
     "grants": _("Grant changes"),
     "access": _("Reads and exports of others' records"),
+}
+
+# What the results table calls each kind (the filter's labels above say what each holds).
+KIND_NAMES = {
+    "console": _("Console"),
+    "exports": _("Export"),
+    "signin": _("Sign-in"),
+    "participation": _("Participation"),
+    "policy": _("Policy"),
+    "returns": _("Return"),
+    "records": _("Record workflow"),
+    "grants": _("Grant"),
+    "access": _("Read or export of records"),
 }
 
 A = AuditEntry.Action
@@ -56,7 +70,7 @@ class AuditRow:
 
     @property
     def kind_label(self) -> str:
-        return str(KINDS[self.kind])
+        return str(KIND_NAMES[self.kind])
 
 
 def _window(qs, field: str, since: dt.date | None, until: dt.date | None):
@@ -87,15 +101,26 @@ def audit_search(
     def part_q(field: str) -> Q:
         return Q(**{field: participant_id}) if participant_id else Q()
 
-    for kind in ("console", "signin"):
+    def text_q(*fields: str) -> Q:
+        """`text` in any of the fields (every source is searched, so a search never shows a kind unfiltered)."""
+        q = Q()
+        for name in fields:
+            q |= Q(**{f"{name}__icontains": text})
+        return q if text else Q()
+
+    # AuditEntry holds three kinds: sign-in rows (accounts/signin.py: many, searched apart),
+    # exports, and the console's acts (everything else).
+    entry_kinds = {
+        "signin": Q(action__in=SIGNIN_ACTIONS),
+        "exports": Q(action=A.EXPORTED),
+        "console": ~Q(action__in=[*SIGNIN_ACTIONS, A.EXPORTED]),
+    }
+    for kind, kind_q in entry_kinds.items():
         if kind not in kinds:
             continue
         qs = AuditEntry.objects.select_related("actor", "participant").filter(
-            actor_q("actor"), part_q("participant_id")
+            kind_q, actor_q("actor"), part_q("participant_id")
         )
-        # Sign-in rows (accounts/signin.py) are their own kind: many, and searched apart.
-        signin_q = Q(action__in=SIGNIN_ACTIONS)
-        qs = qs.filter(signin_q) if kind == "signin" else qs.exclude(signin_q)
         if text:
             qs = qs.filter(summary__icontains=text)
         for e in _window(qs, "at", since, until)[:limit]:
@@ -112,8 +137,7 @@ def audit_search(
         qs = ParticipantStatusChange.objects.select_related("changed_by", "participant").filter(
             actor_q("changed_by"), part_q("participant_id")
         )
-        if text:
-            qs = qs.filter(reason__icontains=text)
+        qs = qs.filter(text_q("reason", "participant__code", "participant__name"))
         for c in _window(qs, "changed_at", since, until)[:limit]:
             what = _("Status %(from)s → %(to)s, effective %(on)s") % {
                 "from": c.get_from_status_display() or "—",
@@ -149,8 +173,7 @@ def audit_search(
             .select_related("history_user", "participant")
             .filter(actor_q("history_user"), part_q("participant_id"))
         )
-        if text:
-            qs = qs.filter(history_change_reason__icontains=text)
+        qs = qs.filter(text_q("history_change_reason", "participant__code", "participant__name"))
         for h in _window(qs, "history_date", since, until).order_by("-history_date")[:limit]:
             if h.status == Return.Status.OPEN:
                 what = _("Return %(month)s reopened: %(reason)s") % {
@@ -176,6 +199,7 @@ def audit_search(
             IncidentComment.objects.exclude(kind=IncidentComment.Kind.NOTE)
             .select_related("author", "incident__participant")
             .filter(actor_q("author"), part_q("incident__participant_id"))
+            .filter(text_q("incident__national_reference", "incident__participant__code"))
         )
         for c in _window(qs, "created_at", since, until).order_by("-created_at")[:limit]:
             what = _("%(kind)s: record %(ref)s (version %(v)d)") % {
@@ -185,7 +209,9 @@ def audit_search(
             }
             rows.append(AuditRow(c.created_at, "records", c.author.username, c.incident.participant.code, str(what)))
     if "grants" in kinds and not actor:
-        qs = GrantChange.objects.select_related("owner", "viewer")
+        qs = GrantChange.objects.select_related("owner", "viewer").filter(
+            text_q("owner__code", "viewer__code", "trigger")
+        )
         if participant_id:
             qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
         for g in _window(qs, "at", since, until)[:limit]:
@@ -198,7 +224,9 @@ def audit_search(
             }
             rows.append(AuditRow(g.at, "grants", _("system"), g.owner.code, str(what)))
     if "access" in kinds:
-        qs = AccessEvent.objects.select_related("user", "viewer", "owner").filter(actor_q("user"))
+        qs = AccessEvent.objects.select_related("user", "viewer", "owner").filter(
+            actor_q("user"), text_q("owner__code", "viewer__code")
+        )
         if participant_id:
             qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
         for a in _window(qs, "at", since, until)[:limit]:

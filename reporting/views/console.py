@@ -248,6 +248,10 @@ class CoverageView(SecretariatMixin, TemplateView):
         rows = compliance.coverage_grid(months=months)
         export = request.GET.get("format")
         stamp = timezone.localdate().isoformat()
+        if export in ("csv", "xlsx"):
+            account_services.export_audit(
+                user=request.user, subject="Coverage grid", fmt=export, rows=len(rows), filters={"months": count}
+            )
         if export == "csv":
             response = HttpResponse(compliance.coverage_csv(rows=rows, months=months), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="vrs-coverage-{stamp}.csv"'
@@ -386,8 +390,16 @@ class AuditView(SecretariatMixin, TemplateView):
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow([_("When (UTC)"), _("Kind"), _("Who"), _("Participant"), _("What")])
-            for row in audit_search(limit=5000, **filters):
+            found = audit_search(limit=5000, **filters)
+            for row in found:
                 writer.writerow([row.at.isoformat(), row.kind_label, row.actor, row.participant, row.what])
+            account_services.export_audit(
+                user=request.user,
+                subject="Audit trail",
+                fmt="csv",
+                rows=len(found),
+                filters={k: str(v) for k, v in filters.items() if v},
+            )
             response = HttpResponse(out.getvalue(), content_type="text/csv")
             response["Content-Disposition"] = f'attachment; filename="vrs-audit-{timezone.localdate()}.csv"'
             return response

@@ -218,3 +218,55 @@ def test_audit_search_filters_and_exports(client, secretariat):
     assert "Breach" in exported and "Other" not in exported
     bad = client.get(reverse("reporting:console-audit"), {"since": "2026-05-01", "until": "2026-04-01"})
     assert bad.status_code == 400
+
+
+def test_audit_text_search_narrows_every_kind(client, secretariat):
+    from reporting.reciprocity import reciprocity_sync
+
+    fiji = _contributing(factories.participant(code="FJI"))
+    _contributing(factories.participant(code="TON"))
+    _contributing(factories.participant(code="WSM"))
+    reciprocity_sync(trigger="test")  # grant changes between all three
+    everything = client.get(reverse("reporting:console-audit")).context["rows"]
+    assert any("FJI" not in r.what and r.participant != "FJI" for r in everything)
+    rows = client.get(reverse("reporting:console-audit"), {"text": "fji"}).context["rows"]
+    assert rows and {r.kind for r in rows} >= {"grants"}
+    assert all("FJI" in r.what or r.participant == "FJI" for r in rows)
+    assert client.get(reverse("reporting:console-audit"), {"text": "no such thing"}).context["rows"] == []
+    assert fiji  # its grants were found by its code
+
+
+def test_exports_are_audited_and_searchable(client, secretariat):
+    from accounts.models import AuditEntry as Entry
+
+    _contributing(factories.participant(code="FJI"))
+    client.get(reverse("reporting:console-coverage"), {"months": 6, "format": "xlsx"})
+    client.get(reverse("reporting:console-audit"), {"kinds": ["participation"], "format": "csv"})
+    exports = list(Entry.objects.filter(action=Entry.Action.EXPORTED).order_by("at"))
+    assert [(e.actor, e.details["subject"], e.details["format"]) for e in exports] == [
+        (secretariat, "Coverage grid", "xlsx"),
+        (secretariat, "Audit trail", "csv"),
+    ]
+    assert exports[0].details["rows"] == 1 and exports[1].details["filters"] == {"kinds": "['participation']"}
+    found = client.get(reverse("reporting:console-audit"), {"kinds": ["exports"]}).context["rows"]
+    assert [r.kind_label for r in found] == ["Export", "Export"] and "Coverage grid" in found[-1].what
+    console_only = client.get(reverse("reporting:console-audit"), {"kinds": ["console"]}).context["rows"]
+    assert not any("exported" in r.what for r in console_only)
+
+
+def test_a_dashboard_export_is_audited(client):
+    from accounts.models import AuditEntry as Entry
+
+    analyst = factories.user(role=Role.ANALYST, participant=_contributing(factories.participant()))
+    client.force_login(analyst)
+    response = client.get(reverse("analytics:chart-export", args=["modes", "csv"]), {"mode": "sea"})
+    assert response.status_code == 200
+    entry = Entry.objects.get(action=Entry.Action.EXPORTED)
+    assert (entry.actor, entry.participant, entry.details["subject"], entry.details["filters"]) == (
+        analyst,
+        analyst.participant,
+        "Chart modes",
+        {"mode": "sea"},
+    )
+    assert client.get(reverse("analytics:chart-export", args=["nope", "csv"])).status_code == 404
+    assert Entry.objects.filter(action=Entry.Action.EXPORTED).count() == 1  # nothing exported, nothing logged
