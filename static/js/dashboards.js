@@ -17,6 +17,9 @@
   function body(chart) { return chart.rows.filter(function (r) { return !r.total; }); }
   function short(text) { return text.length > 38 ? text.slice(0, 36) + "…" : text; }
   var base = { color: PALETTE, animation: false, textStyle: { fontSize: 12 } };
+  // Tooltips drawn on the canvas ("richText"): ECharts' HTML tooltips carry style="" attributes,
+  // which the Content-Security-Policy refuses (docs/security.md).
+  function csp(option) { option.tooltip = Object.assign({ renderMode: "richText" }, option.tooltip || {}); return option; }
 
   function bar(chart) {
     var rows = body(chart).slice().reverse();
@@ -70,7 +73,7 @@
     var rows = body(chart).filter(function (r) { return r.values[1] !== null; }).reverse();
     return Object.assign({}, base, {
       grid: { left: 8, right: 24, top: 8, bottom: 24, containLabel: true },
-      tooltip: { trigger: "item", formatter: function (p) { var r = rows[p.dataIndex]; return r.label + "<br>Q1 " + r.labels[0] + " · median " + r.labels[1] + " · Q3 " + r.labels[2] + " · n " + r.labels[3]; } },
+      tooltip: { trigger: "item", formatter: function (p) { var r = rows[p.dataIndex]; return r.label + "\nQ1 " + r.labels[0] + " · median " + r.labels[1] + " · Q3 " + r.labels[2] + " · n " + r.labels[3]; } },
       xAxis: { type: "value", name: "USD" },
       yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
       series: [{ type: "boxplot", data: rows.map(function (r) { return [r.values[0], r.values[0], r.values[1], r.values[2], r.values[2]]; }) }],
@@ -95,11 +98,11 @@
       world = topojson.feature(topo, topo.objects.countries);
       world.features.forEach(function (f) { f.properties.id = String(f.id); });
       echarts.registerMap("world", world);
-      inst.setOption(mapOption(chart, "origin"));
+      inst.setOption(csp(mapOption(chart, "origin")));
       document.querySelectorAll(".map-roles button").forEach(function (b) {
         b.addEventListener("click", function () {
           document.querySelectorAll(".map-roles button").forEach(function (o) { o.classList.toggle("on", o === b); });
-          inst.setOption(mapOption(chart, b.dataset.role), true);
+          inst.setOption(csp(mapOption(chart, b.dataset.role)), true);
         });
       });
     });
@@ -118,10 +121,12 @@
     if (chart.kind === "line") { height = 360; }
     el.style.height = height + "px";
     var inst = echarts.init(el);
-    inst.setOption(option);
+    inst.setOption(csp(option));
     instances.push(inst);
     inst.on("click", function (p) {
-      if (chart.kind === "line") {
+      if (chart.kind === "sankey") {
+        if (p.dataType === "edge") { drillTo(chart.rows[p.dataIndex]); }
+      } else if (chart.kind === "line") {
         var month = rows[p.dataIndex].label;
         var params = { from: month, to: month };
         var code = (chart.extra.codes || [])[p.seriesIndex];
