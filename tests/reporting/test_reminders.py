@@ -150,3 +150,45 @@ class FailingBackend:
 
     def send_messages(self, messages):
         raise ConnectionError("mail server down")
+
+
+def test_reminders_go_out_through_a_real_smtp_server():
+    """Production's backend: Django's SMTP backend, configured by the EMAIL_* settings, talking to a
+    real (local, in-process) SMTP server."""
+    import threading
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import asyncore
+        import smtpd
+
+    received = []
+
+    class Server(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
+            received.append((mailfrom, rcpttos, data.decode() if isinstance(data, bytes) else data))
+
+    server = Server(("127.0.0.1", 0), None, decode_data=False)
+    port = server.socket.getsockname()[1]
+    loop = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.1, "use_poll": True}, daemon=True)
+    loop.start()
+    try:
+        with _at(dt.date(2026, 6, 1)):
+            p = factories.participant(joined_on=dt.date(2024, 1, 1))
+            _focal(p, email="fp@example.org")
+        smtp = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": port,
+            "EMAIL_USE_TLS": False,
+            "DEFAULT_FROM_EMAIL": "vrs@example.org",
+        }
+        with _at(dt.date(2026, 6, 12)), override_settings(**smtp):
+            assert reminders.reminders_return_due() == 1
+    finally:
+        server.close()
+        loop.join(timeout=5)
+    assert len(received) == 1
+    mailfrom, to, data = received[0]
+    assert (mailfrom, to) == ("vrs@example.org", ["fp@example.org"]) and "May 2026" in data
