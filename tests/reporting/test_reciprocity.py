@@ -342,7 +342,7 @@ def test_the_specification_fails_when_the_rule_is_broken(story, monkeypatch, bro
         ParticipantGroupObjectPermission.objects.create(
             content_object=story.partner, group=story.lapsed.group, permission=reciprocity._permission()
         )
-    monkeypatch.setattr(reciprocity, "readable_owner_ids", broken)
+    monkeypatch.setattr(reciprocity, "readable_owners", broken)
     problems = spec_violations(story)
     assert problems, "the specification did not notice a broken rule"
     assert any(p.startswith("lapsed_") for p in problems)
