@@ -54,10 +54,18 @@ def section(*, machine: dict[str, str], outcome: Outcome, parameters: str) -> st
 def _sections(text: str) -> dict[str, str]:
     """The sections of an existing document by their "## " heading (the header and old machine table dropped)."""
     sections: dict[str, str] = {}
+    shared_machine = ""  # the one machine table of documents written before sections carried their own
     for chunk in text.split("\n## ")[1:]:
-        title = chunk.split("\n", 1)[0].strip()
-        if title != "Machine":
-            sections[title] = "## " + chunk.strip() + "\n"
+        title, _, body = chunk.partition("\n")
+        if title.strip() == "Machine":
+            shared_machine = body.strip()
+        else:
+            sections[title.strip()] = "## " + chunk.strip() + "\n"
+    if shared_machine:
+        for title, body in sections.items():
+            if "<details>" not in body:
+                summary = "<details><summary>machine and command of this run</summary>"
+                sections[title] = f"{body}\n{summary}\n\n{shared_machine}\n\n</details>\n"
     return sections
 
 
