@@ -62,3 +62,21 @@ class DashboardFilterForm(forms.Form):
             origin=data.get("origin", ""),
             destination=data.get("destination", ""),
         )
+
+
+class DrillForm(forms.Form):
+    """What a clicked figure adds to the dashboard filters on the way to its records."""
+
+    context = forms.ChoiceField(choices=[("", "")] + codes.DetectionContext.choices, required=False)
+    role = forms.ChoiceField(choices=[("", "")] + codes.SmugglerRole.choices, required=False)
+    abuse = forms.ChoiceField(choices=[("", "")] + codes.Abuse.choices, required=False)
+    group = forms.ChoiceField(choices=[("", "")] + codes.PersonGroup.choices, required=False)
+    citizenship = forms.ChoiceField(choices=lambda: [("", "")] + country_choices(), required=False)
+    transit = forms.ChoiceField(choices=lambda: [("", "")] + country_choices(), required=False)
+    document_type = forms.ChoiceField(choices=[("", "")] + codes.DocumentType.choices, required=False)
+    fraud_type = forms.ChoiceField(choices=[("", "")] + codes.FraudType.choices, required=False)
+    issuer = forms.ChoiceField(choices=lambda: [("", "")] + country_choices(), required=False)
+    q = forms.CharField(label=_("Words in the narrative"), max_length=100, required=False)
+
+    def drill(self) -> dict[str, str]:
+        return {k: v for k, v in (self.cleaned_data if self.is_valid() else {}).items() if v}

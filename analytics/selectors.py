@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import cache
-from django.db.models import Case, CharField, Count, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from analytics.models import (
     RouteFact,
 )
 from reporting import codes
-from reporting.models import Incident, Return, ReturnOutbox
+from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return, ReturnOutbox
 from reporting.reciprocity import AggregateScope, aggregate_scope, month_add, visible_incidents
 
 TOTAL = ("__total__",)
@@ -327,6 +327,7 @@ def _series(reader: _Reader) -> Chart:
             m.strftime("%Y-%m"),
             [shown(cells.get((m, c)), reader.limits) for c in categories],
             [label(cells.get((m, c)), reader.limits) for c in categories],
+            {"from": m.strftime("%Y-%m"), "to": m.strftime("%Y-%m")},
         )
         for m in months
     ]
@@ -403,6 +404,7 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
             country_name(c) or _("Unknown"),
             [shown(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
             [label(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
+            {"citizenship": c, "group": group} if c else {},
         )
         for c in citizenships
     ]
@@ -437,7 +439,15 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
     shown_links = sorted(((k, links[k]) for k in links if not links[k].suppressed), key=lambda item: -item[1].value)[
         :40
     ]
-    rows = [Row(f"{node(a)} → {node(b)}", [cell.value], [label(cell, reader.limits)]) for (a, b), cell in shown_links]
+
+    def link_drill(a: str, b: str) -> dict[str, str]:
+        drill = {"o": "origin", "t": "transit", "d": "destination"}
+        return {drill[n.split(":")[1]]: n.split(":")[0] for n in (a, b) if not n.startswith("?")}
+
+    rows = [
+        Row(f"{node(a)} → {node(b)}", [cell.value], [label(cell, reader.limits)], link_drill(a, b))
+        for (a, b), cell in shown_links
+    ]
     nodes = sorted({node(n) for (a, b), _c in shown_links for n in (a, b)})
     sankey = Chart(
         "routes",
@@ -573,6 +583,7 @@ def _documents(reader: _Reader) -> Chart:
             f"{types.get(t, t)} · {frauds.get(f, f)} · {country_name(c) or _('Unknown')}",
             [shown(cells[(t, f, c)], reader.limits)],
             [label(cells[(t, f, c)], reader.limits)],
+            {"document_type": t, "fraud_type": f, **({"issuer": c} if c else {})},
         )
         for t, f, c in members[:15]
     ]
@@ -711,7 +722,7 @@ def _fact_charts(reader: _Reader) -> list[Chart]:
             key="roles",
             title=_("Detections naming each smuggler role"),
             names=dict(codes.SmugglerRole.choices),
-            drill="",
+            drill="role",
             column=_("Detections"),
         ),
         _harm(reader),
@@ -721,7 +732,7 @@ def _fact_charts(reader: _Reader) -> list[Chart]:
             key="abuses",
             title=_("Detections reporting each abuse"),
             names=dict(codes.Abuse.choices),
-            drill="",
+            drill="abuse",
             column=_("Detections"),
         ),
     ]
@@ -790,9 +801,14 @@ def chart_get(*, user: User, filters: DashboardFilters, key: str) -> Chart | Non
 
 
 def drill_incidents(
-    *, user: User, filters: DashboardFilters, context: str = "", participant_id: int | None = None
+    *, user: User, filters: DashboardFilters, drill: dict[str, str] | None = None, participant_id: int | None = None
 ) -> QuerySet[Incident]:
-    """The records behind a figure that the viewer may read one by one (visible_incidents)."""
+    """The records behind a figure that the viewer may read one by one (visible_incidents).
+
+    `drill` narrows to the clicked figure: context, role, abuse, citizenship (of `group`), transit
+    (the first transit country, as in the Sankey), document_type / fraud_type / issuer, and q: words
+    in the narrative (the narrative browser)."""
+    drill = drill or {}
     records = visible_incidents(user).filter(
         status=Incident.Status.VALIDATED,
         ret__month__gte=filters.month_from,
@@ -810,6 +826,26 @@ def drill_incidents(
         records = records.filter(origin_country=filters.origin)
     if filters.destination:
         records = records.filter(destination_country=filters.destination)
-    if context:
-        records = records.filter(detection_context=context)
+    if drill.get("context"):
+        records = records.filter(detection_context=drill["context"])
+    if drill.get("role"):
+        records = records.with_code("smuggler_roles", drill["role"])
+    if drill.get("abuse"):
+        records = records.with_code("abuses", drill["abuse"])
+    if drill.get("citizenship"):
+        people = PersonBreakdown.objects.filter(incident=OuterRef("pk"), citizenship=drill["citizenship"])
+        if drill.get("group"):
+            people = people.filter(group=drill["group"])
+        records = records.filter(Exists(people))
+    if drill.get("transit"):
+        first = IncidentTransit.objects.filter(incident=OuterRef("pk")).order_by("sequence").values("country")[:1]
+        records = records.annotate(first_transit=Subquery(first)).filter(first_transit=drill["transit"])
+    if drill.get("q"):
+        records = records.filter(narrative__icontains=drill["q"])
+    document = {f: drill[k] for k, f in DOCUMENT_DRILL.items() if drill.get(k)}
+    if document:
+        records = records.filter(Exists(IncidentDocument.objects.filter(incident=OuterRef("pk"), **document)))
     return records.select_related("participant").order_by("-detection_date", "-id")
+
+
+DOCUMENT_DRILL = {"document_type": "document_type", "fraud_type": "fraud_type", "issuer": "issuing_country"}

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
-from analytics.forms import DashboardFilterForm
+from analytics.forms import DashboardFilterForm, DrillForm
 from analytics.selectors import chart_get, dashboard_get, drill_incidents, filter_choices_version
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
@@ -137,11 +137,17 @@ class DrillDownView(DashboardAccessMixin, TemplateView):
         form = DashboardFilterForm(self.request.GET or None)
         if self.request.GET:
             form.is_valid()
-        context_code = self.request.GET.get("context", "")
-        records = drill_incidents(user=self.request.user, filters=form.filters(), context=context_code)
+        drill = DrillForm(self.request.GET)
+        records = drill_incidents(user=self.request.user, filters=form.filters(), drill=drill.drill())
         page = Paginator(records, 25).get_page(self.request.GET.get("page"))
         with transaction.atomic():
             record_access(user=self.request.user, incidents=list(page.object_list), via=AccessEvent.Via.DASHBOARD)
         query = self.request.GET.copy()
         query.pop("page", None)
-        return {**super().get_context_data(**kwargs), "form": form, "page": page, "query": query.urlencode()}
+        return {
+            **super().get_context_data(**kwargs),
+            "form": form,
+            "drill": drill,
+            "page": page,
+            "query": query.urlencode(),
+        }

@@ -203,3 +203,35 @@ def test_a_dashboard_served_from_the_cache_pins_its_queries(region, django_asser
     dashboard_get(user=reader, filters=PERIOD)
     with django_assert_max_num_queries(12):
         dashboard_get(user=reader, filters=PERIOD)
+
+
+def test_every_chart_row_drills_down_to_readable_records_only(client, region):
+    """A clicked role, abuse, citizenship, document or route lists the records behind it that the
+    viewer may read, never another owner's aggregate-only record."""
+    _viewer, owners = region
+    hidden = record(
+        owners[3],
+        modes=[codes.Mode.SEA],
+        smuggler_roles=[codes.SmugglerRole.ORGANISER],
+        sharing_level=codes.SharingLevel.AGGREGATE_ONLY,
+    )
+    shown = record(owners[1], smuggler_roles=[codes.SmugglerRole.ORGANISER], narrative="Crossing by night on foot.")
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=owners[0])
+    client.force_login(analyst)
+    url = reverse("analytics:records")
+    page = client.get(url, {"role": codes.SmugglerRole.ORGANISER})
+    listed = {r.pk for r in page.context["page"].object_list}
+    assert shown.pk in listed and hidden.pk not in listed
+    assert all(codes.SmugglerRole.ORGANISER in r.smuggler_roles for r in page.context["page"].object_list)
+    assert client.get(url, {"q": "by night"}).context["page"].paginator.count == 1
+    # Every row of every chart but the coverage grid and totals carries a drill-down.
+    result = dashboard_get(user=analyst, filters=PERIOD)
+    for c in result.charts:
+        if c.kind == "coverage":
+            continue
+        for row in c.rows:
+            if not row.is_total and "Unknown" not in row.label:
+                assert row.drill, f"{c.key}: {row.label} has no drill-down"
+                assert client.get(url, row.drill).status_code == 200
+    assert client.get(url, {"role": "pirate"}).context["drill"].errors
