@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Membership, Participant, Role
-from accounts.services import agency_create, participant_create, participant_status_change
+from accounts.services import agency_create, participant_create, participant_status_change, terms_accept, terms_publish
 from reporting.demo.catalogue import BASE_RATES, PARTICIPANTS, DemoParticipant, Standing
 from reporting.demo.incidents import IncidentGenerator, ParticipantRefs, ReturnRefs
 from reporting.demo.plan import Plan, month_add
@@ -17,8 +17,23 @@ from reporting.models import BorderCrossingPoint, ExchangeRate, Return
 RATE_PLACES = Decimal("0.00000001")
 
 
+TERMS_TEXT = """1. Participants share non-nominal data only: no names, no document numbers.
+2. A participant that submits its monthly returns (with data or nothing to report) may read the
+   shared records of the other participants, under the reciprocity policy in force.
+3. Each participant decides the sharing level of its records and may withhold them from a partner.
+4. Data of a participant that withdraws stays in the system, marked, and is no longer shared."""
+
+
 def participants_create(*, plan: Plan) -> dict[str, Participant]:
-    """Every demo participant through the accounts services, so groups and status history are real."""
+    """Every demo participant through the accounts services, so groups and status history are real;
+    each one that joined accepted the terms of participation on the day it joined."""
+    joined_dates = [d for d in plan.joined_on.values() if d is not None]
+    terms = terms_publish(
+        title="Terms of participation in the Voluntary Reporting System",
+        text=TERMS_TEXT,
+        published_on=min(joined_dates) if joined_dates else timezone.localdate(),
+        created_by=None,
+    )
     created = {}
     for spec in PARTICIPANTS:
         joined = plan.joined_on[spec.code]
@@ -31,6 +46,14 @@ def participants_create(*, plan: Plan) -> dict[str, Participant]:
             status=Participant.Status.INVITED if joined is None else Participant.Status.ACTIVE,
             joined_on=joined,
         )
+        if joined is not None:
+            terms_accept(
+                participant=participant,
+                terms=terms,
+                accepted_on=joined,
+                signed_by=f"Head of delegation, {spec.name}",
+                recorded_by=None,
+            )
         if spec.standing == Standing.SUSPENDED:
             participant = participant_status_change(
                 participant=participant,

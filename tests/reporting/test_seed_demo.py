@@ -182,6 +182,16 @@ def test_every_participation_case_is_present(seeded):
     assert levels == set(codes.SharingLevel.values)
 
 
+def test_every_participant_that_joined_accepted_the_terms_on_joining(seeded):
+    from accounts.models import TermsAcceptance, TermsVersion
+
+    terms = TermsVersion.objects.get()
+    accepted = {a.participant.code: a.accepted_on for a in TermsAcceptance.objects.select_related("participant")}
+    joined = {p.code: p.joined_on for p in Participant.objects.exclude(status=Participant.Status.INVITED)}
+    assert accepted == joined and "AFG" not in accepted  # the invited participant has not yet
+    assert terms.published_on == min(joined.values())
+
+
 def test_seeded_records_have_no_history_rows(seeded):
     assert Incident.objects.exists()
     assert not Incident.history.exists()
