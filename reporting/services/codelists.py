@@ -62,7 +62,10 @@ def agency_save(
     agency: Agency | None = None,
     reason: str = "",
 ) -> Agency:
-    before = {"name": agency.name, "kind": agency.kind, "is_active": agency.is_active} if agency else None
+    # The values before come from the database: a bound ModelForm has already written the new ones
+    # onto the instance it was given.
+    stored = Agency.objects.filter(pk=agency.pk).values("name", "kind", "is_active").first() if agency else None
+    before = dict(stored) if stored else None
     agency = agency or Agency()
     agency.participant, agency.name, agency.kind, agency.is_active = participant, name.strip(), kind, is_active
     agency.full_clean()

@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import LifecycleForm, ParticipantInviteForm, TermsAcceptForm, TermsPublishForm, add_service_errors
-from accounts.models import Agency, Participant, TermsVersion
+from accounts.models import Agency, AuditEntry, Participant, TermsVersion
 from accounts.roles import Action
 from accounts.views import RoleRequiredMixin
 from reporting import compliance
@@ -306,6 +306,13 @@ CODE_LISTS = {
 }
 
 
+def _cell(entry, column: str):
+    value = getattr(entry, f"get_{column}_display", lambda: getattr(entry, column))()
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
 class CodeListView(SecretariatMixin, TemplateView):
     """One code list: its entries (filtered by participant where it has one), a form to add or
     change an entry, and the entry's history of changes."""
@@ -329,20 +336,34 @@ class CodeListView(SecretariatMixin, TemplateView):
         participant = self.request.GET.get("participant")
         if participant and participant.isdigit() and "participant" in config["columns"]:
             entries = entries.filter(participant_id=int(participant))
+        currency = self.request.GET.get("currency", "").upper()
+        if currency and "currency" in config["columns"]:
+            entries = entries.filter(currency=currency)
         model = config["model"]
         context.update(
             kind=self.kwargs["kind"],
             title=config["title"],
             headers=[model._meta.get_field(c).verbose_name for c in config["columns"]],
-            rows=[
-                (e, [getattr(e, f"get_{c}_display", lambda c=c, e=e: getattr(e, c))() for c in config["columns"]])
-                for e in entries[:500]
-            ],
+            rows=[(e, [_cell(e, c) for c in config["columns"]]) for e in entries[:500]],
             entry=entry,
             form=kwargs.get("form") or config["form"](instance=entry),
             history=entry.history.select_related("history_user")[:50] if entry and config["history"] else None,
+            # Agencies keep no history table: their changes are audit entries with the values before.
+            audit_history=(
+                AuditEntry.objects.filter(action=AuditEntry.Action.CODE_LIST_CHANGED, details__agency=entry.pk)
+                .select_related("actor")
+                .order_by("-at")[:50]
+                if entry and not config["history"]
+                else None
+            ),
             participants=Participant.objects.all() if "participant" in config["columns"] else None,
             selected_participant=participant,
+            currencies=(
+                ExchangeRate.objects.order_by("currency").values_list("currency", flat=True).distinct()
+                if "currency" in config["columns"]
+                else None
+            ),
+            selected_currency=currency,
             lists=[(k, v["title"]) for k, v in CODE_LISTS.items()],
         )
         return context

@@ -270,3 +270,26 @@ def test_a_dashboard_export_is_audited(client):
     )
     assert client.get(reverse("analytics:chart-export", args=["nope", "csv"])).status_code == 404
     assert Entry.objects.filter(action=Entry.Action.EXPORTED).count() == 1  # nothing exported, nothing logged
+
+
+def test_agency_history_and_list_filters(client, secretariat):
+    p = factories.participant()
+    agencies = reverse("reporting:console-codelist", kwargs={"kind": "agencies"})
+    client.post(agencies, {"participant": p.pk, "name": "Police", "kind": "police", "is_active": "on"})
+    agency = p.agencies.get(name="Police")
+    edit = reverse("reporting:console-codelist-edit", kwargs={"kind": "agencies", "pk": agency.pk})
+    response = client.post(edit, {"participant": p.pk, "name": "Federal Police", "kind": "police", "reason": "merger"})
+    assert response.status_code == 302
+    page = client.get(edit)
+    history = list(page.context["audit_history"])
+    assert [h.details.get("reason") for h in history] == ["merger", ""]
+    html = page.content.decode()
+    assert "merger" in html and "Police · police · in use" in html
+    listing = client.get(agencies, {"participant": p.pk}).context["rows"]
+    assert [cells for _e, cells in listing] == [[p, "Federal Police", "Police", "no"]]
+    rates = reverse("reporting:console-codelist", kwargs={"kind": "exchange-rates"})
+    for currency in ("FJD", "TOP"):
+        client.post(rates, {"currency": currency, "month": "2026-03-01", "usd_per_unit": "0.4"})
+    shown = client.get(rates, {"currency": "fjd"})
+    assert [e.currency for e, _cells in shown.context["rows"]] == ["FJD"]
+    assert list(shown.context["currencies"]) == ["FJD", "TOP"]
