@@ -1,0 +1,282 @@
+"""The REST API under load (issue 6, "Performance"): gunicorn on loopback and 20 concurrent clients
+(threads of this process, one keep-alive connection each): the incident list's first page (50 rows,
+the rule applied) through DRF against the same page from a bare Django view in the same server
+(bench/_api_site.py), and record creation through DRF."""
+
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.registry import Case, Context, register
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL_INCIDENTS = 1_000_000
+QUICK_INCIDENTS = 20_000
+CLIENTS = 20
+PAGE = 50
+TARGET_RATE = 150  # requests/s of the issue's list target: the paced runs measure latency at it
+VIEWER = "aus"  # an analyst of a contributing participant: own records and others' shared ones
+# gthread: keep-alive connections (national systems keep theirs open), threads for the DB waits.
+GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "256"]
+DRF_LIST = f"/api/v1/incidents/?page_size={PAGE}"
+BARE_LIST = "/bench/incidents/"
+
+
+@contextlib.contextmanager
+def _server(log):
+    """gunicorn serving the project (DEBUG off) plus the bare view, on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench._api_settings",
+        # The throttle runs on every request as in production, but with a budget this load never
+        # reaches: the benchmark measures serving, not refusing.
+        "API_THROTTLE_USER": "10000000/minute",
+        "PYTHONPATH": str(ROOT),
+    }
+    errors = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
+        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN, "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=errors,
+        stderr=errors,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", BARE_LIST)
+                connection.getresponse().read()
+                connection.close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn did not start; see {errors.name}") from None
+                time.sleep(0.3)
+        log(f"  gunicorn {' '.join(GUNICORN)} on 127.0.0.1:{port} (log: {errors.name})")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+Request = Callable[[int], tuple[str, str, bytes | None, dict]]  # client index → method, path, body, headers
+
+
+class Load:
+    """`CLIENTS` threads, one keep-alive connection each. Closed loop (`rate=None`): each client
+    sends its next request when the last answer arrives, so the figure is the server's throughput.
+    Paced (`rate`): requests are due on a fixed schedule (rate/CLIENTS per client) and latency is
+    counted from when each was due, so a slow answer delaying the next request counts against the
+    server (no coordinated omission)."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    def run(self, request: Request, *, count: int, rate: float | None = None) -> dict:
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        lock = threading.Lock()
+        issued = iter(range(count))
+        started = time.perf_counter()
+        interval = CLIENTS / rate if rate else 0.0
+
+        def client(index: int) -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            n = 0
+            while True:
+                with lock:
+                    item = next(issued, None)
+                if item is None:
+                    break
+                due = started + index * interval / CLIENTS + n * interval if rate else time.perf_counter()
+                if rate:
+                    pause = due - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                method, path, body, headers = request(index)
+                try:
+                    connection.request(method, path, body=body, headers=headers)
+                    response = connection.getresponse()
+                    response.read()
+                    status = response.status
+                    if response.getheader("Connection", "").lower() == "close":
+                        connection.close()
+                except (OSError, http.client.HTTPException):
+                    connection.close()
+                    connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+                    status = 0
+                elapsed = time.perf_counter() - due
+                with lock:
+                    latencies.append(elapsed)
+                    statuses[status] = statuses.get(status, 0) + 1
+                n += 1
+            connection.close()
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        ordered = sorted(latencies)
+        return {
+            "wall": wall,
+            "count": len(ordered),
+            "p50": statistics.median(ordered),
+            "p95": ordered[int(0.95 * (len(ordered) - 1))],
+            "p99": ordered[int(0.99 * (len(ordered) - 1))],
+            "statuses": statuses,
+        }
+
+
+def _tokens(username: str, count: int) -> list[str]:
+    """One token per client, as each national system has its own (throttling is per token)."""
+    from django.utils import timezone
+
+    from accounts.api_tokens import api_token_create
+    from accounts.models import ApiToken, User
+
+    user = User.objects.get(username=username)
+    expires = timezone.localdate() + dt.timedelta(days=7)
+    return [
+        api_token_create(user=user, name=f"bench {i}", scope=ApiToken.Scope.WRITE, expires_on=expires)[1]
+        for i in range(count)
+    ]
+
+
+def _get(path: str, tokens: list[str]) -> Request:
+    return lambda i: ("GET", path, None, {"Authorization": f"Bearer {tokens[i]}"})
+
+
+def _create(tokens: list[str]) -> Request:
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+
+    def request(i: int):
+        key = uuid.uuid4().hex
+        body = {
+            "national_reference": f"BENCH-{key[:20]}",
+            "detection_date": today,
+            "categories": ["migrant_smuggling"],
+            "detection_country": "AUS",
+            "detection_context": "at_sea",
+            "modes": ["sea"],
+            "origin_country": "LKA",
+            "transit_countries": ["IDN"],
+            "destination_country": "AUS",
+            "migrants_total": 12,
+            "breakdowns": [{"group": "migrant", "citizenship": "LKA", "sex": "male", "age_group": "adult", "count": 9}],
+            "narrative": "Fishing vessel intercepted at sea; fee paid for the whole journey.",
+        }
+        headers = {
+            "Authorization": f"Bearer {tokens[i]}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        }
+        return "POST", "/api/v1/incidents/", json.dumps(body).encode(), headers
+
+    return request
+
+
+def _note(results: list[dict], ok: int) -> str:
+    p50 = statistics.median(r["p50"] for r in results) * 1000
+    p95 = statistics.median(r["p95"] for r in results) * 1000
+    p99 = statistics.median(r["p99"] for r in results) * 1000
+    rate = statistics.median(r["count"] / r["wall"] for r in results)
+    total = sum(r["count"] for r in results)
+    errors = total - sum(r["statuses"].get(ok, 0) for r in results)
+    statuses = {}
+    for r in results:
+        for status, n in r["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return (
+        f"{rate:,.0f} requests/s; latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms (medians of the "
+        f"runs); {errors} errors in {total:,} requests (statuses {dict(sorted(statuses.items()))})"
+    )
+
+
+@register(name="api", title="The REST API under load: incident list and record creation")
+def run(ctx: Context) -> list[Case]:
+    """The demo data set (`demo_seed`, a million incidents over 21 participants). gunicorn (4
+    gthread workers × 4 threads, DEBUG off, the project's middleware) on loopback, and 20 concurrent
+    clients in this process, each with its own token and keep-alive connection. **List**: the first
+    page (50 records) of `GET /api/v1/incidents/` as the Australian analyst (own records and, under
+    the rule, others' shared ones; the page is access-logged), against the baseline of the same page
+    from a bare Django view in the same server (`/bench/incidents/`: the same token check, the
+    rule's `visible_incidents`, the same related rows, access log and JSON fields, without DRF).
+    Closed loop (each client sends again on each answer) gives the throughput; paced at 150
+    requests/s (7.5 per client) gives the latency at the target load, counted from when each request
+    was due. **Create**: `POST /api/v1/incidents/` drafts with an Idempotency-Key each, closed loop,
+    by the Australian contributor. Targets: list p95 ≤ 50 ms and ≥ 150 requests/s; creation ≥ 100
+    requests/s with 0 errors. Runs interleaved (bare, DRF, …) after a warm-up; the clients share
+    the 2 cores with the server, and the machine with whatever else runs (see its load average)."""
+    from reporting.demo import demo_seed
+    from reporting.models import Incident
+
+    incidents = QUICK_INCIDENTS if ctx.quick else FULL_INCIDENTS
+    started = time.perf_counter()
+    demo_seed(incidents=incidents)
+    ctx.log(f"  setup: seed_demo --incidents {incidents:,} in {time.perf_counter() - started:.0f} s")
+    readers = _tokens(f"{VIEWER}-analyst", CLIENTS)
+    writers = _tokens(f"{VIEWER}-contributor", CLIENTS)
+    from django.db import connections
+
+    connections.close_all()
+
+    repeat = ctx.repeats(3)
+    list_count = 600 if ctx.quick else 3000
+    paced_count = 450 if ctx.quick else 3000  # 20 s at 150 requests/s
+    create_count = 300 if ctx.quick else 2000
+    results: dict[str, list[dict]] = {name: [] for name in ("bare", "drf", "bare paced", "drf paced", "create")}
+    with _server(ctx.log) as port:
+        load = Load(port)
+        for path in (BARE_LIST, DRF_LIST):
+            load.run(_get(path, readers), count=200)  # warm-up: connections, caches, imports
+        load.run(_create(writers), count=100)
+        for i in range(repeat):
+            results["bare"].append(load.run(_get(BARE_LIST, readers), count=list_count))
+            results["drf"].append(load.run(_get(DRF_LIST, readers), count=list_count))
+            results["bare paced"].append(load.run(_get(BARE_LIST, readers), count=paced_count, rate=TARGET_RATE))
+            results["drf paced"].append(load.run(_get(DRF_LIST, readers), count=paced_count, rate=TARGET_RATE))
+            results["create"].append(load.run(_create(writers), count=create_count))
+            ctx.log(
+                f"    run {i + 1}/{repeat}: "
+                + ", ".join(
+                    f"{name} {r[-1]['count'] / r[-1]['wall']:.0f}/s p95 {r[-1]['p95'] * 1000:.0f} ms"
+                    for name, r in results.items()
+                )
+            )
+    created = Incident.objects.filter(national_reference__startswith="BENCH-").count()
+    ctx.log(f"  records created: {created:,}")
+
+    def case(name: str, key: str, ok: int, **kwargs) -> Case:
+        runs = results[key]
+        return Case(name, [r["wall"] for r in runs], rows=runs[0]["count"], note=_note(runs, ok), **kwargs)
+
+    return [
+        case(f"list, first page of {PAGE}, bare Django view, closed loop", "bare", 200, baseline=True),
+        case(f"list, first page of {PAGE}, DRF API, closed loop", "drf", 200),
+        case(f"list, first page of {PAGE}, bare Django view, paced at {TARGET_RATE}/s", "bare paced", 200),
+        case(f"list, first page of {PAGE}, DRF API, paced at {TARGET_RATE}/s", "drf paced", 200),
+        case("create a draft (POST with Idempotency-Key), DRF API, closed loop", "create", 201),
+    ]
