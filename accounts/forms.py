@@ -120,6 +120,7 @@ class UserFilterForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", "—"), *Role.choices])
 
     def __init__(self, *args, actor: User, **kwargs):
+        kwargs.setdefault("auto_id", "filter-%s")  # the invitation form on the same page has id_role
         super().__init__(*args, **kwargs)
         if actor.role != Role.SECRETARIAT:
             del self.fields["participant"]

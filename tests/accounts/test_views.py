@@ -133,3 +133,9 @@ def test_a_focal_point_cannot_list_another_participants_users_by_filter(client, 
     response = client.get(reverse("accounts:user-list"), {"participant": other.pk})
     assert response.status_code == 200 and theirs not in set(response.context["users"])
     assert "participant" not in response.context["filters"].fields
+
+
+def test_user_page_ids_are_unique(client, state, focal_point):
+    html = client.get(reverse("accounts:user-list")).content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert ids and len(ids) == len(set(ids))

@@ -293,3 +293,16 @@ def test_agency_history_and_list_filters(client, secretariat):
     shown = client.get(rates, {"currency": "fjd"})
     assert [e.currency for e, _cells in shown.context["rows"]] == ["FJD"]
     assert list(shown.context["currencies"]) == ["FJD", "TOP"]
+
+
+def test_console_page_ids_are_unique(client, secretariat):
+    import re
+
+    p = factories.participant()
+    account_services.terms_publish(title="Terms", text="…", published_on=timezone.localdate(), created_by=secretariat)
+    urls = [reverse(name, kwargs=kwargs) for name, kwargs in PAGES]
+    urls += [reverse("reporting:console-participant", args=[p.pk])]
+    for url in urls:
+        ids = re.findall(r'\bid="([^"]+)"', client.get(url).content.decode())
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        assert not duplicates, (url, duplicates)
