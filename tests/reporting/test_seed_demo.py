@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import random
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Participant, Role, User
 from reporting import codes
-from reporting.demo import demo_seed, loading, seeding
+from reporting.demo import demo_seed, incidents, loading, seeding
 from reporting.demo.plan import LAPSED_SINCE, SUSPENDED_SINCE, month_add
 from reporting.models import (
     ExchangeRate,
@@ -310,3 +311,44 @@ def test_generator_errors_reach_the_caller(monkeypatch):
     monkeypatch.setattr(seeding.IncidentGenerator, "batch_for_return", broken)
     with pytest.raises(ValueError, match="bad route"):
         demo_seed(incidents=50)
+
+
+def test_the_compiled_copy_line_matches_the_column_by_column_text():
+    """The one-f-string formatter writes what the per-column formatters would: escapes in free text,
+    NULLs, JSON code lists, and the model default of a column the row leaves out."""
+    at = dt.datetime(2025, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+    row = {
+        "id": 7,
+        "participant_id": 2,
+        "ret_id": 3,
+        "agency_id": None,
+        "national_reference": "A\tB\\C",
+        "status": Incident.Status.VALIDATED,
+        "categories": [codes.ConductCategory.MIGRANT_SMUGGLING, codes.ConductCategory.DOCUMENT_FRAUD],
+        "modes": [],
+        "narrative": "line one\nline two\r",
+        "detection_date": dt.date(2025, 3, 1),
+        "latitude": -10.5,
+        "fee_usd": Decimal("12.50"),
+        "embargo_until": None,
+        "created_at": at,
+        "updated_at": at,
+    }
+    line = loading.incident_line_formatter(row)(row)
+    expected = [loading._formatter(f)(row.get(f.attname, f.get_default())) for f in Incident._meta.concrete_fields]
+    assert line.endswith("\n") and line[:-1].split("\t") == [
+        text.replace("T05:06:07", " 05:06:07")
+        for text in expected  # str() of a datetime, as COPY reads it
+    ]
+    assert "A\\tB\\\\C" in line and "line one\\nline two\\r" in line
+    assert '["migrant_smuggling","document_fraud"]' in line
+
+
+def test_ordered_samples_keep_the_catalogue_order_and_their_bounds():
+    draws = incidents.Draws(random.Random(1))  # noqa: S311 - a test
+    options = tuple("abcdef")
+    for _ in range(500):
+        sample = draws.ordered_sample(options, 1, 3)
+        assert 1 <= len(sample) <= 3 and list(sample) == sorted(sample) and len(set(sample)) == len(sample)
+    assert draws.ordered_sample(("x",), 1, 3) == ["x"]
+    assert {draws.between(2, 4) for _ in range(300)} == {2, 3, 4}
