@@ -237,8 +237,18 @@ class BreakdownForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    document_type = forms.ChoiceField(label=_("Document type"), choices=codes.DocumentType.choices)
-    fraud_type = forms.ChoiceField(label=_("Kind of fraud"), choices=codes.FraudType.choices)
+    # A blank first choice: with the first code preselected, every untouched row would count as filled
+    # in and each saved record would gain a document row nobody entered.
+    document_type = forms.ChoiceField(
+        label=_("Document type"),
+        choices=[("", "---------"), *codes.DocumentType.choices],
+        error_messages={"required": _("Choose the type of document.")},
+    )
+    fraud_type = forms.ChoiceField(
+        label=_("Kind of fraud"),
+        choices=[("", "---------"), *codes.FraudType.choices],
+        error_messages={"required": _("Choose the kind of fraud.")},
+    )
     issuing_country = CountryField(label=_("Issuing country"), required=False)
     count = forms.IntegerField(
         label=_("Count"),

@@ -41,6 +41,9 @@
     });
   }
 
+  // The add buttons need this script: without it they stay hidden and the form offers empty rows.
+  form.querySelectorAll(".add-row").forEach(function (b) { b.hidden = false; });
+
   form.addEventListener("click", function (event) {
     var button = event.target.closest("button");
     if (!button) return;

@@ -1,6 +1,7 @@
 """The incident form over HTTP: bad input reported at once, nothing saved half-way, locking."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -172,3 +173,65 @@ def test_another_participants_draft_is_missing(client, owner):
 def test_analysts_cannot_enter_records(client, owner):
     client.force_login(factories.user(role=Role.ANALYST, participant=owner))
     assert client.get("/records/new/").status_code == 403
+
+
+def test_an_untouched_document_row_saves_no_document(client, contributor):
+    client.force_login(contributor)
+    # The empty row offers no preselected type or kind: a browser posts a preselected first option,
+    # which made every saved record gain a document nobody entered.
+    page = client.get("/records/new/").content.decode()
+    for name in ("documents-0-document_type", "documents-0-fraud_type"):
+        select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+        assert re.findall(r'<option value="([^"]*)"[^>]*selected', select) == [""], name
+    # What the browser then posts for the untouched row: blank type and kind, the count's initial 1.
+    untouched = {
+        **management("documents", 1),
+        "documents-0-document_type": "",
+        "documents-0-fraud_type": "",
+        "documents-0-issuing_country": "",
+        "documents-0-count": "1",
+    }
+    assert client.post("/records/new/", post_data(**untouched)).status_code == 302
+    assert not Incident.objects.get(national_reference="WEB-1").documents.exists()
+
+
+def test_a_document_row_needs_its_type_and_kind_of_fraud(client, contributor):
+    client.force_login(contributor)
+    half = {
+        **management("documents", 1),
+        "documents-0-document_type": "passport",
+        "documents-0-fraud_type": "",
+        "documents-0-issuing_country": "LKA",
+        "documents-0-count": "2",
+    }
+    response = client.post("/records/new/", post_data(**half))
+    assert response.status_code == 400
+    assert "Choose the kind of fraud." in response.content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_a_screening_hit_blocks_submission_until_the_focal_point_overrides_it(client, contributor, owner):
+    client.force_login(contributor)
+    flagged = "Crew member Mr Karim Ali was detained."
+    assert client.post("/records/new/", post_data(narrative=flagged)).status_code == 302  # a draft may hold it
+    incident = Incident.objects.get(national_reference="WEB-1")
+    # The form shows the hit highlighted; submitting from the record page is refused with the reason.
+    page = client.get(f"/records/{incident.pk}/edit/").content.decode()
+    assert '<mark class="pii"' in page and "Mr Karim Ali</mark>" in page
+    refused = client.post(f"/records/{incident.pk}/submit/", {"version": incident.version}, follow=True)
+    assert "personal data" in refused.content.decode()
+    assert Incident.objects.get(pk=incident.pk).status == Incident.Status.DRAFT
+    # The contributor may not override; the focal point may, with a recorded reason.
+    client.post(f"/records/{incident.pk}/override/", {"version": incident.version, "reason": "mine"})
+    assert Incident.objects.get(pk=incident.pk).screening_override_reason == ""
+    focal_point = factories.user(role=Role.FOCAL_POINT, participant=owner)
+    focal = client.__class__()
+    focal.force_login(focal_point)
+    focal.post(
+        f"/records/{incident.pk}/override/", {"version": incident.version, "reason": "A ship's name, not a person."}
+    )
+    incident.refresh_from_db()
+    assert incident.screening_override_reason == "A ship's name, not a person."
+    assert incident.screening_override_by == focal_point
+    client.post(f"/records/{incident.pk}/submit/", {"version": incident.version})
+    assert Incident.objects.get(pk=incident.pk).status == Incident.Status.SUBMITTED
