@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -24,6 +25,10 @@ from reporting.models import Incident, IncidentComment, Return, return_due_date
 from reporting.reciprocity import closed_window, current_policy, month_add, month_end, standings
 
 logger = logging.getLogger(__name__)
+
+# A mail server that is down or refuses one address must not stop the other reminders of the run:
+# the failed one is logged, not recorded as sent, and tried again by the next run.
+MAIL_ERRORS = (OSError, smtplib.SMTPException)
 
 
 def _link(name: str) -> str:
@@ -58,6 +63,9 @@ def _send(*, kind: str, user: User, key: str, subject: str, template: str, conte
             body = render_to_string(template, {**context, "user": user, "site_url": settings.SITE_URL})
             send_mail(subject, body, None, [user.email])
     except IntegrityError:  # a concurrent run sent it first
+        return False
+    except MAIL_ERRORS:
+        logger.exception("reminder %s to %s not sent; the next run tries again", kind, user.email)
         return False
     return True
 
@@ -147,6 +155,9 @@ def reminders_return_late(*, on: dt.date | None = None) -> int:
                         [user.email],
                     )
             except IntegrityError:
+                continue
+            except MAIL_ERRORS:
+                logger.exception("late-return reminder to %s not sent; the next run tries again", user.email)
                 continue
             sent += 1
     return sent

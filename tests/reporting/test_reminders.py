@@ -125,11 +125,26 @@ def test_a_failed_send_is_not_recorded_and_is_retried():
     with _at(dt.date(2026, 6, 1)):
         p = factories.participant(joined_on=dt.date(2024, 1, 1))
         _focal(p)
-    with _at(dt.date(2026, 6, 12)), pytest.raises(ConnectionError):
-        reminders.reminders_return_due()
+    with _at(dt.date(2026, 6, 12)):
+        assert reminders.reminders_return_due() == 0  # the server is down: logged, nothing recorded
+        assert reminders.reminders_return_late() == 0
     assert not SentReminder.objects.exists()
     with _at(dt.date(2026, 6, 12)), override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         assert reminders.reminders_return_due() == 1
+        assert reminders.reminders_return_late() == 1
+
+
+@override_settings(EMAIL_BACKEND="tests.reporting.test_reminders.RefusingBackend")
+def test_one_refused_address_does_not_stop_the_others(caplog):
+    with _at(dt.date(2026, 6, 1)):
+        p = factories.participant(joined_on=dt.date(2024, 1, 1))
+        _focal(p, email="refused@example.org", username="refused")
+        _focal(p, email="fine@example.org", username="fine")
+    with _at(dt.date(2026, 6, 12)):
+        assert reminders.reminders_return_due() == 1
+    assert [m.to for m in mail.outbox] == [["fine@example.org"]]
+    assert SentReminder.objects.get().user.username == "fine"
+    assert "refused@example.org" in caplog.text
 
 
 def test_the_daily_task_runs_every_kind_and_twice_sends_nothing_more():
@@ -142,6 +157,22 @@ def test_the_daily_task_runs_every_kind_and_twice_sends_nothing_more():
         second = reminders_send_task.delay(on="2026-06-12").get()
         assert sum(second.values()) == 0
     assert len(mail.outbox) == 2
+
+
+class RefusingBackend:
+    """Delivers to the locmem outbox, except to one address, which the 'server' refuses."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        for message in messages:
+            if "refused@example.org" in message.to:
+                raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"no such user")})
+            mail.outbox.append(message)
+        return len(messages)
 
 
 class FailingBackend:
