@@ -92,6 +92,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A kept connection is checked before reuse, so one broken by a database restart is replaced
+        # instead of failing the next request (tests/resilience/).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -210,6 +213,10 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "reporting.models.Incident.Status",
         "ReturnStatusEnum": "reporting.models.Return.Status",
         "ParticipantStatusEnum": "accounts.models.Participant.Status",
+        "ImportStatusEnum": "reporting.models.ImportBatch.Status",
+        "ImportModeEnum": "reporting.models.ImportBatch.Mode",
+        "ImportUploadModeEnum": "reporting.api.imports.MODES",
+        "ImportDateOrderEnum": "reporting.models.ImportBatch.DateOrder",
     },
 }
 

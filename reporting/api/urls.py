@@ -1,15 +1,15 @@
 """The REST API, mounted at /api/v1/ (schema: /api/schema/, docs: /api/docs/).
 
-Imports (CSV/XLSX batches) are a separate issue: their routes go here, as `imports/` (list; upload
-with an Idempotency-Key, through reporting.api.idempotency.idempotent) and `imports/<int:pk>/`
-(status and row outcomes), calling the import services. Nothing is served for them yet.
+Imports (CSV/XLSX batches, issue 5): `imports/` (list; upload with an Idempotency-Key, through
+reporting.api.idempotency.idempotent), `imports/<int:pk>/` (status and row outcomes) and
+`imports/<int:pk>/<action>/` (import, cancel, check again), calling reporting/imports/services.py.
 Aggregates (`aggregates/`, `aggregates/<key>/`) are analytics' (analytics/api.py): config/urls.py
 mounts them in this namespace ahead of these routes, since reporting must not import analytics.
 """
 
 from django.urls import path, re_path
 
-from reporting.api import incidents, me, participants, reference, returns
+from reporting.api import imports, incidents, me, participants, reference, returns
 from reporting.api.errors import api_not_found
 
 app_name = "api"
@@ -31,6 +31,10 @@ urlpatterns: list = [
     path("returns/", returns.ReturnListApi.as_view(), name="return-list"),
     path("returns/<str:month>/", returns.ReturnDetailApi.as_view(), name="return-detail"),
     path("returns/<str:month>/<str:action>/", returns.ReturnActionApi.as_view(), name="return-action"),
+    # Imports (issue 5): GET lists, POST uploads a file (multipart, Idempotency-Key); GET reads one.
+    path("imports/", imports.ImportListApi.as_view(), name="import-list"),
+    path("imports/<int:pk>/", imports.ImportDetailApi.as_view(), name="import-detail"),
+    path("imports/<int:pk>/<str:action>/", imports.ImportActionApi.as_view(), name="import-action"),
     # Anything else under /api/v1/: a JSON 404 like every other error, not the site's HTML page.
     re_path(r"^(?P<path>.*)$", api_not_found, name="not-found"),
 ]

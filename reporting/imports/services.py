@@ -226,8 +226,8 @@ def _enqueue(batch_id: int, phase: str) -> None:
     transaction.on_commit(lambda: import_run_task.delay(batch_id=batch_id, phase=phase))
 
 
-def import_check_start(*, batch: ImportBatch, user: User) -> ImportBatch:
-    """Queue the dry run."""
+def import_check_start(*, batch: ImportBatch, user: User, then: str = "") -> ImportBatch:
+    """Queue the dry run; with `then` (an import mode, as the API may ask) the import follows it."""
     _require_owner(batch, user)
     _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("checked"))
     problems = [
@@ -238,7 +238,12 @@ def import_check_start(*, batch: ImportBatch, user: User) -> ImportBatch:
     if problems:
         raise ValidationError(problems)
     ImportBatch.objects.filter(pk=batch.pk).update(
-        status=ImportBatch.Status.CHECKING, rows_checked=0, rows_imported=0, error="", started_at=timezone.now()
+        status=ImportBatch.Status.CHECKING,
+        rows_checked=0,
+        rows_imported=0,
+        error="",
+        started_at=timezone.now(),
+        mode=then if then in ImportBatch.Mode.values else "",
     )
     batch.refresh_from_db()
     _enqueue(batch.pk, "check")
@@ -589,6 +594,26 @@ def import_check(*, batch_id: int) -> ImportBatch:
         raise
     finally:
         progress.close()
+    batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.CHECKED and batch.mode:
+        return _import_after_check(batch)
+    return batch
+
+
+def _import_after_check(batch: ImportBatch) -> ImportBatch:
+    """The import an API caller asked for with its upload, once the dry run is done."""
+    if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and batch.rows_failed:
+        _fail(
+            batch.pk,
+            _("%(n)s rows have problems, so nothing was imported (all or nothing). Fix them and upload again.")
+            % {"n": batch.rows_failed},
+            status=ImportBatch.Status.CHECKED,
+        )
+    elif not batch.rows_valid:
+        _fail(batch.pk, _("No row is valid: nothing was imported."), status=ImportBatch.Status.CHECKED)
+    else:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.IMPORTING, started_at=timezone.now())
+        return import_commit(batch_id=batch.pk)
     batch.refresh_from_db()
     return batch
 

@@ -55,6 +55,23 @@ def incident_body() -> dict:
     return {"national_reference": "MATRIX-1", "detection_date": timezone.localdate().isoformat()}
 
 
+def _import_batch(story):
+    """home's import batch (done), made once per story."""
+    batch = getattr(story, "import_batch", None)
+    if batch is None:
+        from reporting.models import ImportBatch
+
+        batch = ImportBatch.objects.create(
+            participant=story.home,
+            uploaded_by=story.users["home_contributor"],
+            file_name="matrix.csv",
+            file_format="csv",
+            status=ImportBatch.Status.DONE,
+        )
+        story.import_batch = batch
+    return batch
+
+
 # route name → method → (how to build the request, {actor: status}). Methods not listed: 405.
 # `setup(story)` returns (url kwargs, body) for the request.
 MATRIX = {
@@ -116,6 +133,32 @@ MATRIX = {
         )
     },
     "return-list": {"get": (lambda s: ({}, None), _everyone(200))},
+    # Imports (issue 5): a participant's own batches. Uploading needs a file (multipart): this JSON
+    # body without one answers 400 to those who may import, 403 to the rest.
+    "import-list": {
+        "get": (lambda s: ({}, None), _everyone(200)),
+        "post": (
+            lambda s: ({}, {"mode": "dry_run"}),
+            _only(dict.fromkeys([*HOME_ENTRY, "lapsed_focal_point", "partner_focal_point"], 400), 403),
+        ),
+    },
+    "import-detail": {
+        "get": (lambda s: ({"pk": _import_batch(s).pk}, None), _only(dict.fromkeys(HOME_ENTRY, 200), 404)),
+    },
+    # home's batch is done: home's contributor and focal point are told it cannot be cancelled (400).
+    "import-action": {
+        "post": (
+            lambda s: ({"pk": _import_batch(s).pk, "action": "cancel"}, {}),
+            _only(
+                {
+                    **dict.fromkeys(HOME_ENTRY, 400),
+                    "lapsed_focal_point": 404,
+                    "partner_focal_point": 404,
+                },
+                403,
+            ),
+        )
+    },
     # Any other address under /api/v1/: a JSON 404 for everyone, signed in or not.
     "not-found": {
         method: (lambda s: ({"path": "nowhere/"}, None), {**_everyone(404), "anonymous": 404}) for method in METHODS
