@@ -223,3 +223,24 @@ def test_reminders_go_out_through_a_real_smtp_server():
     assert len(received) == 1
     mailfrom, to, data = received[0]
     assert (mailfrom, to) == ("vrs@example.org", ["fp@example.org"]) and "May 2026" in data
+
+
+def test_beat_runs_the_reminder_tasks():
+    from config.celery import app
+
+    app.loader.import_default_modules()  # what a worker does on start: import every app's tasks
+    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"reporting.tasks.reminders_send_task", "reporting.tasks.reminders_records_returned_task"} <= schedule
+    assert schedule <= set(app.tasks)  # every scheduled name is a registered task
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_daily_task_in_a_real_worker_records_what_it_sent(celery_worker):
+    p = factories.participant(joined_on=dt.date(2024, 1, 1))
+    _focal(p, email="fp@example.org")
+    # The worker's clock is not frozen: the day is the task's argument, as beat would pass none.
+    counts = reminders_send_task.delay(on="2026-06-12").get(timeout=30)
+    assert counts["return_due"] == 1 and counts["return_late"] == 1
+    assert set(SentReminder.objects.values_list("kind", flat=True)) == {"return_due", "return_late"}
+    assert sum(reminders_send_task.delay(on="2026-06-12").get(timeout=30).values()) == 0
