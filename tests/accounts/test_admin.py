@@ -31,3 +31,27 @@ def test_status_cannot_be_edited_in_the_admin(client, superuser):
     page = client.get(reverse("admin:accounts_participant_change", args=[participant.pk]))
     assert page.status_code == 200
     assert 'name="status"' not in page.content.decode()
+
+
+def test_no_audit_source_can_be_edited_in_the_admin_or_the_audit_page(client, superuser):
+    from django.contrib import admin
+
+    from accounts.models import AuditEntry, ParticipantStatusChange, SentReminder, TermsAcceptance
+    from reporting.models import AccessEvent, GrantChange, IncidentComment, ReciprocityPolicy
+
+    registered = set(admin.site._registry)
+    for model in (
+        AuditEntry,
+        ParticipantStatusChange,
+        TermsAcceptance,
+        SentReminder,
+        AccessEvent,
+        GrantChange,
+        IncidentComment,
+        ReciprocityPolicy,
+    ):
+        assert model not in registered, model
+    # The status history shown inline on a participant is read-only, without add or delete.
+    inline = next(i for i in admin.site._registry[Participant].inlines if i.model is ParticipantStatusChange)
+    assert inline.can_delete is False and set(inline.readonly_fields) >= {"to_status", "changed_by", "reason"}
+    assert client.post(reverse("reporting:console-audit"), {}).status_code in (403, 405)
