@@ -1,0 +1,211 @@
+"""The import services against the real database: idempotency by national reference, history,
+back to review, every problem at once, bad files, nothing half-imported, remembered mappings."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from reporting.imports import services
+from reporting.models import ImportBatch, ImportRow, Incident, ReturnOutbox
+from tests import factories
+from tests.imports.conftest import run_check, run_import, upload
+from tests.imports.files import HEADERS, csv_bytes, good_row, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+CODES = {"methods": {"BOAT": "fishing_boat"}}
+
+
+def problems_of(batch) -> dict[int, list[str]]:
+    return {r.row_number: [p["message"] for p in r.errors] for r in batch.rows.exclude(errors=[])}
+
+
+def imported(user, rows, **kwargs):
+    batch = run_check(upload(user, csv_bytes(rows)), user, codes=CODES)
+    return run_import(batch, user, **kwargs)
+
+
+def test_reuploading_the_same_file_changes_nothing_and_never_duplicates(contributor):
+    rows = [good_row("ID-1"), good_row("ID-2")]
+    first = imported(contributor, rows)
+    assert (first.status, first.rows_imported) == ("done", 2)
+    versions = dict(Incident.objects.values_list("national_reference", "version"))
+    second = run_check(upload(contributor, csv_bytes(rows)), contributor)
+    assert (second.rows_valid, second.rows_unchanged) == (0, 2)
+    assert Incident.objects.count() == 2
+    assert dict(Incident.objects.values_list("national_reference", "version")) == versions
+
+
+def test_a_corrected_file_makes_a_new_version_with_history(contributor):
+    imported(contributor, [good_row("ID-1"), good_row("ID-2")])
+    incident = Incident.objects.get(national_reference="ID-1")
+    assert incident.history.count() == 1 and incident.history.first().history_type == "+"
+    batch = imported(contributor, [good_row("ID-1", Migrants="25"), good_row("ID-2")])
+    assert batch.rows_imported == 1 and batch.rows_unchanged == 1
+    incident.refresh_from_db()
+    assert (incident.migrants_total, incident.version) == (25, 2)
+    assert [h.migrants_total for h in incident.history.order_by("history_date")] == [20, 25]
+    assert "Import #" in incident.history.first().history_change_reason
+    outcomes = dict(batch.rows.values_list("national_reference", "outcome"))
+    assert outcomes == {"ID-1": "updated", "ID-2": "unchanged"}
+    assert Incident.objects.count() == 2
+
+
+def test_a_change_to_a_validated_record_sends_it_back_to_review(contributor, owner):
+    record = factories.incident_for(owner, months_ago=2, submitted_return=False, national_reference="VAL-1")
+    assert record.status == Incident.Status.VALIDATED
+    batch = imported(contributor, [good_row("VAL-1", day=record.detection_date, Migrants="30")])
+    assert batch.rows_imported == 1
+    record.refresh_from_db()
+    assert record.status == Incident.Status.SUBMITTED and record.migrants_total == 30
+    assert ReturnOutbox.objects.filter(ret_id=record.ret_id).exists()  # its month's figures are rebuilt
+
+
+def test_the_last_validated_record_of_a_submitted_return_is_not_taken_away(contributor, owner):
+    record = factories.incident_for(owner, months_ago=2, submitted_return=True, national_reference="VAL-2")
+    batch = run_check(
+        upload(contributor, csv_bytes([good_row("VAL-2", day=record.detection_date, Migrants="31")])),
+        contributor,
+        codes=CODES,
+    )
+    assert batch.rows_failed == 1
+    assert "reopen the return" in problems_of(batch)[2][0]
+
+
+def test_every_problem_of_every_row_at_once(contributor):
+    rows = [
+        good_row("P-1"),
+        good_row("P-2", **{"Date detected": "31/02/2025", "Migrants": "-3", "Mode": "rocket", "Country": "Atlantis"}),
+        good_row("P-3", Smugglers="0", Narrative="Mr John Smith, passport N1234567, was the organiser."),
+        good_row("P-1"),
+        good_row("", Confidence=""),
+    ]
+    batch = run_check(upload(contributor, csv_bytes(rows)), contributor, codes=CODES)
+    found = problems_of(batch)
+    assert 2 in found and "also on row(s) 5" in found[2][0]
+    assert any("valid date" in m for m in found[3])
+    assert any("greater than or equal to 0" in m for m in found[3])
+    assert any("rocket" in m for m in found[3])
+    assert any("Atlantis" in m for m in found[3])
+    assert any("personal data" in m for m in found[4])
+    assert any("also on row 2" in m for m in found[5])
+    assert any("required" in m for m in found[6]) and any("confident" in m for m in found[6])
+    assert batch.rows_valid == 0 and batch.rows_failed == 5
+    row = batch.rows.get(row_number=3)
+    columns = {p["column"] for p in row.errors}
+    assert {"Date detected", "Migrants", "Mode", "Country"} <= columns
+    assert {p["value"] for p in row.errors} >= {"31/02/2025", "-3", "rocket", "Atlantis"}
+    with pytest.raises(ValidationError, match="nothing is imported"):
+        services.import_commit_start(batch=batch, user=contributor, mode=ImportBatch.Mode.ALL_OR_NOTHING)
+
+
+def test_valid_rows_only_skips_the_others_and_all_or_nothing_imports_nothing(contributor):
+    rows = [good_row("V-1"), good_row("V-2", Migrants="many")]
+    batch = run_check(upload(contributor, csv_bytes(rows)), contributor, codes=CODES)
+    batch = run_import(batch, contributor, mode=ImportBatch.Mode.VALID_ONLY)
+    assert dict(batch.rows.values_list("national_reference", "outcome")) == {"V-1": "created", "V-2": "skipped"}
+    assert list(Incident.objects.values_list("national_reference", flat=True)) == ["V-1"]
+    nothing = run_check(upload(contributor, csv_bytes([good_row("V-3"), good_row("V-4", Migrants="x")])), contributor)
+    services.import_cancel(batch=nothing, user=contributor)
+    assert not Incident.objects.filter(national_reference__in=["V-3", "V-4"]).exists()
+
+
+def test_missing_needed_columns_and_a_column_mapped_twice_are_said_at_once(contributor):
+    batch = upload(contributor, csv_bytes([good_row("M-1")]))
+    mapping = {"incidents": {**batch.column_mapping["incidents"], "Case No": "", "Location": "detection_date"}}
+    with pytest.raises(ValidationError) as error:
+        services.import_map_columns(batch=batch, user=contributor, column_mapping=mapping, date_order="dmy")
+    messages = " ".join(error.value.messages)
+    assert "National reference" in messages and "Detection date" in messages
+
+
+def test_extra_columns_are_ignored(contributor):
+    headers = [*HEADERS, "Officer on duty", "Internal flag"]
+    row = {**good_row("E-1"), "Officer on duty": "Sgt Example", "Internal flag": "Y"}
+    batch = upload(contributor, csv_bytes([row], headers=headers))
+    assert batch.column_mapping["incidents"]["Officer on duty"] == ""
+    batch = run_import(run_check(batch, contributor, codes=CODES), contributor)
+    assert batch.rows_imported == 1
+
+
+def test_breakdowns_and_documents_from_the_workbook_linked_by_reference(contributor):
+    incidents = [HEADERS, list(good_row("B-1").values()), list(good_row("B-2", Migrants="2").values())]
+    breakdowns = [
+        ["National reference", "Group", "Citizenship", "Sex", "Age group", "Count", "Unaccompanied"],
+        ["B-1", "migrant", "Sri Lankan", "male", "adult", 12, 0],
+        ["B-1", "migrant", "LKA", "female", "minor", 3, 2],
+        ["B-2", "migrant", "LKA", "male", "adult", 5, 0],  # more than B-2's 2 migrants
+        ["B-9", "migrant", "LKA", "male", "adult", 1, 0],  # no such incident row
+    ]
+    documents = [["National reference", "Document type", "Kind of fraud", "Issuing country", "Count"],
+                 ["B-1", "passport", "forged", "IDN", 2]]  # fmt: skip
+    data = xlsx_bytes({"Incidents": incidents, "Breakdowns": breakdowns, "Documents": documents})
+    batch = run_check(upload(contributor, data, "book.xlsx"), contributor, codes=CODES)
+    found = problems_of(batch)
+    assert list(found) == [3] and "more than the total of 2" in found[3][0]
+    assert any("No row of the incidents sheet" in p["message"] for p in batch.problems)
+    batch = run_import(batch, contributor)
+    incident = Incident.objects.get(national_reference="B-1")
+    assert sorted(incident.breakdowns.values_list("citizenship", "sex", "count")) == [
+        ("LKA", "female", 3),
+        ("LKA", "male", 12),
+    ]
+    assert list(incident.documents.values_list("document_type", "count")) == [("passport", 2)]
+    assert list(incident.transits.order_by("sequence").values_list("country", flat=True)) == ["IDN", "TLS"]
+
+
+def test_mappings_are_remembered_for_the_next_upload(contributor):
+    batch = upload(contributor, csv_bytes([good_row("R-1")]))
+    mapping = {"incidents": {**batch.column_mapping["incidents"], "Location": ""}}
+    services.import_map_columns(batch=batch, user=contributor, column_mapping=mapping, date_order="mdy")
+    services.import_map_codes(batch=batch, user=contributor, code_mapping=CODES)
+    again = upload(contributor, csv_bytes([good_row("R-2")]))
+    assert again.column_mapping["incidents"]["Location"] == "" and again.date_order == "mdy"
+    services.import_map_columns(batch=again, user=contributor, column_mapping=again.column_mapping, date_order="dmy")
+    assert services.import_unresolved(batch=again) == {}
+
+
+def test_nothing_is_half_imported_when_the_import_fails(contributor, monkeypatch):
+    from reporting.imports import writing
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    batch = run_check(upload(contributor, csv_bytes([good_row(f"H-{i}") for i in range(5)])), contributor, codes=CODES)
+    calls = []
+    real = writing.records_create
+
+    def failing(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "records_create", failing)
+    with pytest.raises(RuntimeError):
+        run_import(batch, contributor)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "rolled back" in batch.error
+    assert not Incident.objects.filter(national_reference__startswith="H-").exists()
+    assert ImportRow.objects.filter(batch=batch, outcome="created").count() == 0
+
+
+def test_bad_files_are_refused_at_upload_and_nothing_is_kept(contributor):
+    cases = {
+        "empty.csv": b"",
+        "header-only.csv": b"Case No,Date detected\r\n",
+        "scan.pdf": b"%PDF-1.4\n...",
+        "cut.xlsx": xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]})[:600],
+        "merged.xlsx": xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]}, merge="C2:D2"),
+    }
+    for name, data in cases.items():
+        with pytest.raises(ValidationError):
+            upload(contributor, data, name)
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_analyst_cannot_import(owner):
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import Role
+
+    analyst = factories.user(role=Role.ANALYST, participant=owner)
+    with pytest.raises(PermissionDenied):
+        upload(analyst, csv_bytes([good_row("A-1")]))
