@@ -7,7 +7,10 @@ within totals, the return's month, who may do what) are the services' (reporting
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from functools import cache
 
+import pycountry
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +23,31 @@ from reporting.services.incidents import ENTRY_FIELDS
 COUNTRY_LIST_ID = "country-list"
 
 
+def _folded(text: str) -> str:
+    """Case and accents folded, so "turkiye" finds "Türkiye"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+@cache
+def _countries_by_name() -> dict[str, str]:
+    """Every name a user may type for a country (the list's name, ISO 3166's short and official
+    names, the two-letter code), folded, to its three-letter code."""
+    names = country_names()
+    found: dict[str, str] = {}
+    for country in pycountry.countries:
+        if country.alpha_3 not in names:
+            continue
+        for name in (country.alpha_2, getattr(country, "official_name", ""), country.name):
+            if name:
+                found.setdefault(_folded(name), country.alpha_3)
+    found.update({_folded(name): code for code, name in names.items()})  # the list's own names win
+    return found
+
+
 def country_lookup(value: str) -> str | None:
-    """The ISO code for what a user typed: "LKA", "lka", "Sri Lanka" or "LKA — Sri Lanka"."""
+    """The ISO code for what a user typed: "LKA", "lka", "Sri Lanka", "LKA — Sri Lanka", "Viet Nam"
+    (ISO's name where the list says "Vietnam"), "VN"; None when nothing matches."""
     text = (value or "").strip()
     if not text:
         return ""
@@ -29,8 +55,7 @@ def country_lookup(value: str) -> str | None:
     head = text.split("—")[0].strip().upper()
     if head in names:
         return head
-    by_name = {name.casefold(): code for code, name in names.items()}
-    return by_name.get(text.casefold())
+    return _countries_by_name().get(_folded(text))
 
 
 class CountryField(forms.CharField):

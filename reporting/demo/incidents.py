@@ -232,7 +232,7 @@ class IncidentGenerator:
         self.rng = rng
         self.draws = Draws(rng)  # the hot path's draws, from the same stream
         self.now = now
-        self.country_names = country_names()  # built afresh on every call of country_name()
+        self.country_names = country_names()  # one table, looked up without a call per narrative
         self.today = now.date()
         self.participants = participants
         self.rates = rates

@@ -87,6 +87,12 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     page.fill("#id_migrants_total", "18")
     expect(page.locator("#breakdown-check")).to_have_class(re.compile("bad"))
     page.fill("#id_migrants_total", "20")
+    # A document row added inline; the form's own empty row stays untouched and is not saved.
+    page.click("button.add-row[data-prefix=documents]")
+    page.select_option("#id_documents-1-document_type", "passport")
+    page.select_option("#id_documents-1-fraud_type", "forged")
+    page.fill("#id_documents-1-issuing_country", "Sri Lanka")
+    page.fill("#id_documents-1-count", "2")
     page.fill("#id_fee_per_person", "1000")
     page.select_option("#id_fee_currency", "LKR")
     expect(page.locator("#fee-usd")).to_contain_text("USD 3.30")
@@ -101,6 +107,9 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     incident = Incident.objects.get(national_reference="ABF-2024-0117")
     assert [t.country for t in incident.transits.order_by("sequence")] == ["TLS", "IDN"]
     assert incident.breakdowns.count() == 3 and incident.fee_usd == Decimal("3.30")
+    assert list(incident.documents.values_list("document_type", "fraud_type", "issuing_country", "count")) == [
+        ("passport", "forged", "LKA", 2)
+    ]
     page.click("text=Submit for validation")
     expect(page.locator(".messages")).to_contain_text("Submitted for validation")
 

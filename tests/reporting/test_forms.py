@@ -68,6 +68,16 @@ def post_data(**overrides) -> dict:
     return data
 
 
+def test_country_lookup_takes_iso_names_two_letter_codes_and_no_accents():
+    assert [country_lookup(v) for v in ("Viet Nam", "vietnam", "VN", "Turkiye", "  korea,  republic of ")] == [
+        "VNM",
+        "VNM",
+        "VNM",
+        "TUR",
+        "KOR",
+    ]
+
+
 def test_country_lookup_takes_names_and_codes():
     assert [country_lookup(v) for v in ("LKA", "lka", "Sri Lanka", "LKA — Sri Lanka", "", "Atlantis")] == [
         "LKA",
