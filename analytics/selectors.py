@@ -339,9 +339,8 @@ def _series(reader: _Reader) -> Chart:
             is_total=True,
         )
     )
-    full_quarters = sorted(
-        {_quarter(m) for m in months if _quarter(m) == _quarter(month_add(m, 2 - (m.month - 1) % 3))}
-    )
+    in_period = [_quarter(m) for m in months]
+    full_quarters = sorted({q for q in in_period if in_period.count(q) == 3})  # all three months shown
     change = []
     if full_quarters:
         year, q = full_quarters[-1]
@@ -613,7 +612,9 @@ def _harm(reader: _Reader) -> Chart:
     suppressed = 0
     all_cells: dict[Hashable, Cell] = {}
     for measure in ("dead", "missing"):
-        by_mode = reader.cells(IncidentFact, ["modes"], measure, key=_split("modes"), total=False)
+        by_mode = reader.cells(
+            IncidentFact, ["modes"], measure, key=lambda r: [("mode", *k) for k in _split("modes")(r)], total=False
+        )
         by_route = reader.cells(
             IncidentFact, ["origin", "destination"], measure, key=lambda r: [("route", r["origin"], r["destination"])]
         )

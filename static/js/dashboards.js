@@ -16,6 +16,23 @@
   function drillTo(row) { if (row && row.drill && Object.keys(row.drill).length) { window.location = drillUrl(row.drill); } }
   function body(chart) { return chart.rows.filter(function (r) { return !r.total; }); }
   function short(text) { return text.length > 38 ? text.slice(0, 36) + "…" : text; }
+  // A category label: documents on two lines (type · issuer, then the kind of fraud) so that rows
+  // differing only in the end of a long label stay apart; rows hidden by disclosure control say so.
+  function category(chart, r) {
+    var text = r.label;
+    if (chart.key === "documents") {
+      var parts = text.split(" · ");
+      text = parts.length === 3 ? short(parts[0] + " · " + parts[2]) + "\n" + short(parts[1]) : short(text);
+    } else { text = short(text); }
+    var hidden = r.values.filter(function (v) { return v === null; }).length;
+    if (hidden && hidden === r.values.length) { return text + " (" + r.labels[0] + ")"; }
+    return hidden ? text + " (partly hidden)" : text;
+  }
+  // A suppressed figure still gets its place and its "<5" or "hidden" written where the bar would be.
+  function barValue(r, i) {
+    if (r.values[i] !== null) { return r.values[i]; }
+    return { value: 0, label: { show: true, position: "right", color: "#555", formatter: r.labels[i] } };
+  }
   var base = { color: PALETTE, animation: false, textStyle: { fontSize: 12 } };
   // Tooltips drawn on the canvas ("richText"): ECharts' HTML tooltips carry style="" attributes,
   // which the Content-Security-Policy refuses (docs/security.md).
@@ -27,8 +44,8 @@
       grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
       tooltip: { trigger: "item" },
       xAxis: { type: "value" },
-      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
-      series: [{ type: "bar", data: rows.map(function (r) { return r.values[0]; }), label: { show: true, position: "right", formatter: function (p) { return rows[p.dataIndex].labels[0]; } } }],
+      yAxis: { type: "category", axisLabel: { lineHeight: 14 }, data: rows.map(function (r) { return category(chart, r); }) },
+      series: [{ type: "bar", data: rows.map(function (r) { return barValue(r, 0); }), label: { show: true, position: "right", formatter: function (p) { return rows[p.dataIndex].labels[0]; } } }],
       _rows: rows,
     });
   }
@@ -40,7 +57,7 @@
       legend: { top: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value" },
-      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
+      yAxis: { type: "category", data: rows.map(function (r) { return category(chart, r); }) },
       series: chart.columns.slice(0, n).map(function (col, i) {
         return { name: col, type: "bar", stack: "s", data: rows.map(function (r) { return r.values[i]; }) };
       }),
@@ -72,10 +89,10 @@
   function boxish(chart) {
     var rows = body(chart).filter(function (r) { return r.values[1] !== null; }).reverse();
     return Object.assign({}, base, {
-      grid: { left: 8, right: 24, top: 8, bottom: 24, containLabel: true },
+      grid: { left: 8, right: 24, top: 8, bottom: 36, containLabel: true },
       tooltip: { trigger: "item", formatter: function (p) { var r = rows[p.dataIndex]; return r.label + "\nQ1 " + r.labels[0] + " · median " + r.labels[1] + " · Q3 " + r.labels[2] + " · n " + r.labels[3]; } },
-      xAxis: { type: "value", name: "USD" },
-      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label); }) },
+      xAxis: { type: "value", name: "USD per person", nameLocation: "middle", nameGap: 26 },
+      yAxis: { type: "category", data: rows.map(function (r) { return short(r.label) + " (n " + r.labels[3] + ")"; }) },
       series: [{ type: "boxplot", data: rows.map(function (r) { return [r.values[0], r.values[0], r.values[1], r.values[2], r.values[2]]; }) }],
       _rows: rows,
     });
@@ -117,7 +134,7 @@
     var option = kinds[chart.kind](chart);
     var rows = option._rows;
     delete option._rows;
-    var height = rows ? Math.max(220, rows.length * 26 + 60) : 420;
+    var height = rows ? Math.max(220, rows.length * (chart.key === "documents" ? 36 : 26) + 60) : 420;
     if (chart.kind === "line") { height = 360; }
     el.style.height = height + "px";
     var inst = echarts.init(el);

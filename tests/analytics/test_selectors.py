@@ -235,3 +235,38 @@ def test_every_chart_row_drills_down_to_readable_records_only(client, region):
                 assert row.drill, f"{c.key}: {row.label} has no drill-down"
                 assert client.get(url, row.drill).status_code == 200
     assert client.get(url, {"role": "pirate"}).context["drill"].errors
+
+
+def test_series_gives_quarter_on_quarter_and_year_on_year_change_of_the_last_full_quarter():
+    viewer = contributing()
+    for day, n in ((dt.date(2025, 5, 10), 8), (dt.date(2026, 2, 10), 2), (dt.date(2026, 5, 10), 4)):
+        for _ in range(n):
+            record(viewer, detection_date=day, categories=[codes.ConductCategory.MIGRANT_SMUGGLING])
+    # July 2026 alone is no full quarter: the last full one is 2026 Q2.
+    record(viewer, detection_date=dt.date(2026, 7, 10), categories=[codes.ConductCategory.MIGRANT_SMUGGLING])
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    period = DashboardFilters(month_from=dt.date(2025, 1, 1), month_to=dt.date(2026, 7, 1))
+    change = chart(dashboard_get(user=analyst, filters=period), "series").extra["change"]
+    smuggling = next(c for c in change if c["category"] == codes.ConductCategory.MIGRANT_SMUGGLING.label)
+    assert smuggling["quarter"] == "2026 Q2"
+    assert (smuggling["value"], smuggling["qoq"], smuggling["yoy"]) == (4, 100.0, -50.0)
+
+
+def test_harm_counts_dead_and_missing_by_mode_and_by_route():
+    viewer = contributing()
+    record(viewer, modes=[codes.Mode.SEA], dead=2, missing=3, origin_country="LKA", destination_country="AUS")
+    record(
+        viewer,
+        modes=[codes.Mode.SEA, codes.Mode.LAND],
+        dead=1,
+        missing=0,
+        origin_country="LKA",
+        destination_country="AUS",
+    )
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    rows = {r.label: r.values for r in chart(dashboard_get(user=analyst, filters=PERIOD), "harm").rows}
+    assert rows[f"Mode: {codes.Mode.SEA.label}"] == [3, 3]
+    assert rows[f"Mode: {codes.Mode.LAND.label}"] == [1, 0]
+    assert rows["Sri Lanka → Australia"] == [3, 3]
