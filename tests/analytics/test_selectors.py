@@ -95,11 +95,24 @@ def test_lapsed_analyst_sees_no_record_level_data_of_others_anywhere(client, reg
     page = client.get(reverse("analytics:records"), {"from": PERIOD.month_from.strftime("%Y-%m")})
     assert page.status_code == 200 and page.context["page"].paginator.count == 0
     dashboard = client.get(reverse("analytics:dashboard")).content.decode()
+    result = dashboard_get(user=analyst, filters=PERIOD)
+    exports = [
+        client.get(reverse("analytics:chart-export", args=[c.key, "csv"])).content.decode() for c in result.charts
+    ]
+    # Every figure's drill-down lists nothing of others; no page, export, list or detail shows a record.
+    for c in result.charts:
+        for row in c.rows:
+            if row.drill:
+                assert client.get(reverse("analytics:records"), row.drill).context["page"].paginator.count == 0
+    listing = client.get(reverse("reporting:incident-list")).content.decode()
+    api_listing = client.get("/api/v1/incidents/").content.decode()
     for owner in owners:
         for incident in owner.incidents.all():
-            assert incident.national_reference not in dashboard
+            for text in (dashboard, listing, api_listing, *exports):
+                assert incident.national_reference not in text
+            assert client.get(reverse("reporting:incident-detail", args=[incident.pk])).status_code == 404
+            assert client.get(f"/api/v1/incidents/{incident.pk}/").status_code == 404
     # Aggregates only, under disclosure control: the single owner's air cell is hidden.
-    result = dashboard_get(user=analyst, filters=PERIOD)
     assert result.scope.tier == "non_contributor"
     assert mode_value(result, codes.Mode.AIR.label) is None
     assert chart(result, "modes").suppressed >= 1
