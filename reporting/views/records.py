@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -144,7 +145,7 @@ def incident_sections(incident: Incident) -> list[tuple[str, list[tuple[str, obj
     """The record's fields in the groups of DESIGN.md section 2, as (label, readable value)."""
 
     def label(name: str) -> str:
-        return str(Incident._meta.get_field(name).verbose_name).capitalize()
+        return capfirst(str(Incident._meta.get_field(name).verbose_name))  # keeps "USD" upper case
 
     def disp(name: str):
         return getattr(incident, f"get_{name}_display")() or "—"

@@ -245,3 +245,11 @@ def test_a_screening_hit_blocks_submission_until_the_focal_point_overrides_it(cl
     assert incident.screening_override_by == focal_point
     client.post(f"/records/{incident.pk}/submit/", {"version": incident.version})
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.SUBMITTED
+
+
+def test_the_record_page_labels_keep_their_capitals(client, contributor):
+    client.force_login(contributor)
+    client.post("/records/new/", post_data())
+    incident = Incident.objects.get(national_reference="WEB-1")
+    page = client.get(f"/records/{incident.pk}/").content.decode()
+    assert "Fee per person in USD" in page and "Fee per person in usd" not in page
