@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Case, CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -124,6 +124,10 @@ SHARED, AGGREGATE, PRIVATE = "s", "a", "p"
 CACHE_SECONDS = 24 * 3600  # keys carry the facts' versions: a stale entry is never read, only evicted
 
 
+def _cache():
+    return caches["analytics"]
+
+
 def _klass(on: dt.date) -> Case:
     visible = Q(submitted=True) & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
     return Case(
@@ -179,7 +183,7 @@ class _Reader:
             owner: _cache_key(model.__name__, dims, measures, self.filter_key, self.on, owner, self.versions[owner])
             for owner in owners
         }
-        found = cache.get_many(list(keys.values()))
+        found = _cache().get_many(list(keys.values()))
         result = {owner: found[key] for owner, key in keys.items() if key in found}
         missing = [owner for owner in owners if owner not in result]
         if missing:
@@ -193,7 +197,7 @@ class _Reader:
             )
             for row in rows:
                 fetched[row["participant_id"]].append(row)
-            cache.set_many({keys[owner]: fetched[owner] for owner in missing}, CACHE_SECONDS)
+            _cache().set_many({keys[owner]: fetched[owner] for owner in missing}, CACHE_SECONDS)
             result.update(fetched)
         return result
 
@@ -772,10 +776,10 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
         on,
         sorted((owner, versions.get(owner)) for owner in scope.owner_ids),
     )
-    charts = cache.get(key)
+    charts = _cache().get(key)
     if charts is None:
         charts = _fact_charts(reader)
-        cache.set(key, charts, CACHE_SECONDS)
+        _cache().set(key, charts, CACHE_SECONDS)
     charts = [_coverage(filters=filters), *charts]
     owners = scope.owner_ids & reader.selected
     sets = FactSet.objects.filter(participant_id__in=owners, month__gte=filters.month_from, month__lte=filters.month_to)

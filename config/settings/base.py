@@ -138,6 +138,25 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# CACHES
+# "default" is Django's own default (per-process memory). "analytics" holds the dashboards' sums and
+# rendered charts, keyed on the facts' versions (analytics/selectors.py): per process unless
+# ANALYTICS_CACHE_URL names a Redis (then web processes share it). A region holds a few hundred
+# keys per filter combination: room for thousands, so that culling never drops the live ones.
+ANALYTICS_CACHE_URL = os.environ.get("ANALYTICS_CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "analytics": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ANALYTICS_CACHE_URL}
+        if ANALYTICS_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "vrs-analytics",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    ),
+}
+
 # CELERY
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)

@@ -192,12 +192,12 @@ def test_bad_filters_are_all_reported_at_once(client, region):
 
 def test_cached_figures_follow_the_viewer_and_the_facts(region):
     """The cache is shared by viewers of one scope only, and a rebuild is seen at once."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from analytics.services import facts_rebuild
 
     viewer, owners = region
-    cache.clear()
+    caches["analytics"].clear()
     lapsed_analyst = factories.user(role=Role.ANALYST, participant=viewer)
     reader = factories.user(role=Role.ANALYST, participant=owners[0])
     assert mode_value(dashboard_get(user=lapsed_analyst, filters=PERIOD), codes.Mode.AIR.label) is None
