@@ -16,6 +16,8 @@ def facts_rebuild_on_return_changed(sender, return_id: int, **kwargs) -> None:
     from analytics.tasks import facts_rebuild_task
 
     try:
-        facts_rebuild_task.delay(return_id=return_id)
+        # ignore_result: nobody waits for the answer, and subscribing to the result store would hold
+        # the request ~20 s in its reconnect loop while Redis is down (tests/resilience/).
+        facts_rebuild_task.apply_async(kwargs={"return_id": return_id}, ignore_result=True)
     except Exception:  # noqa: BLE001 - any broker failure; the outbox keeps the work
         logger.exception("could not queue facts_rebuild for return %s; the sweep will catch up", return_id)

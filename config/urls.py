@@ -18,3 +18,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# A database restarting answers 503 with Retry-After, not a bare 500 (config/errors.py).
+handler500 = "config.errors.server_error"

@@ -28,7 +28,9 @@ def reciprocity_sync_enqueue(*, trigger: str) -> None:
     """Send the sync to a worker; if the broker is down, say so and rely on the daily sync and the
     read path's live standing check (access never outlives a lapse, only a new grant waits)."""
     try:
-        reciprocity_sync_task.delay(trigger=trigger)
+        # ignore_result: nobody waits for the answer, and subscribing to the result store would hold
+        # the request ~20 s in its reconnect loop while Redis is down (tests/resilience/).
+        reciprocity_sync_task.apply_async(kwargs={"trigger": trigger}, ignore_result=True)
     except Exception:  # noqa: BLE001 - any broker failure must not fail the user's request
         logger.exception("could not queue reciprocity_sync (trigger=%s); the daily sync will catch up", trigger)
 

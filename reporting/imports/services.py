@@ -223,7 +223,10 @@ def import_map_codes(*, batch: ImportBatch, user: User, code_mapping: dict[str, 
 def _enqueue(batch_id: int, phase: str) -> None:
     from reporting.tasks import import_run_task
 
-    transaction.on_commit(lambda: import_run_task.delay(batch_id=batch_id, phase=phase))
+    # ignore_result: the batch row carries the outcome; no result-store subscription in the request.
+    transaction.on_commit(
+        lambda: import_run_task.apply_async(kwargs={"batch_id": batch_id, "phase": phase}, ignore_result=True)
+    )
 
 
 def import_check_start(*, batch: ImportBatch, user: User, then: str = "") -> ImportBatch:

@@ -1,0 +1,35 @@
+"""The site's answer to an unhandled error (config/urls.py: handler500).
+
+A database that is restarting or unreachable is a temporary state, not a bug: the request answers
+503 with Retry-After, so a client (a national system's importer, a browser's user) knows the same
+request can be sent again. Nothing was saved by it: the request's transaction never committed.
+With an Idempotency-Key, a retried creation that did commit returns the first answer
+(reporting/api/idempotency.py). Every other error keeps Django's plain 500 page.
+"""
+
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.views.defaults import server_error as django_server_error
+
+RETRY_AFTER_SECONDS = 5
+MESSAGE = "The database is briefly unavailable. Nothing was saved by this request: send it again in a few seconds."
+
+
+def server_error(request, *args, **kwargs):
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return django_server_error(request, *args, **kwargs)
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"errors": [{"field": None, "code": "service_unavailable", "message": MESSAGE}]}, status=503
+        )
+    else:
+        # No template: rendering the site's would need the database (the signed-in user, the menu).
+        response = HttpResponse(
+            f"<!DOCTYPE html><title>VRS: try again</title><h1>Try again in a few seconds</h1><p>{MESSAGE}</p>",
+            status=503,
+        )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
