@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import AuditEntry, ParticipantStatusChange
+from accounts.models import AuditEntry, Participant, ParticipantStatusChange
 from reporting.models import AccessEvent, GrantChange, IncidentComment, ReciprocityPolicy, Return
 
 KINDS = {
@@ -91,9 +91,17 @@ def audit_search(
     text: str = "",
     limit: int = 200,
 ) -> list[AuditRow]:
-    """The newest `limit` audited acts matching every filter given, newest first (one query per source)."""
+    """The newest `limit` audited acts matching every filter given, newest first (two queries per source)."""
     kinds = kinds or list(KINDS)
     rows: list[AuditRow] = []
+    labels: dict = {}
+
+    def label(choices, value: str) -> str:
+        # Django's get_FOO_display() hashes every lazy label of the field on each call: with
+        # thousands of rows that was most of the page's time (docs/benchmarks.md, "console").
+        if choices not in labels:
+            labels[choices] = {v: str(text) for v, text in choices.choices}
+        return labels[choices].get(value, value)
 
     def actor_q(field: str) -> Q:
         return Q(**{f"{field}__username__icontains": actor}) if actor else Q()
@@ -107,6 +115,11 @@ def audit_search(
         for name in fields:
             q |= Q(**{f"{name}__icontains": text})
         return q if text else Q()
+
+    # Each source: (kind, queryset, its time field, how one row reads). Two passes keep the page
+    # cheap with years of history: first the newest `limit` times of every source (index scans),
+    # then only the rows at or after the `limit`-th newest of those, built into AuditRows.
+    sources: list[tuple[str, object, str, object]] = []
 
     # AuditEntry holds three kinds: sign-in rows (accounts/signin.py: many, searched apart),
     # exports, and the console's acts (everything else).
@@ -123,41 +136,44 @@ def audit_search(
         )
         if text:
             qs = qs.filter(summary__icontains=text)
-        for e in _window(qs, "at", since, until)[:limit]:
-            rows.append(
-                AuditRow(
-                    e.at,
-                    kind,
-                    e.actor.username if e.actor else "—",
-                    e.participant.code if e.participant else "",
-                    f"{e.get_action_display()}: {e.summary}",
-                )
+
+        def entry_row(e, kind=kind) -> AuditRow:
+            return AuditRow(
+                e.at,
+                kind,
+                e.actor.username if e.actor else "—",
+                e.participant.code if e.participant else "",
+                f"{label(AuditEntry.Action, e.action)}: {e.summary}",
             )
+
+        sources.append((kind, qs, "at", entry_row))
     if "participation" in kinds:
         qs = ParticipantStatusChange.objects.select_related("changed_by", "participant").filter(
             actor_q("changed_by"), part_q("participant_id")
         )
         qs = qs.filter(text_q("reason", "participant__code", "participant__name"))
-        for c in _window(qs, "changed_at", since, until)[:limit]:
+
+        def change_row(c) -> AuditRow:
             what = _("Status %(from)s → %(to)s, effective %(on)s") % {
-                "from": c.get_from_status_display() or "—",
-                "to": c.get_to_status_display(),
+                "from": label(Participant.Status, c.from_status) or "—",
+                "to": label(Participant.Status, c.to_status),
                 "on": c.effective_on.isoformat(),
             }
-            rows.append(
-                AuditRow(
-                    c.changed_at,
-                    "participation",
-                    c.changed_by.username if c.changed_by else "—",
-                    c.participant.code,
-                    f"{what}. {c.reason}".strip(),
-                )
+            return AuditRow(
+                c.changed_at,
+                "participation",
+                c.changed_by.username if c.changed_by else "—",
+                c.participant.code,
+                f"{what}. {c.reason}".strip(),
             )
+
+        sources.append(("participation", qs, "changed_at", change_row))
     if "policy" in kinds and not participant_id:
         qs = ReciprocityPolicy.objects.select_related("created_by").filter(actor_q("created_by"))
         if text:
             qs = qs.filter(reason__icontains=text)
-        for p in _window(qs, "created_at", since, until)[:limit]:
+
+        def policy_row(p) -> AuditRow:
             what = _("Policy v%(v)d: %(n)d of %(w)d months, grace %(g)d days, min cell %(c)d. %(reason)s") % {
                 "v": p.version,
                 "n": p.min_returns,
@@ -166,7 +182,9 @@ def audit_search(
                 "c": p.min_cell,
                 "reason": p.reason,
             }
-            rows.append(AuditRow(p.created_at, "policy", p.created_by.username if p.created_by else "—", "", what))
+            return AuditRow(p.created_at, "policy", p.created_by.username if p.created_by else "—", "", what)
+
+        sources.append(("policy", qs, "created_at", policy_row))
     if "returns" in kinds:
         qs = (
             Return.history.filter(history_type="~")
@@ -174,7 +192,8 @@ def audit_search(
             .filter(actor_q("history_user"), part_q("participant_id"))
         )
         qs = qs.filter(text_q("history_change_reason", "participant__code", "participant__name"))
-        for h in _window(qs, "history_date", since, until).order_by("-history_date")[:limit]:
+
+        def return_row(h) -> AuditRow:
             if h.status == Return.Status.OPEN:
                 what = _("Return %(month)s reopened: %(reason)s") % {
                     "month": h.month.strftime("%Y-%m"),
@@ -185,15 +204,15 @@ def audit_search(
                     "month": h.month.strftime("%Y-%m"),
                     "nil": _(" (nothing to report)") if h.is_nil else "",
                 }
-            rows.append(
-                AuditRow(
-                    h.history_date,
-                    "returns",
-                    h.history_user.username if h.history_user else "—",
-                    h.participant.code,
-                    str(what),
-                )
+            return AuditRow(
+                h.history_date,
+                "returns",
+                h.history_user.username if h.history_user else "—",
+                h.participant.code,
+                str(what),
             )
+
+        sources.append(("returns", qs, "history_date", return_row))
     if "records" in kinds:
         qs = (
             IncidentComment.objects.exclude(kind=IncidentComment.Kind.NOTE)
@@ -201,41 +220,63 @@ def audit_search(
             .filter(actor_q("author"), part_q("incident__participant_id"))
             .filter(text_q("incident__national_reference", "incident__participant__code"))
         )
-        for c in _window(qs, "created_at", since, until).order_by("-created_at")[:limit]:
+
+        def comment_row(c) -> AuditRow:
             what = _("%(kind)s: record %(ref)s (version %(v)d)") % {
-                "kind": c.get_kind_display(),
+                "kind": label(IncidentComment.Kind, c.kind),
                 "ref": c.incident.national_reference,
                 "v": c.version,
             }
-            rows.append(AuditRow(c.created_at, "records", c.author.username, c.incident.participant.code, str(what)))
+            return AuditRow(c.created_at, "records", c.author.username, c.incident.participant.code, str(what))
+
+        sources.append(("records", qs, "created_at", comment_row))
     if "grants" in kinds and not actor:
         qs = GrantChange.objects.select_related("owner", "viewer").filter(
             text_q("owner__code", "viewer__code", "trigger")
         )
         if participant_id:
             qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
-        for g in _window(qs, "at", since, until)[:limit]:
+
+        def grant_row(g) -> AuditRow:
             what = _("%(kind)s: %(viewer)s reads %(owner)s (policy v%(v)d, %(trigger)s)") % {
-                "kind": g.get_kind_display(),
+                "kind": label(GrantChange.Kind, g.kind),
                 "viewer": g.viewer.code,
                 "owner": g.owner.code,
                 "v": g.policy_version,
                 "trigger": g.trigger or "—",
             }
-            rows.append(AuditRow(g.at, "grants", _("system"), g.owner.code, str(what)))
+            return AuditRow(g.at, "grants", _("system"), g.owner.code, str(what))
+
+        sources.append(("grants", qs, "at", grant_row))
     if "access" in kinds:
         qs = AccessEvent.objects.select_related("user", "viewer", "owner").filter(
             actor_q("user"), text_q("owner__code", "viewer__code")
         )
         if participant_id:
             qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
-        for a in _window(qs, "at", since, until)[:limit]:
+
+        def access_row(a) -> AuditRow:
             what = _("%(viewer)s read %(count)d record(s) of %(owner)s via %(via)s") % {
                 "viewer": a.viewer.code if a.viewer else _("secretariat"),
                 "count": a.record_count,
                 "owner": a.owner.code,
-                "via": a.get_via_display(),
+                "via": label(AccessEvent.Via, a.via),
             }
-            rows.append(AuditRow(a.at, "access", a.user.username, a.owner.code, str(what)))
+            return AuditRow(a.at, "access", a.user.username, a.owner.code, str(what))
+
+        sources.append(("access", qs, "at", access_row))
+
+    windowed = [
+        (_window(qs, field, since, until).order_by(f"-{field}", "-pk"), field, build)
+        for _kind, qs, field, build in sources
+    ]
+    times = sorted(
+        (t for qs, field, _build in windowed for t in qs.values_list(field, flat=True)[:limit]), reverse=True
+    )
+    cutoff = times[limit - 1] if len(times) >= limit else None
+    for qs, field, build in windowed:
+        if cutoff is not None:
+            qs = qs.filter(**{f"{field}__gte": cutoff})
+        rows.extend(build(obj) for obj in qs[:limit])
     rows.sort(key=lambda r: r.at, reverse=True)
     return rows[:limit]
