@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import Participant, User
+from accounts.models import Participant, Role, User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +55,9 @@ def test_no_audit_source_can_be_edited_in_the_admin_or_the_audit_page(client, su
     inline = next(i for i in admin.site._registry[Participant].inlines if i.model is ParticipantStatusChange)
     assert inline.can_delete is False and set(inline.readonly_fields) >= {"to_status", "changed_by", "reason"}
     assert client.post(reverse("reporting:console-audit"), {}).status_code in (403, 405)
+
+
+def test_the_admin_link_is_for_superusers_only(client, superuser):
+    assert "Administration" in client.get(reverse("home")).content.decode()
+    client.force_login(factories.user(role=Role.SECRETARIAT))  # the console is theirs; the admin shows them nothing
+    assert "Administration" not in client.get(reverse("home")).content.decode()
