@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models.base import ModelState
 from django.forms.utils import ErrorDict
 
 from accounts.models import Participant, User
@@ -216,6 +217,8 @@ class RowChecker:
         self.form = IncidentForm(participant=participant)
         self.breakdown_form = BreakdownForm()
         self.document_form = DocumentForm()
+        for number, form in enumerate((self.form, self.breakdown_form, self.document_form)):
+            form.prefix_key = number  # which form a remembered answer belongs to
         self.columns: dict[str, list[tuple[int, Column]]] = {}
         self.headings: dict[str, dict[str, str]] = {}
         for sheet in COLUMNS:
@@ -237,6 +240,16 @@ class RowChecker:
         self._fee_memo: dict[tuple, Decimal | None] = {}
         self._meta = {f.name: f for f in Incident._meta.concrete_fields}
         self._required = entry._submit_required()
+        self._cell_memo: dict[tuple, object] = {}
+        self._model_fields: dict[str, object] = {}
+        self._defaults: dict[str, object] = {}
+        for name in entry.ENTRY_FIELDS:
+            default = self._meta[name].get_default()
+            if default not in ("", None) and not isinstance(default, list):
+                self._defaults[name] = str(default) if isinstance(default, int) else default
+        # A new record's starting state, built once; each row starts from a copy of it (a model's
+        # __init__ costs as much as the rest of a row's checks).
+        self._template = Incident(participant=participant, created_by=user, status=Incident.Status.SUBMITTED)
 
     # Mapped columns ------------------------------------------------------------------------------
 
@@ -259,7 +272,17 @@ class RowChecker:
         return ""
 
     def _converted(self, col: Column, raw: str):
-        """A cell in the form's conventions (a list for columns of several values)."""
+        """A cell in the form's conventions (a list for columns of several values), remembered per
+        distinct cell text of each column (free text excepted)."""
+        if col.name in FREE_TEXT:
+            return raw if col.name == "narrative" else raw.strip()
+        key = (col.name, raw)
+        found = self._cell_memo.get(key)
+        if found is None:
+            found = self._cell_memo[key] = self._convert(col, raw)
+        return list(found) if isinstance(found, list) else found
+
+    def _convert(self, col: Column, raw: str):
         kind = col.kind
         if kind == "date":
             day = parse_date(raw, self.date_order)
@@ -282,9 +305,11 @@ class RowChecker:
     def _field_clean(self, form, name: str, value):
         """(cleaned value, None) or (None, messages), remembered per value: the form field's
         clean() and the form's clean_<name>() hook, as Form._clean_fields runs them."""
-        key = (id(form), name, _freeze(value))
-        if name not in FREE_TEXT and key in self._field_memo:
-            return self._field_memo[key]
+        key = (form.prefix_key, name, _freeze(value))
+        if name not in FREE_TEXT:
+            found = self._field_memo.get(key)
+            if found is not None:
+                return found
         form_field = form.fields[name]
         try:
             cleaned = form_field.clean(value)
@@ -301,11 +326,13 @@ class RowChecker:
 
     def _model_clean(self, model, instance, name: str):
         """The model field's clean(), as Model.clean_fields runs it, remembered per value."""
-        model_field = model._meta.get_field(name)
-        raw = getattr(instance, model_field.attname)
+        model_field = self._model_fields.get(name) if model is Incident else model._meta.get_field(name)
+        if model_field is None:
+            model_field = self._model_fields[name] = model._meta.get_field(name)
+        raw = instance.__dict__.get(model_field.attname)
         if model_field.blank and raw in model_field.empty_values:
             return None
-        key = (model, name, _freeze(raw))
+        key = (name, _freeze(raw))
         memo = self._model_memo.get(key) if name not in FREE_TEXT else None
         if memo is None:
             try:
@@ -456,10 +483,7 @@ class RowChecker:
         for name in entry.ENTRY_FIELDS:
             value = data.get(name)
             if value in ("", None):
-                default = self._meta[name].get_default()
-                value = default if default not in ("", None) and not isinstance(default, list) else value
-                if isinstance(value, int):
-                    value = str(value)
+                value = self._defaults.get(name, value)
             result, messages = self._field_clean(form, name, value)
             if messages:
                 failed.add(name)
@@ -476,10 +500,8 @@ class RowChecker:
                 problems.append(self._problem(name, raw, data.get(name), message, row.number))
 
         # 2. The record as the service builds it, and the model's checks.
-        incident = Incident(participant=self.participant, created_by=self.user, status=Incident.Status.SUBMITTED)
+        incident = self._new_incident()
         entry._apply_data(incident, {k: v for k, v in form.cleaned_data.items() if k in entry.ENTRY_FIELDS}, self.user)
-        if incident.detection_date is None and "detection_date" not in failed:
-            incident.detection_date = None
         incident.fee_usd = self._fee_usd(incident)
         for name in [*entry.ENTRY_FIELDS, "fee_usd"]:
             if name in failed:
@@ -489,9 +511,6 @@ class RowChecker:
                 failed.add(name)
                 for message in messages:
                     problems.append(self._problem(name, raw, data.get(name), message, row.number))
-        if "detection_date" not in failed and incident.detection_date is None:
-            problems.append(self._problem("detection_date", raw, "", "This field is required.", row.number))
-            failed.add("detection_date")
         try:
             incident.clean()
         except ValidationError as error:
@@ -547,6 +566,18 @@ class RowChecker:
         checked.incident = incident
         checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
         return checked
+
+    def _new_incident(self) -> Incident:
+        """A copy of the starting state (as Incident(participant=…, created_by=…) would build it)."""
+        incident = Incident.__new__(Incident)
+        incident.__dict__.update(self._template.__dict__)
+        incident._state = ModelState()
+        incident._state.fields_cache = dict(self._template._state.fields_cache)
+        for name in entry.ENTRY_FIELDS:
+            value = incident.__dict__.get(name)
+            if isinstance(value, list):
+                incident.__dict__[name] = list(value)
+        return incident
 
     def _problem(self, name: str, raw: dict[str, str], value, message: str, number: int) -> Problem:
         shown = raw.get(name)
