@@ -115,6 +115,9 @@ class ParticipantDetailView(SecretariatMixin, TemplateView):
             reads_count=sum(1 for _owner, viewer in grants if viewer == participant.pk),
             read_by_count=sum(1 for owner, _viewer in grants if owner == participant.pk),
             focal_points=account_selectors.focal_points_of(participant_id=participant.pk),
+            coverage=compliance.coverage_grid(
+                months=compliance.coverage_months(on=timezone.localdate(), count=12), participants=[participant]
+            )[0],
         )
         return context
 

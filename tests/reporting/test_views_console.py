@@ -306,3 +306,10 @@ def test_console_page_ids_are_unique(client, secretariat):
         ids = re.findall(r'\bid="([^"]+)"', client.get(url).content.decode())
         duplicates = {i for i in ids if ids.count(i) > 1}
         assert not duplicates, (url, duplicates)
+
+
+def test_participant_page_shows_its_returns_of_the_last_year(client, secretariat):
+    p = _contributing(factories.participant(joined_on=dt.date(2020, 1, 1)), months=(1, 2))
+    row = client.get(reverse("reporting:console-participant", args=[p.pk])).context["coverage"]
+    assert len(row.cells) == 12 and row.participant == p
+    assert [c.state for c in row.cells[-2:]] == ["data", "data"] and row.cells[0].state == "missing"
