@@ -16,6 +16,7 @@ validation (submitted), so a change to a validated record sends it back to revie
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import tempfile
@@ -36,7 +37,7 @@ from accounts.roles import Action, role_can
 from reporting.imports import mapping as mapping_
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 from reporting.imports.parsing import FileProblem, peek, read_tables, sniff_format
-from reporting.imports.validation import Checked, Problem, RowChecker, existing_shape, record_signature
+from reporting.imports.validation import COMPARED, Checked, Problem, RowChecker, existing_shape, record_signature
 from reporting.imports.writing import _copy, record_update, records_create
 from reporting.models import ImportBatch, ImportRow, Incident, Return
 from reporting.services import incidents as entry
@@ -379,7 +380,9 @@ class _Pass:
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)
 
-    def chunks(self) -> Iterator[list[tuple[Checked, tuple | None]]]:
+    def chunks(self, prepared: dict[int, list] | None = None) -> Iterator[list[tuple[Checked, tuple | None]]]:
+        """Chunks of (checked row, its existing record). With `prepared` (what the dry run built), a
+        row whose record is as the dry run saw it is rebuilt from there instead of checked again."""
         rows = self.tables[INCIDENTS].rows
         while True:
             chunk = []
@@ -395,12 +398,17 @@ class _Pass:
             for row, reference in zip(chunk, references, strict=True):
                 key = reference.casefold()
                 match = existing.get(key) if key else None
-                checked = self.checker.check(
-                    row,
-                    breakdown_rows=self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None,
-                    document_rows=self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None,
-                    existing=match[1] if match else None,
-                )
+                ready = (prepared or {}).get(row.number)
+                current = (match[0].pk, match[0].version) if match else (None, None)
+                if ready is not None and tuple(ready[:2]) == current:
+                    checked = _from_prepared(self.checker, row.number, reference, ready)
+                else:
+                    checked = self.checker.check(
+                        row,
+                        breakdown_rows=self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None,
+                        document_rows=self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None,
+                        existing=match[1] if match else None,
+                    )
                 if key:
                     if key in self.seen:
                         self.duplicates[key].append(row.number)
@@ -456,6 +464,64 @@ class _Pass:
         return problems
 
 
+# What the dry run built, kept beside the file so that the import does not check every row twice.
+# A row is rebuilt from it only while its record (or its absence) is as the dry run saw it.
+
+_FIELDS_BY_ATTNAME = {f.attname: f for f in Incident._meta.concrete_fields}
+
+
+def _prepared_path(batch: ImportBatch) -> Path:
+    return Path(f"{batch.file.path}.checked.json")
+
+
+def _prepared_entry(checked: Checked, match, outcome: str) -> list:
+    pk, version = (match[0].pk, match[0].version) if match else (None, None)
+    if outcome != ImportRow.Outcome.VALID:
+        return [pk, version, None]
+    incident = checked.incident
+    values = {name: getattr(incident, name) for name in COMPARED}
+    return [
+        pk,
+        version,
+        values,
+        [t.country for t in checked.transits],
+        [[b.group, b.citizenship, b.sex, b.age_group, b.count, b.unaccompanied] for b in checked.breakdowns],
+        [[d.document_type, d.fraud_type, d.issuing_country, d.count] for d in checked.documents],
+    ]
+
+
+def _from_prepared(checker: RowChecker, number: int, reference: str, ready: list) -> Checked:
+    from decimal import Decimal
+
+    from reporting.models import IncidentDocument, IncidentTransit, PersonBreakdown
+
+    checked = Checked(number=number, reference=reference)
+    if ready[2] is None:
+        checked.known_unchanged = True
+        return checked
+    incident = checker._new_incident()
+    for name, value in ready[2].items():
+        field = _FIELDS_BY_ATTNAME[name]
+        if value is not None:
+            if field.get_internal_type() == "DateField":
+                value = dt.date.fromisoformat(value)
+            elif field.get_internal_type() == "DecimalField":
+                value = Decimal(value)
+        incident.__dict__[name] = value
+    incident._state.fields_cache.pop("agency", None)
+    incident._state.fields_cache.pop("border_crossing_point", None)
+    checked.incident = incident
+    checked.transits = [IncidentTransit(sequence=i, country=c) for i, c in enumerate(ready[3], start=1)]
+    checked.breakdowns = [
+        PersonBreakdown(group=g, citizenship=c, sex=x, age_group=a, count=n, unaccompanied=u)
+        for g, c, x, a, n, u in ready[4]
+    ]
+    checked.documents = [
+        IncidentDocument(document_type=t, fraud_type=f, issuing_country=c, count=n) for t, f, c, n in ready[5]
+    ]
+    return checked
+
+
 def _validated_left(changed: dict[int, list[int]]) -> dict[int, int]:
     """{submitted return id: validated records it keeps} for returns losing validated records."""
     if not changed:
@@ -471,6 +537,8 @@ def _validated_left(changed: dict[int, list[int]]) -> dict[int, int]:
 def _row_outcome(checked: Checked, match, *, dry_run: bool) -> str:
     if checked.problems:
         return ImportRow.Outcome.INVALID
+    if getattr(checked, "known_unchanged", False):
+        return ImportRow.Outcome.UNCHANGED
     if match is not None:
         current, _shape, rows = match
         same = record_signature(current, rows["transits"], rows["breakdowns"], rows["documents"]) == checked.signature()
@@ -484,8 +552,6 @@ def _rows_write(batch_id: int, outcomes: list[tuple]) -> None:
     """Replace the batch's row outcomes (COPY on PostgreSQL)."""
     ImportRow.objects.filter(batch_id=batch_id).delete()
     if connection.vendor == "postgresql":
-        import json
-
         from reporting.demo.loading import _escape
 
         _copy(
@@ -557,11 +623,14 @@ def import_check(*, batch_id: int) -> ImportBatch:
     try:
         work = _Pass(batch)
         outcomes: list[list] = []
+        prepared: dict[int, list] = {}
         validated_changes: dict[int, list[int]] = defaultdict(list)
         checked_count = 0
         for chunk in work.chunks():
             for checked, match in chunk:
                 outcome = _row_outcome(checked, match, dry_run=True)
+                if outcome != ImportRow.Outcome.INVALID:
+                    prepared[checked.number] = _prepared_entry(checked, match, outcome)
                 pk = match[0].pk if match else None
                 if match and outcome == ImportRow.Outcome.VALID and match[0].status == Incident.Status.VALIDATED:
                     validated_changes[match[0].ret_id].append(checked.number)
@@ -572,6 +641,8 @@ def import_check(*, batch_id: int) -> ImportBatch:
             progress.save(rows_checked=checked_count)
         _finish_rules(work, outcomes, validated_changes)
         orphans = work.orphans()
+        with open(_prepared_path(batch), "w", encoding="utf-8") as handle:
+            json.dump({str(n): entry for n, entry in prepared.items()}, handle, default=str)
         with transaction.atomic():
             _rows_write(batch.pk, [tuple(o) for o in outcomes])
             counts = defaultdict(int)
@@ -645,12 +716,17 @@ def import_commit(*, batch_id: int) -> ImportBatch:
     }
     progress = _Progress(batch.pk, side=True)
     try:
+        try:
+            with open(_prepared_path(batch), encoding="utf-8") as handle:
+                prepared = {int(n): entry for n, entry in json.load(handle).items()}
+        except (OSError, ValueError):
+            prepared = None  # no dry-run results to reuse: every row is checked again
         with transaction.atomic():
             work = _Pass(batch)
             outcomes: list[list] = []
             returns: dict[dt.date, Return] = {}
             done = checked_count = 0
-            for chunk in work.chunks():
+            for chunk in work.chunks(prepared):
                 creates: list = []
                 references = [c.reference for c, match in chunk if match]
                 locked = {

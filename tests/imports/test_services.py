@@ -209,3 +209,21 @@ def test_an_analyst_cannot_import(owner):
     analyst = factories.user(role=Role.ANALYST, participant=owner)
     with pytest.raises(PermissionDenied):
         upload(analyst, csv_bytes([good_row("A-1")]))
+
+
+def test_records_changed_between_the_dry_run_and_the_import_are_checked_again(contributor, owner):
+    from django.db.models import F
+
+    imported(contributor, [good_row("CH-1")])
+    batch = run_check(
+        upload(contributor, csv_bytes([good_row("CH-1", Migrants="21"), good_row("CH-2")])), contributor, codes=CODES
+    )
+    # Meanwhile someone edits CH-1 and someone enters CH-2 by hand.
+    Incident.objects.filter(national_reference="CH-1").update(version=F("version") + 1, migrants_total=50)
+    by_hand = factories.incident_for(owner, months_ago=2, national_reference="CH-2", status=Incident.Status.DRAFT)
+    batch = run_import(batch, contributor)
+    assert dict(batch.rows.values_list("national_reference", "outcome")) == {"CH-1": "updated", "CH-2": "updated"}
+    assert Incident.objects.get(national_reference="CH-1").migrants_total == 21
+    assert Incident.objects.filter(national_reference="CH-2").count() == 1  # never a duplicate
+    by_hand.refresh_from_db()
+    assert by_hand.status == Incident.Status.SUBMITTED and by_hand.version == 2
