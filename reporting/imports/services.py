@@ -380,7 +380,7 @@ class _Pass:
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)
 
-    def chunks(self, prepared: dict[int, list] | None = None) -> Iterator[list[tuple[Checked, tuple | None]]]:
+    def chunks(self, prepared: _PreparedReader | None = None) -> Iterator[list[tuple[Checked, tuple | None]]]:
         """Chunks of (checked row, its existing record). With `prepared` (what the dry run built), a
         row whose record is as the dry run saw it is rebuilt from there instead of checked again."""
         rows = self.tables[INCIDENTS].rows
@@ -398,7 +398,7 @@ class _Pass:
             for row, reference in zip(chunk, references, strict=True):
                 key = reference.casefold()
                 match = existing.get(key) if key else None
-                ready = (prepared or {}).get(row.number)
+                ready = prepared.get(row.number) if prepared is not None else None
                 current = (match[0].pk, match[0].version) if match else (None, None)
                 if ready is not None and tuple(ready[:2]) == current:
                     checked = _from_prepared(self.checker, row.number, reference, ready)
@@ -472,6 +472,30 @@ _FIELDS_BY_ATTNAME = {f.attname: f for f in Incident._meta.concrete_fields}
 
 def _prepared_path(batch: ImportBatch) -> Path:
     return Path(f"{batch.file.path}.checked.json")
+
+
+class _PreparedReader:
+    """The dry run's rows, read along with the file (both in row order): memory stays flat."""
+
+    def __init__(self, path: Path):
+        try:
+            self.handle = open(path, encoding="utf-8")  # noqa: SIM115 - read to the end by the import
+        except OSError:
+            self.handle = None  # no dry-run results to reuse: every row is checked again
+        self.current: list | None = None
+
+    def get(self, number: int) -> list | None:
+        while self.handle is not None and (self.current is None or self.current[0] < number):
+            line = self.handle.readline()
+            if not line:
+                self.handle.close()
+                self.handle = None
+                self.current = None
+                return None
+            self.current = json.loads(line)
+        if self.current is not None and self.current[0] == number:
+            return self.current[1:]
+        return None
 
 
 def _prepared_entry(checked: Checked, match, outcome: str) -> list:
@@ -623,14 +647,15 @@ def import_check(*, batch_id: int) -> ImportBatch:
     try:
         work = _Pass(batch)
         outcomes: list[list] = []
-        prepared: dict[int, list] = {}
+        prepared = open(_prepared_path(batch), "w", encoding="utf-8")  # noqa: SIM115 - closed below
         validated_changes: dict[int, list[int]] = defaultdict(list)
         checked_count = 0
         for chunk in work.chunks():
             for checked, match in chunk:
                 outcome = _row_outcome(checked, match, dry_run=True)
                 if outcome != ImportRow.Outcome.INVALID:
-                    prepared[checked.number] = _prepared_entry(checked, match, outcome)
+                    entry = [checked.number, *_prepared_entry(checked, match, outcome)]
+                    prepared.write(json.dumps(entry, default=str) + "\n")
                 pk = match[0].pk if match else None
                 if match and outcome == ImportRow.Outcome.VALID and match[0].status == Incident.Status.VALIDATED:
                     validated_changes[match[0].ret_id].append(checked.number)
@@ -641,8 +666,7 @@ def import_check(*, batch_id: int) -> ImportBatch:
             progress.save(rows_checked=checked_count)
         _finish_rules(work, outcomes, validated_changes)
         orphans = work.orphans()
-        with open(_prepared_path(batch), "w", encoding="utf-8") as handle:
-            json.dump({str(n): entry for n, entry in prepared.items()}, handle, default=str)
+        prepared.close()
         with transaction.atomic():
             _rows_write(batch.pk, [tuple(o) for o in outcomes])
             counts = defaultdict(int)
@@ -716,11 +740,7 @@ def import_commit(*, batch_id: int) -> ImportBatch:
     }
     progress = _Progress(batch.pk, side=True)
     try:
-        try:
-            with open(_prepared_path(batch), encoding="utf-8") as handle:
-                prepared = {int(n): entry for n, entry in json.load(handle).items()}
-        except (OSError, ValueError):
-            prepared = None  # no dry-run results to reuse: every row is checked again
+        prepared = _PreparedReader(_prepared_path(batch))
         with transaction.atomic():
             work = _Pass(batch)
             outcomes: list[list] = []
