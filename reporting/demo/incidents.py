@@ -228,9 +228,13 @@ class IncidentGenerator:
         now: dt.datetime,
         participants: dict[str, ParticipantRefs],
         rates: dict[tuple[str, dt.date], Decimal],
+        stream: str = "incidents",
     ):
-        self.rng = rng
-        self.draws = Draws(rng)  # the hot path's draws, from the same stream
+        self.rng = rng  # return dates
+        # Each return's incidents come from a stream of their own, seeded from this one's first draw
+        # and the return: any return can be generated alone, in any order or process, same figures.
+        self.stream = f"{stream}:{rng.getrandbits(64)}"
+        self.draws = Draws(rng)
         self.now = now
         self.country_names = country_names()  # one table, looked up without a call per narrative
         self.today = now.date()
@@ -251,6 +255,7 @@ class IncidentGenerator:
         return min(at, self.now - dt.timedelta(hours=1))
 
     def batch_for_return(self, *, planned: PlannedReturn, ret: ReturnRefs, first_id: int) -> Batch:
+        self.draws = Draws(random.Random(f"{self.stream}:{planned.participant.code}:{planned.month:%Y-%m}"))  # noqa: S311
         batch = Batch()
         refs = self.participants[planned.participant.code]
         reference_prefix = f"{planned.participant.code}-{planned.month:%Y%m}-"

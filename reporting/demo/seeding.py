@@ -1,6 +1,10 @@
 """demo_seed: the whole synthetic data set, from one seed, in one transaction."""
 
+import collections
 import contextlib
+import itertools
+import multiprocessing
+import os
 import queue
 import random
 import threading
@@ -21,6 +25,8 @@ from reporting.models import Incident, IncidentComment
 DEFAULT_SEED = 42
 DEFAULT_INCIDENTS = 3000
 BATCH_INCIDENTS = 20_000  # incidents per COPY round: bounded memory, few round trips
+PARALLEL_FROM = 100_000  # incidents: below this, starting worker processes costs more than it saves
+MAX_PROCESSES = 4  # beyond a few preparing processes, COPY on the one connection is the limit
 
 
 class DemoDatabaseNotEmpty(Exception):
@@ -104,20 +110,24 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
 def incidents_load(*, plan, returns, generator: IncidentGenerator, writer: loading.RowWriter, progress) -> int:
     """Generate every planned return's incidents and write them in batches; returns the rows written.
 
-    Generating and formatting rows (Python) and loading them (the database server) each take about
-    half the time, so a thread prepares the next batch while the main thread, which owns the
-    database connection, writes the current one: on two cores a million incidents load in about
-    half the time. The thread touches no database.
+    Generating and formatting rows is Python work, about two thirds of the CPU a large load takes;
+    loading them is the database server's. The main thread, which owns the database connection,
+    only writes: batches are prepared ahead of it by forked worker processes for large COPY loads
+    (one per core, up to MAX_PROCESSES), or else by one thread. Neither touches the database. Each
+    return's incidents come from their own random stream, so the figures do not depend on which
+    path, how many processes or what order prepared them.
     """
     total = sum(p.incidents for p in plan.returns)
     first_id = writer.ids_reserve(total) if total else 0
+    chunks = _chunks(plan=plan, returns=returns, first_id=first_id)
     done = rows = 0
     guard = loading.bulk_load_mode() if writer.method == "copy" else contextlib.nullcontext()
+    processes = _worker_processes() if writer.method == "copy" and total >= PARALLEL_FROM else 0
     with guard:
-        prepared_batches = _in_background(
-            (writer.prepare(batch), batch.rows, len(batch.incidents))
-            for batch in _batches(plan=plan, returns=returns, generator=generator, first_id=first_id)
-        )
+        if processes > 1:
+            prepared_batches = _in_processes(chunks, generator=generator, writer=writer, processes=processes)
+        else:
+            prepared_batches = _in_background(_chunk_prepare(chunk, generator, writer) for chunk in chunks)
         for prepared, batch_rows, batch_incidents in prepared_batches:
             writer.write(prepared)
             rows += batch_rows
@@ -127,25 +137,76 @@ def incidents_load(*, plan, returns, generator: IncidentGenerator, writer: loadi
     return rows
 
 
-def _batches(*, plan, returns, generator: IncidentGenerator, first_id: int) -> Iterator[Batch]:
-    """Batches of about BATCH_INCIDENTS incidents, with consecutive ids from first_id."""
-    batch, next_id = Batch(), first_id
+def _chunks(*, plan, returns, first_id: int) -> list[list[tuple]]:
+    """Runs of whole returns of about BATCH_INCIDENTS incidents: (planned, return refs, first id) each,
+    with consecutive incident ids from first_id."""
+    chunks: list[list[tuple]] = []
+    chunk: list[tuple] = []
+    size, next_id = 0, first_id
     for planned in plan.returns:
         if not planned.incidents:
             continue
-        part = generator.batch_for_return(
-            planned=planned, ret=returns[(planned.participant.code, planned.month)], first_id=next_id
-        )
+        chunk.append((planned, returns[(planned.participant.code, planned.month)], next_id))
         next_id += planned.incidents
+        size += planned.incidents
+        if size >= BATCH_INCIDENTS:
+            chunks.append(chunk)
+            chunk, size = [], 0
+    if chunk:
+        chunks.append(chunk)
+    return chunks
+
+
+def _chunk_prepare(chunk: list[tuple], generator: IncidentGenerator, writer: loading.RowWriter) -> tuple:
+    """(the writer's prepared rows, rows, incidents) of one chunk. CPU only: no database access."""
+    batch = Batch()
+    for planned, ret, first in chunk:
+        part = generator.batch_for_return(planned=planned, ret=ret, first_id=first)
         batch.incidents.extend(part.incidents)
         batch.transits.extend(part.transits)
         batch.breakdowns.extend(part.breakdowns)
         batch.documents.extend(part.documents)
-        if len(batch.incidents) >= BATCH_INCIDENTS:
-            yield batch
-            batch = Batch()
-    if batch.incidents:
-        yield batch
+    return writer.prepare(batch), batch.rows, len(batch.incidents)
+
+
+def _worker_processes() -> int:
+    """Worker processes for preparing batches: one per usable core, none where fork is missing (the
+    workers inherit the generator rather than receive it)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(MAX_PROCESSES, cores)
+
+
+_FORKED_WORK: tuple | None = None  # (generator, writer), as the forked workers find them
+
+
+def _forked_chunk_prepare(chunk: list[tuple]) -> tuple:
+    generator, writer = _FORKED_WORK
+    return _chunk_prepare(chunk, generator, writer)
+
+
+def _in_processes(chunks: list[list[tuple]], *, generator, writer, processes: int, ahead: int = 2) -> Iterator:
+    """Prepared chunks, in order, from `processes` forked workers, at most `ahead` per worker in flight.
+
+    The workers get the generator by fork, never use the database connection they inherit, and end
+    with os._exit (multiprocessing's way), so the parent's connection and transaction are untouched.
+    """
+    global _FORKED_WORK
+    _FORKED_WORK = (generator, writer)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            pending: collections.deque = collections.deque()
+            remaining = iter(chunks)
+            for chunk in itertools.islice(remaining, processes * ahead):
+                pending.append(pool.apply_async(_forked_chunk_prepare, (chunk,)))
+            while pending:
+                prepared = pending.popleft().get()
+                for chunk in itertools.islice(remaining, 1):
+                    pending.append(pool.apply_async(_forked_chunk_prepare, (chunk,)))
+                yield prepared
+    finally:
+        _FORKED_WORK = None
 
 
 _DONE = object()

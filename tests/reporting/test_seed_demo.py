@@ -100,6 +100,22 @@ def test_bulk_create_path_gives_the_same_figures_as_copy(monkeypatch):
     assert with_bulk_create == on_this_database
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes prepare COPY text only")
+def test_forked_workers_give_the_same_figures_as_one_thread(monkeypatch):
+    """Large loads prepare batches in forked processes; each return has its own random stream, so
+    the figures do not depend on the path, and the parent's connection and transaction survive."""
+    one_thread = seeded_figures(seed=5, incidents=SMALL)
+    monkeypatch.setattr(seeding, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(seeding, "BATCH_INCIDENTS", 50)  # several chunks in flight at once
+    monkeypatch.setattr(seeding, "_worker_processes", lambda: 2)
+    started = []
+    real = seeding._in_processes
+    monkeypatch.setattr(seeding, "_in_processes", lambda *a, **k: started.append(1) or real(*a, **k))
+    assert seeded_figures(seed=5, incidents=SMALL) == one_thread
+    assert started, "the forked path ran"
+    assert Participant.objects.count() == 0  # the rolled-back load left nothing, on a connection still usable
+
+
 def test_breakdowns_never_exceed_totals(seeded):
     sums = PersonBreakdown.objects.values("incident_id", "group").annotate(counted=Sum("count"))
     totals = {i.pk: i for i in Incident.objects.only("migrants_total", "smugglers_total")}
