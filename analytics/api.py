@@ -254,10 +254,20 @@ FILTER_PARAMETERS = [
         explode=True,
         description="Participant codes (repeat the parameter).",
     ),
-    OpenApiParameter("category", str, OpenApiParameter.QUERY, enum=codes.ConductCategory.values),
-    OpenApiParameter("mode", str, OpenApiParameter.QUERY, enum=codes.Mode.values),
-    OpenApiParameter("origin", str, OpenApiParameter.QUERY, enum=[c for c, _n in COUNTRY_CHOICES]),
-    OpenApiParameter("destination", str, OpenApiParameter.QUERY, enum=[c for c, _n in COUNTRY_CHOICES]),
+    OpenApiParameter(
+        "category", str, OpenApiParameter.QUERY, enum=codes.ConductCategory.values, description="A conduct category."
+    ),
+    OpenApiParameter("mode", str, OpenApiParameter.QUERY, enum=codes.Mode.values, description="A mode."),
+    OpenApiParameter(
+        "origin", str, OpenApiParameter.QUERY, enum=[c for c, _n in COUNTRY_CHOICES], description="Route origin."
+    ),
+    OpenApiParameter(
+        "destination",
+        str,
+        OpenApiParameter.QUERY,
+        enum=[c for c, _n in COUNTRY_CHOICES],
+        description="Intended destination.",
+    ),
 ]
 SERIES_EXAMPLE = {
     "key": "series",
@@ -339,7 +349,12 @@ class AggregateDetailApi(ApiView):
         operation_id="aggregates_retrieve",
         tags=["aggregates"],
         summary="One aggregate of the dashboard, under disclosure control",
-        parameters=[OpenApiParameter("key", str, OpenApiParameter.PATH, enum=list(AGGREGATE_KEYS)), *FILTER_PARAMETERS],
+        parameters=[
+            OpenApiParameter(
+                "key", str, OpenApiParameter.PATH, enum=list(AGGREGATE_KEYS), description="The dashboard's chart."
+            ),
+            *FILTER_PARAMETERS,
+        ],
         responses={
             200: OpenApiResponse(AggregateSerializer),
             400: INVALID,

@@ -33,15 +33,23 @@ class IncidentFilterSerializer(serializers.Serializer):
         error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
         help_text="Last month (YYYY-MM), inclusive.",
     )
-    category = serializers.ChoiceField(choices=codes.ConductCategory.choices, required=False)
-    mode = serializers.ChoiceField(choices=codes.Mode.choices, required=False)
+    category = serializers.ChoiceField(
+        choices=codes.ConductCategory.choices, required=False, help_text="Records with this conduct category."
+    )
+    mode = serializers.ChoiceField(choices=codes.Mode.choices, required=False, help_text="Records with this mode.")
     route_country = serializers.ChoiceField(
         choices=COUNTRY_CHOICES, required=False, help_text="Origin, transit or destination country (ISO alpha-3)."
     )
-    origin_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
-    transit_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
-    destination_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False)
-    status = serializers.ChoiceField(choices=Incident.Status.choices, required=False)
+    origin_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="Route origin.")
+    transit_country = serializers.ChoiceField(
+        choices=COUNTRY_CHOICES, required=False, help_text="One of the route's transit countries."
+    )
+    destination_country = serializers.ChoiceField(
+        choices=COUNTRY_CHOICES, required=False, help_text="Intended destination."
+    )
+    status = serializers.ChoiceField(
+        choices=Incident.Status.choices, required=False, help_text="Workflow status (others' records: validated)."
+    )
     participant = serializers.CharField(max_length=10, required=False, help_text="A participant code, e.g. AUS.")
     q = serializers.CharField(
         max_length=200, required=False, help_text="Full-text search in the narrative, place and national reference."

@@ -111,6 +111,10 @@ INCIDENT_EXAMPLE = {
 }
 
 NEXT_EXAMPLE = "https://vrs.example/api/v1/incidents/?cursor=cD0xMDQx"
+ID_PARAMETER = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The record's id (404 if it does not exist or you may not read it)."
+)
+AFTER_EXAMPLE = OpenApiExample("the record after", value=INCIDENT_EXAMPLE, response_only=True, status_codes=["200"])
 
 
 def _readable(user) -> "Incident":
@@ -164,6 +168,7 @@ class IncidentDetailApi(ApiView):
         operation_id="incidents_retrieve",
         tags=["incidents"],
         summary="Read one incident record",
+        parameters=[ID_PARAMETER],
         responses={
             200: OpenApiResponse(IncidentOutputSerializer, description="The record; its ETag header is its version."),
             404: NOT_FOUND,
@@ -395,7 +400,7 @@ class IncidentChangeApi(IncidentDetailApi):
         operation_id="incidents_partial_update",
         tags=["incidents"],
         summary="Change a record (draft, returned; the focal point also submitted and validated ones)",
-        parameters=[IF_MATCH_PARAMETER],
+        parameters=[ID_PARAMETER, IF_MATCH_PARAMETER],
         request=InputSerializer,
         responses={
             200: OpenApiResponse(IncidentOutputSerializer, description="Saved; the new ETag."),
@@ -407,6 +412,7 @@ class IncidentChangeApi(IncidentDetailApi):
         },
         examples=[
             OpenApiExample("raise the total", request_only=True, value={"version": 3, "migrants_total": 44}),
+            AFTER_EXAMPLE,
         ],
     )
     def patch(self, request: Request, pk: int) -> Response:
@@ -466,7 +472,8 @@ class IncidentActionApi(ApiView):
             "(`reason` required; never deleted), `sharing` (focal point: `sharing_level`, `embargo_until`)."
         ),
         parameters=[
-            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS)),
+            ID_PARAMETER,
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS), description="The step."),
             IF_MATCH_PARAMETER,
         ],
         request=InputSerializer,
@@ -482,6 +489,7 @@ class IncidentActionApi(ApiView):
             OpenApiExample("validate", request_only=True, value={"version": 2}),
             OpenApiExample("return", request_only=True, value={"version": 2, "comment": "Give the detection context."}),
             OpenApiExample("withdraw", request_only=True, value={"version": 4, "reason": "Entered twice."}),
+            AFTER_EXAMPLE,
         ],
     )
     def post(self, request: Request, pk: int, action: str) -> Response:

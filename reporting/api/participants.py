@@ -32,6 +32,27 @@ PARTICIPANT_EXAMPLE = {
     "joined_on": "2026-08-20",
 }
 
+CODE_PARAMETER = OpenApiParameter("code", str, OpenApiParameter.PATH, description="The participant's code, e.g. AUS.")
+DETAIL_EXAMPLE = {
+    **PARTICIPANT_EXAMPLE,
+    "history": [
+        {"from_status": "invited", "to_status": "active", "effective_on": "2026-08-20", "reason": ""},
+        {"from_status": "", "to_status": "invited", "effective_on": "2026-07-01", "reason": ""},
+    ],
+    "standing": {
+        "contributing": True,
+        "reason": "In its grace period until 2026-11-18.",
+        "returns_counted": 1,
+        "returns_needed": 3,
+        "window_first": "2026-05-01",
+        "window_last": "2026-10-01",
+        "missing_months": ["2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01", "2026-09-01"],
+        "grace_until": "2026-11-18",
+        "holds_until": "2026-11-18",
+        "policy_version": 1,
+    },
+}
+
 
 class IsSecretariat(BasePermission):
     """Reading is open to every signed-in user; changing participants is the secretariat's."""
@@ -143,6 +164,8 @@ class ParticipantDetailApi(ApiView):
         operation_id="participants_retrieve",
         tags=["participants"],
         summary="One participant, by code, with its history",
+        parameters=[CODE_PARAMETER],
+        examples=[OpenApiExample("a participant", value=DETAIL_EXAMPLE, response_only=True)],
         responses={200: ParticipantDetailOutputSerializer, 404: NOT_FOUND, **READ_ERRORS},
     )
     def get(self, request: Request, code: str) -> Response:
@@ -185,7 +208,12 @@ class ParticipantActionApi(ApiView):
         operation_id="participants_action",
         tags=["participants"],
         summary="Move a participant through its lifecycle (secretariat)",
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
+        parameters=[
+            CODE_PARAMETER,
+            OpenApiParameter(
+                "action", str, OpenApiParameter.PATH, enum=list(ACTIONS), description="The lifecycle step."
+            ),
+        ],
         request=InputSerializer,
         responses={
             200: OpenApiResponse(ParticipantDetailOutputSerializer, description="The participant after the step."),
@@ -203,6 +231,7 @@ class ParticipantActionApi(ApiView):
                 request_only=True,
                 value={"terms_version": 2, "accepted_on": "2026-09-01", "signed_by": "Director-General, Immigration"},
             ),
+            OpenApiExample("after the step", value=DETAIL_EXAMPLE, response_only=True, status_codes=["200"]),
         ],
     )
     def post(self, request: Request, code: str, action: str) -> Response:

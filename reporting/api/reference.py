@@ -76,7 +76,11 @@ class ReferenceDetailApi(ApiView):
         operation_id="reference_list",
         tags=["reference"],
         summary="One code list",
-        parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(LIST_NAMES))],
+        parameters=[
+            OpenApiParameter(
+                "name", str, OpenApiParameter.PATH, enum=list(LIST_NAMES), description="The code list's name."
+            )
+        ],
         responses={200: CodeSerializer(many=True), 404: NOT_FOUND, **READ_ERRORS},
         examples=[OpenApiExample("modes", value=[{"code": "land", "label": "Land"}], response_only=True)],
     )

@@ -80,7 +80,9 @@ class ReturnListApi(ApiView):
         summary="List monthly returns",
         parameters=[
             OpenApiParameter("participant", str, OpenApiParameter.QUERY, description="A participant code."),
-            OpenApiParameter("status", str, OpenApiParameter.QUERY, enum=Return.Status.values),
+            OpenApiParameter(
+                "status", str, OpenApiParameter.QUERY, enum=Return.Status.values, description="open or submitted."
+            ),
             CURSOR_PARAMETER,
             PAGE_SIZE_PARAMETER,
         ],
@@ -137,7 +139,16 @@ class ReturnActionApi(ApiView):
         operation_id="returns_action",
         tags=["returns"],
         summary="Submit, submit as nil, or reopen a month's return",
-        parameters=[MONTH_PARAMETER, OpenApiParameter("action", str, OpenApiParameter.PATH, enum=list(ACTIONS))],
+        parameters=[
+            MONTH_PARAMETER,
+            OpenApiParameter(
+                "action",
+                str,
+                OpenApiParameter.PATH,
+                enum=list(ACTIONS),
+                description="`submit` (with its validated records), `nil` (nothing to report) or `reopen`.",
+            ),
+        ],
         request=InputSerializer,
         responses={
             200: OpenApiResponse(ReturnOutputSerializer, description="The return after the step."),
