@@ -81,7 +81,7 @@ def _base(d: _Dialect, where: str) -> str:
            i.detection_context, i.migrants_total, i.smugglers_total, i.dead, i.missing, i.injured,
            i.rescued, i.fee_usd, i.smuggler_roles, i.abuses,
            COALESCE((SELECT t.country FROM reporting_incidenttransit t
-                      WHERE t.incident_id = i.id ORDER BY t.sequence LIMIT 1), '') AS transit
+                      WHERE t.incident_id = i.id ORDER BY t.sequence DESC LIMIT 1), '') AS transit
       FROM reporting_incident i JOIN reporting_return r ON r.id = i.ret_id
      WHERE i.status = 'validated' AND {where}
 """
@@ -162,7 +162,9 @@ def facts_rebuild(*, return_id: int) -> FactSet | None:
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL enable_mergejoin = off")
                 cursor.execute("SET LOCAL enable_hashjoin = off")
-        ret = Return.objects.select_for_update().filter(pk=return_id).first()
+        # of=("self",): Return's default ordering joins the participant, and FOR UPDATE would lock its
+        # row too, against the record writers' order (a deadlock under concurrent validations).
+        ret = Return.objects.select_for_update(of=("self",)).filter(pk=return_id).first()
         marks = dict(ReturnOutbox.objects.filter(ret_id=return_id).values_list("ret_id", "marked_at"))
         if ret is None:
             _clear_outbox(marks)

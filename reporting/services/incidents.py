@@ -337,7 +337,12 @@ def _claim(incident: Incident, expected_version: int) -> None:
 
 
 def _locked(incident: Incident, expected_version: int | None) -> Incident:
-    fresh = Incident.objects.select_for_update().select_related("ret", "participant").get(pk=incident.pk)
+    # Lock the record and its return only: FOR UPDATE over the select_related join would also lock
+    # the participant row, in another order than the facts rebuild takes it (deadlocks found by
+    # tests/resilience/ with concurrent validations).
+    fresh = (
+        Incident.objects.select_for_update(of=("self", "ret")).select_related("ret", "participant").get(pk=incident.pk)
+    )
     if expected_version is not None and fresh.version != expected_version:
         raise StaleRecord(incident_id=incident.pk, expected_version=expected_version, current_version=fresh.version)
     return fresh

@@ -69,7 +69,7 @@ def _submitted(ret: Return, *, by: User, nil: bool) -> Return:
 def return_submit(*, ret: Return, submitted_by: User) -> Return:
     """The focal point submits a closed month's return with its validated records."""
     _require_focal_point(submitted_by, ret.participant_id, _("submit the monthly return"))
-    ret = Return.objects.select_for_update().select_related("participant").get(pk=ret.pk)
+    ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:
         raise ValidationError(_("The return for %(month)s is already submitted.") % {"month": _month_label(ret.month)})
     _require_month_over(ret.month)
@@ -92,7 +92,7 @@ def return_submit_nil(*, participant: Participant, month: dt.date, submitted_by:
     month = month.replace(day=1)
     _require_month_over(month)
     ret, _created = Return.objects.get_or_create(participant=participant, month=month)
-    ret = Return.objects.select_for_update().select_related("participant").get(pk=ret.pk)
+    ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:
         raise ValidationError(_("The return for %(month)s is already submitted.") % {"month": _month_label(month)})
     _require_nothing_pending(ret)
@@ -114,7 +114,7 @@ def return_reopen(*, ret: Return, reopened_by: User, reason: str) -> Return:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the return is reopened; the reason is kept.")]})
-    ret = Return.objects.select_for_update().select_related("participant").get(pk=ret.pk)
+    ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.SUBMITTED:
         raise ValidationError(_("The return for %(month)s is not submitted.") % {"month": _month_label(ret.month)})
     ret.status = Return.Status.OPEN
