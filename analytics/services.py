@@ -81,7 +81,7 @@ def _base(d: _Dialect, where: str) -> str:
            i.detection_context, i.migrants_total, i.smugglers_total, i.dead, i.missing, i.injured,
            i.rescued, i.fee_usd, i.smuggler_roles, i.abuses,
            COALESCE((SELECT t.country FROM reporting_incidenttransit t
-                      WHERE t.incident_id = i.id ORDER BY t.sequence DESC LIMIT 1), '') AS transit
+                      WHERE t.incident_id = i.id ORDER BY t.sequence LIMIT 1), '') AS transit
       FROM reporting_incident i JOIN reporting_return r ON r.id = i.ret_id
      WHERE i.status = 'validated' AND {where}
 """

@@ -8,7 +8,17 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.models import FACT_MODELS, FactSet, IncidentFact, PeopleFact, RoleFact
+from analytics.models import (
+    FACT_MODELS,
+    AbuseFact,
+    DocumentFact,
+    FactSet,
+    FeeFact,
+    IncidentFact,
+    PeopleFact,
+    RoleFact,
+    RouteFact,
+)
 from analytics.services import facts_rebuild, facts_rebuild_all, facts_sweep
 from reporting import codes
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, ReturnOutbox
@@ -129,6 +139,37 @@ TRUTH_PEOPLE = """
      WHERE i.status = 'validated' GROUP BY 1, 2, 3"""
 
 
+TRUTH_ROUTES = """
+    SELECT i.participant_id, i.origin_country, COALESCE((SELECT t.country FROM reporting_incidenttransit t
+             WHERE t.incident_id = i.id ORDER BY t.sequence LIMIT 1), ''), i.destination_country, count(*)
+      FROM reporting_incident i WHERE i.status = 'validated' GROUP BY 1, 2, 3, 4"""
+TRUTH_FEES = """
+    SELECT i.participant_id, CAST(round(i.fee_usd) AS integer), count(*)
+      FROM reporting_incident i WHERE i.status = 'validated' AND i.fee_usd IS NOT NULL GROUP BY 1, 2"""
+TRUTH_ROLES = """
+    SELECT i.participant_id, r, count(*), sum(i.smugglers_total)
+      FROM reporting_incident i, jsonb_array_elements_text(i.smuggler_roles) r
+     WHERE i.status = 'validated' GROUP BY 1, 2"""
+TRUTH_ABUSES = """
+    SELECT i.participant_id, a, count(*)
+      FROM reporting_incident i, jsonb_array_elements_text(i.abuses) a
+     WHERE i.status = 'validated' GROUP BY 1, 2"""
+TRUTH_DOCUMENTS = """
+    SELECT i.participant_id, d.document_type, d.fraud_type, d.issuing_country, sum(d.count)
+      FROM reporting_incident i JOIN reporting_incidentdocument d ON d.incident_id = i.id
+     WHERE i.status = 'validated' GROUP BY 1, 2, 3, 4"""
+
+
+def summed(model, dims: tuple[str, ...], measures: tuple[str, ...]) -> set:
+    rows: dict = {}
+    for row in model.objects.values(*dims, *measures):
+        key = tuple(row[d] for d in dims)
+        acc = rows.setdefault(key, [0] * len(measures))
+        for i, m in enumerate(measures):
+            acc[i] += row[m]
+    return {(*k, *v) for k, v in rows.items()}
+
+
 def truth(sql: str) -> set:
     with connection.cursor() as cursor:
         cursor.execute(sql)
@@ -175,6 +216,15 @@ edit = st.one_of(
     st.tuples(st.just("count"), st.integers(0, 50), st.integers(0, 60)),
     st.tuples(st.just("move"), st.integers(0, 50), st.integers(2, 4)),
     st.tuples(st.just("breakdown"), st.integers(0, 50), st.sampled_from(["LKA", "AFG", "IRN", ""]), st.integers(1, 5)),
+    st.tuples(
+        st.just("extras"),
+        st.integers(0, 50),
+        st.one_of(st.none(), st.floats(0, 20000, allow_nan=False).map(lambda f: round(f, 2))),  # fee in USD
+        st.lists(st.sampled_from(list(codes.SmugglerRole.values)), max_size=3, unique=True),
+        st.lists(st.sampled_from(list(codes.Abuse.values)), max_size=2, unique=True),
+        st.lists(st.sampled_from(["THA", "MYS", "IDN"]), max_size=2, unique=True),  # transit countries, in order
+        st.sampled_from(["", "LKA", "PAK"]),  # issuer of a forged passport, "" for none
+    ),
 )
 
 
@@ -209,6 +259,16 @@ def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):
                 record.ret = factories.return_for(record.participant, month)
                 record.detection_date = month + dt.timedelta(days=5)
                 touched.add(record.ret_id)
+            elif op[0] == "extras":
+                _, _i, fee, roles, abuses, transits, issuer = op
+                record.fee_usd, record.smuggler_roles, record.abuses = fee, roles, abuses
+                record.transits.all().delete()
+                for n, country in enumerate(transits, start=1):
+                    IncidentTransit.objects.create(incident=record, sequence=n, country=country)
+                if issuer:
+                    IncidentDocument.objects.create(
+                        incident=record, document_type="passport", fraud_type="forged", issuing_country=issuer, count=2
+                    )
             elif op[0] == "breakdown":
                 used = sum(record.breakdowns.values_list("count", flat=True))
                 if used + op[3] <= record.migrants_total:
@@ -228,3 +288,19 @@ def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):
     assert facts_by_context() == truth(TRUTH_BY_CONTEXT)
     assert facts_by_category() == truth(TRUTH_BY_CATEGORY)
     assert facts_people() == truth(TRUTH_PEOPLE)
+    assert summed(RouteFact, ("participant_id", "origin", "transit", "destination"), ("incidents",)) == truth(
+        TRUTH_ROUTES
+    )
+    assert summed(FeeFact, ("participant_id", "fee_usd"), ("incidents",)) == truth(TRUTH_FEES)
+    assert summed(RoleFact, ("participant_id", "role"), ("incidents", "smugglers")) == truth(TRUTH_ROLES)
+    assert summed(AbuseFact, ("participant_id", "abuse"), ("incidents",)) == truth(TRUTH_ABUSES)
+    documents = ("participant_id", "document_type", "fraud_type", "issuing_country")
+    assert summed(DocumentFact, documents, ("documents",)) == truth(TRUTH_DOCUMENTS)
+
+
+def test_route_facts_take_the_first_transit_country():
+    record = incident(factories.participant(), origin_country="LKA", destination_country="AUS")
+    IncidentTransit.objects.create(incident=record, sequence=2, country="IDN")
+    IncidentTransit.objects.create(incident=record, sequence=1, country="MYS")
+    facts_rebuild(return_id=record.ret_id)
+    assert list(RouteFact.objects.values_list("origin", "transit", "destination")) == [("LKA", "MYS", "AUS")]
