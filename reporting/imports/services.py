@@ -213,7 +213,8 @@ def import_map_codes(*, batch: ImportBatch, user: User, code_mapping: dict[str, 
     for code_list, values in chosen.items():
         merged.setdefault(code_list, {}).update(values)
     batch.code_mapping = merged
-    batch.save(update_fields=["code_mapping"])
+    batch.status = ImportBatch.Status.MAPPING  # a checked batch must be checked again with the new codes
+    batch.save(update_fields=["code_mapping", "status"])
     mapping_.profile_remember(participant=batch.participant, user=user, code_mapping=chosen)
     return batch
 
