@@ -313,3 +313,39 @@ def test_participant_page_shows_its_returns_of_the_last_year(client, secretariat
     row = client.get(reverse("reporting:console-participant", args=[p.pk])).context["coverage"]
     assert len(row.cells) == 12 and row.participant == p
     assert [c.state for c in row.cells[-2:]] == ["data", "data"] and row.cells[0].state == "missing"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reporting:console-home",
+        "reporting:console-participants",
+        "reporting:console-coverage",
+        "reporting:console-policy",
+        "reporting:console-audit",
+        "accounts:user-list",
+    ],
+)
+def test_console_pages_do_not_query_per_participant(client, secretariat, name):
+    """The same number of queries with three participants as with twelve (no query per row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse(name)).status_code == 200
+        return len(captured)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            p = _contributing(factories.participant())
+            factories.user(role=Role.FOCAL_POINT, participant=p)
+            account_services.participation_step(participant=p, step="suspend", changed_by=secretariat, reason="x")
+            p.status = Participant.Status.ACTIVE
+            p.save(update_fields=["status"])
+
+    add(3)
+    queries()  # the first request of a session does its own bookkeeping
+    few = queries()
+    add(9)
+    assert queries() == few
