@@ -15,7 +15,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 
 from django.core.cache import caches
-from django.db.models import Case, CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -121,6 +121,9 @@ class Dashboard:
 # the viewer's scope (aggregate_scope) is applied to the cached sums in Python.
 
 SHARED, AGGREGATE, PRIVATE = "s", "a", "p"
+# Dimensions computed at read time. Fees are read to the nearest 10 USD: the quartiles shown are
+# whole dollars of fees in the thousands, and whole-dollar rows would be several times as many.
+DERIVED = {"fee10": (F("fee_usd") + 5) / 10 * 10}
 CACHE_SECONDS = 24 * 3600  # keys carry the facts' versions: a stale entry is never read, only evicted
 
 
@@ -190,7 +193,7 @@ class _Reader:
             fetched: dict[int, list[dict]] = {owner: [] for owner in missing}
             rows = (
                 model.objects.filter(_filter_q(self.filters), participant_id__in=missing)
-                .annotate(klass=_klass(self.on))
+                .annotate(klass=_klass(self.on), **{d: e for d, e in DERIVED.items() if d in dims})
                 .values(*dims, "participant_id", "klass")
                 .annotate(**{m: Sum(m) for m in measures})
                 .order_by()
@@ -530,7 +533,7 @@ def _fees(reader: _Reader) -> Chart:
     """Median, quartiles and n of the fee per person (USD) by route and by mode."""
     values: dict[Hashable, list[tuple[int, int]]] = defaultdict(list)
     cells: dict[Hashable, Cell] = defaultdict(Cell)
-    for row in reader.rows(FeeFact, ["origin", "destination", "modes", "fee_usd"], ["incidents"]):
+    for row in reader.rows(FeeFact, ["origin", "destination", "modes", "fee10"], ["incidents"]):
         owner = row["participant_id"]
         selected = owner in reader.selected
         keys = [("route", row["origin"], row["destination"])]
@@ -538,7 +541,7 @@ def _fees(reader: _Reader) -> Chart:
         for k in keys:
             cells[k].add(owner=owner, value=row["incidents"], readable=row["readable"], selected=selected)
             if selected:
-                values[k].append((row["fee_usd"], row["incidents"]))
+                values[k].append((row["fee10"], row["incidents"]))
     cells = dict(cells)
     suppressed = protect(cells, limits=reader.limits)
     order = sorted(cells, key=lambda k: (k[0] != "mode", -cells[k].value))
@@ -571,7 +574,7 @@ def _fees(reader: _Reader) -> Chart:
         rows,
         _owners(cells),
         suppressed,
-        note=_("Converted to USD at the rate of the detection month."),
+        note=_("Converted to USD at the rate of the detection month; read to the nearest 10 USD."),
     )
 
 

@@ -283,3 +283,14 @@ def test_harm_counts_dead_and_missing_by_mode_and_by_route():
     assert rows[f"Mode: {codes.Mode.SEA.label}"] == [3, 3]
     assert rows[f"Mode: {codes.Mode.LAND.label}"] == [1, 0]
     assert rows["Sri Lanka → Australia"] == [3, 3]
+
+
+def test_fees_give_median_quartiles_and_n_by_route_and_mode():
+    viewer = contributing()
+    for fee in (100, 200, 300, 404, 1000):
+        record(viewer, modes=[codes.Mode.SEA], fee_usd=fee, origin_country="LKA", destination_country="AUS")
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    rows = {r.label: r.values for r in chart(dashboard_get(user=analyst, filters=PERIOD), "fees").rows}
+    assert rows["Sri Lanka → Australia"] == [200, 300, 400, 5]  # Q1, median, Q3 (to 10 USD), n
+    assert rows[f"Mode: {codes.Mode.SEA.label}"] == [200, 300, 400, 5]
