@@ -59,7 +59,7 @@ SYNONYMS = {
 
 
 def normalise(text: str) -> str:
-    """Case, accents, spaces and punctuation away: "Nº of migrants" → "nºofmigrants" → "nofmigrants"."""
+    """Case, accents, spaces and punctuation away: "Nº of migrants" → "noofmigrants"."""
     text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "", text.casefold())
 

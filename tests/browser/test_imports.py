@@ -116,6 +116,7 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     # Import the valid rows: the bar fills, then the result stays on the page.
     page.click("#import-valid")
     expect(page.locator("#progress-bar")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "imports-progress.png"), full_page=False)
     values = set()
     for _ in range(40):
         if not page.locator("#progress-bar").count():
