@@ -99,7 +99,7 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     page.fill("#id_narrative", "A fishing boat with 20 migrants and 2 crew was intercepted at night.")
     page.screenshot(path=str(SHOTS / "incident_form_1366.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.evaluate("window.scrollTo(0, document.getElementById('s-people').offsetTop)")
+    page.evaluate("document.getElementById('breakdown-check').scrollIntoView({block: 'start'})")
     page.screenshot(path=str(SHOTS / "incident_form_390.png"), full_page=False)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.click("button[name=action][value=draft]")
