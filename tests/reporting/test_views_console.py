@@ -31,6 +31,9 @@ PAGES = [
 
 @pytest.fixture
 def secretariat(client):
+    # The migration's policy row is data: a transactional test run before on a reused database may
+    # have flushed it (tests/browser restore it the same way).
+    ReciprocityPolicy.objects.get_or_create(version=1)
     user = factories.user(role=Role.SECRETARIAT)
     client.force_login(user)
     return user
@@ -349,3 +352,30 @@ def test_console_pages_do_not_query_per_participant(client, secretariat, name):
     few = queries()
     add(9)
     assert queries() == few
+
+
+def test_a_withdrawn_participants_records_stay_marked_and_are_no_longer_shared(
+    client, secretariat, django_capture_on_commit_callbacks
+):
+    from reporting.models import Incident
+
+    owner = _contributing(factories.participant(code="OWN"))
+    reader = _contributing(factories.participant(code="RDR"))
+    record = factories.IncidentFactory(participant=owner, ret=factories.return_for(owner, factories.months_back(2)))
+    assert record.status == Incident.Status.VALIDATED
+    own_analyst = factories.user(role=Role.ANALYST, participant=owner)
+    other_analyst = factories.user(role=Role.ANALYST, participant=reader)
+    url = reverse("reporting:incident-detail", args=[record.pk])
+    from reporting.reciprocity import reciprocity_sync
+
+    reciprocity_sync(trigger="test")
+    client.force_login(other_analyst)
+    assert client.get(url).status_code == 200  # shared while its owner is active
+    with django_capture_on_commit_callbacks(execute=True):
+        account_services.participation_step(participant=owner, step="withdraw", changed_by=secretariat, reason="Left")
+    client.force_login(own_analyst)
+    page = client.get(url)
+    assert page.status_code == 200 and 'id="owner-withdrawn"' in page.content.decode()
+    client.force_login(other_analyst)
+    assert client.get(url).status_code == 404
+    assert Incident.objects.filter(pk=record.pk).exists()
