@@ -104,9 +104,7 @@ class PrivatePostgres:
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
         )
         subprocess.run(
-            self._as_owner(
-                [pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start"]
-            ),
+            self._as_owner([pg_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start"]),
             check=True,
             capture_output=True,
             timeout=60,
