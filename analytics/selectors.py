@@ -107,6 +107,7 @@ class Dashboard:
     pending: int
     limits: Limits
     cache_key: str = ""  # changes whenever any chart would; the page caches its rendered charts on it
+    choices_key: str = ""  # changes whenever the filter form's participant choices would
 
 
 # The rule applied to fact rows -------------------------------------------------------------------
@@ -154,15 +155,22 @@ def _filter_q(filters: DashboardFilters) -> Q:
     return condition
 
 
-def facts_versions() -> dict[int, str]:
-    """Per owner, a string that changes whenever one of its returns' facts is rebuilt or removed."""
-    return {
-        pid: f"{n}:{at.timestamp():.6f}"
-        for pid, n, at in FactSet.objects.values("participant_id")
-        .annotate(n=Count("ret_id"), at=Max("built_at"))
-        .values_list("participant_id", "n", "at")
+def facts_versions(filters: DashboardFilters) -> tuple[dict[int, str], dict[int, dt.datetime]]:
+    """Per owner: a version string that changes whenever one of its returns' facts is rebuilt or
+    removed, and when its facts of the filtered period were last built ("data as of"). One query."""
+    versions, built = {}, {}
+    period = Q(month__gte=filters.month_from, month__lte=filters.month_to)
+    rows = (
+        FactSet.objects.values("participant_id")
+        .annotate(n=Count("ret_id"), at=Max("built_at"), period_at=Max("built_at", filter=period))
+        .values_list("participant_id", "n", "at", "period_at")
         .order_by()
-    }
+    )
+    for pid, n, at, period_at in rows:
+        versions[pid] = f"{n}:{at.timestamp():.6f}"
+        if period_at is not None:
+            built[pid] = period_at
+    return versions, built
 
 
 def _cache_key(*parts: object) -> str:
@@ -688,6 +696,7 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
         len(participants),
         0,
         note=_("data: a submitted return with records; nil: nothing to report; missing: no submitted return."),
+        extra={"participants": [(p.pk, p.code, p.name, p.status) for p in participants]},
     )
 
 
@@ -769,7 +778,7 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
     """
     on = on or timezone.localdate()
     scope = aggregate_scope(user, on=on)
-    versions = facts_versions()
+    versions, built = facts_versions(filters)
     reader = _Reader(scope, filters, on, versions)
     key = _cache_key(
         "dashboard",
@@ -785,19 +794,15 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
         _cache().set(key, charts, CACHE_SECONDS)
     charts = [_coverage(filters=filters), *charts]
     owners = scope.owner_ids & reader.selected
-    sets = FactSet.objects.filter(participant_id__in=owners, month__gte=filters.month_from, month__lte=filters.month_to)
-    as_of = sets.aggregate(at=Max("built_at"))["at"]
+    as_of = max((built[o] for o in owners if o in built), default=None)
     pending = ReturnOutbox.objects.filter(
         ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
     ).count()
     coverage = charts[0]
     rendered = _cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
-    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered)
-
-
-def filter_choices_version() -> str:
-    """Changes when the filter form's participant choices do (the page caches the rendered form)."""
-    return _cache_key(list(Participant.objects.active().order_by("code").values_list("pk", "code", "name")))
+    # The filter form's participant choices are the active ones of the coverage grid's participants.
+    choices = _cache_key(coverage.extra["participants"])
+    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered, choices)
 
 
 def chart_get(*, user: User, filters: DashboardFilters, key: str) -> Chart | None:

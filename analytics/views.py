@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from analytics.forms import DashboardFilterForm, DrillForm
-from analytics.selectors import chart_get, dashboard_get, drill_incidents, filter_choices_version
+from analytics.selectors import chart_get, dashboard_get, drill_incidents
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
 
@@ -46,7 +46,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
             "dashboard": dashboard,
             "query": self.request.GET.urlencode(),
             # The rendered form and charts are cached (the form's country lists alone cost ~0.1 s).
-            "filters_key": (filter_choices_version(), self.request.GET.urlencode(), self.request.LANGUAGE_CODE),
+            "filters_key": (dashboard.choices_key, self.request.GET.urlencode(), self.request.LANGUAGE_CODE),
             # A callable: the template calls it only when the cached charts must be rendered again.
             "charts_json": lambda: charts_json(dashboard.charts),
         }
