@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from analytics.forms import DashboardFilterForm, DrillForm
-from analytics.selectors import chart_get, dashboard_get, drill_incidents
+from analytics.selectors import dashboard_get, drill_incidents
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
 
@@ -80,7 +80,8 @@ class ChartExportView(DashboardAccessMixin, View):
         form = DashboardFilterForm(request.GET or None)
         if request.GET:
             form.is_valid()
-        chart = chart_get(user=request.user, filters=form.filters(), key=key)
+        dashboard = dashboard_get(user=request.user, filters=form.filters())
+        chart = next((c for c in dashboard.charts if c.key == key), None)
         if chart is None:
             raise Http404(_("No such chart."))
         header = [str(_("Item")), *[str(c) for c in chart.columns]]
@@ -90,6 +91,10 @@ class ChartExportView(DashboardAccessMixin, View):
             [
                 _("Participants drawn on: %(n)d; cells suppressed: %(s)d")
                 % {"n": chart.participants, "s": chart.suppressed}
+            ],
+            [
+                _("Data as of %(at)s")
+                % {"at": dashboard.as_of.strftime("%Y-%m-%d %H:%M UTC") if dashboard.as_of else _("no facts built")}
             ],
             [_("Exported at %(at)s") % {"at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")}],
         ]

@@ -175,6 +175,7 @@ def test_dashboard_permissions_and_exports(client, region):
     assert client.get(url).status_code == 200
     csv = client.get(reverse("analytics:chart-export", args=["modes", "csv"]))
     assert csv.status_code == 200 and (b"hidden" in csv.content or b"<5" in csv.content)
+    assert b"Data as of" in csv.content and b"cells suppressed" in csv.content
     xlsx = client.get(reverse("analytics:chart-export", args=["modes", "xlsx"]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert client.get(reverse("analytics:chart-export", args=["nope", "csv"])).status_code == 404
