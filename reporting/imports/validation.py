@@ -250,6 +250,13 @@ class RowChecker:
         # A new record's starting state, built once; each row starts from a copy of it (a model's
         # __init__ costs as much as the rest of a row's checks).
         self._template = Incident(participant=participant, created_by=user, status=Incident.Status.SUBMITTED)
+        self._model_checks = []
+        for name in [*entry.ENTRY_FIELDS, "fee_usd"]:
+            model_field = Incident._meta.get_field(name)
+            self._model_checks.append((name, model_field.attname, model_field.blank, model_field.empty_values))
+        self._row_templates = {
+            model: model() for model in (IncidentTransit, PersonBreakdown, IncidentDocument)
+        }  # copied like the record's
 
     # Mapped columns ------------------------------------------------------------------------------
 
@@ -416,7 +423,18 @@ class RowChecker:
                 documents=[dict(d) for d in documents],
             )
         transit_rows, breakdown_rows, document_rows, errors = self._rows_memo[key]
-        copy = lambda model, rows, names: [model(**{n: getattr(r, n) for n in names}) for r in rows]  # noqa: E731
+
+        def copy(model, rows, names):
+            copies = []
+            for r in rows:
+                row = model.__new__(model)
+                row.__dict__.update(self._row_templates[model].__dict__)
+                row._state = ModelState()
+                for n in names:
+                    row.__dict__[n] = r.__dict__[n]
+                copies.append(row)
+            return copies
+
         return (
             copy(IncidentTransit, transit_rows, ("sequence", "country")),
             copy(
@@ -480,11 +498,14 @@ class RowChecker:
         form = self.form
         cleaned: dict[str, object] = {}
         failed: set[str] = set()
+        memo = self._field_memo
         for name in entry.ENTRY_FIELDS:
             value = data.get(name)
             if value in ("", None):
                 value = self._defaults.get(name, value)
-            result, messages = self._field_clean(form, name, value)
+            # The remembered answer, looked up here (this loop runs 31 times a row); else ask the field.
+            found = memo.get((0, name, tuple(value) if isinstance(value, list) else value))
+            result, messages = found if found is not None else self._field_clean(form, name, value)
             if messages:
                 failed.add(name)
                 for message in messages:
@@ -503,8 +524,17 @@ class RowChecker:
         incident = self._new_incident()
         entry._apply_data(incident, {k: v for k, v in form.cleaned_data.items() if k in entry.ENTRY_FIELDS}, self.user)
         incident.fee_usd = self._fee_usd(incident)
-        for name in [*entry.ENTRY_FIELDS, "fee_usd"]:
+        values = incident.__dict__
+        model_memo = self._model_memo
+        for name, attname, blank, empty in self._model_checks:
             if name in failed:
+                continue
+            raw_value = values.get(attname)
+            if blank and raw_value in empty:
+                continue
+            found = model_memo.get((name, tuple(raw_value) if isinstance(raw_value, list) else raw_value))
+            if found is not None and found[1] is None:
+                values[attname] = found[0]
                 continue
             messages = self._model_clean(Incident, incident, name)
             if messages:
