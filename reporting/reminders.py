@@ -142,6 +142,7 @@ def reminders_return_late(*, on: dt.date | None = None) -> int:
                         "emails/reminder_return_late.txt",
                         {
                             "user": user,
+                            "site_url": settings.SITE_URL,
                             "participant": by_id[pid],
                             "months": [(m, return_due_date(m)) for m in late_months],
                             "link": _link("reporting:return-list"),

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
@@ -72,6 +73,7 @@ def test_late_reminder_lists_the_late_months_and_each_month_goes_once():
         for month in ("December 2025", "February 2026", "April 2026", "May 2026"):
             assert f"- {month} (" in body
         assert "- January 2026 (" not in body and "- March 2026 (" not in body
+        assert f"{settings.SITE_URL}/accounts/notifications/" in body  # where to choose one's reminders
         assert reminders.reminders_return_late() == 0
     with _at(dt.date(2026, 7, 16)):  # June is now late too: only it is new, the mail lists what is late
         assert reminders.reminders_return_late() == 1
@@ -244,3 +246,29 @@ def test_the_daily_task_in_a_real_worker_records_what_it_sent(celery_worker):
     assert counts["return_due"] == 1 and counts["return_late"] == 1
     assert set(SentReminder.objects.values_list("kind", flat=True)) == {"return_due", "return_late"}
     assert sum(reminders_send_task.delay(on="2026-06-12").get(timeout=30).values()) == 0
+
+
+@pytest.mark.parametrize("kind", ["due", "late", "lapsing", "returned"])
+def test_every_reminder_says_where_to_choose_and_links_to_the_site(kind, django_capture_on_commit_callbacks):
+    with _at(dt.date(2026, 1, 1)):
+        p = factories.participant(joined_on=dt.date(2024, 1, 1))
+        fp = _focal(p, email="fp@example.org")
+    for month in (dt.date(2026, 3, 1), dt.date(2026, 4, 1), dt.date(2026, 5, 1)):
+        _submitted(p, month, dt.date(2026, 6, 1))
+    with _at(dt.date(2026, 6, 12)):
+        if kind == "due":
+            p2 = factories.participant(joined_on=dt.date(2024, 1, 1))
+            _focal(p2, email="fp2@example.org", username="fp2")
+            assert reminders.reminders_return_due() >= 1
+        elif kind == "late":
+            assert reminders.reminders_return_late() == 1
+        elif kind == "lapsing":
+            with _at(dt.date(2026, 9, 15)):  # holds until 30 September
+                assert reminders.reminders_access_lapsing() == 1
+        else:
+            incident = factories.IncidentFactory(participant=p, status=Incident.Status.SUBMITTED, created_by=fp)
+            incident_return(incident=incident, returned_by=fp, comment="Check the date.")
+            assert reminders.reminder_record_returned(incident_id=incident.pk) == 1
+    body = mail.outbox[-1].body
+    assert f"{settings.SITE_URL}/accounts/notifications/" in body
+    assert settings.SITE_URL in body.replace(f"{settings.SITE_URL}/accounts/notifications/", "")
