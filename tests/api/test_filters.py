@@ -64,3 +64,18 @@ def test_search_finds_words_only_in_records_the_rule_lets_the_caller_read(story)
     # By national reference too.
     reference = records["home_shared"].national_reference
     assert ids(home.get("/api/v1/incidents/", {"q": reference})) == {records["home_shared"].pk}
+
+
+def test_search_uses_its_gin_index_on_postgresql(story):
+    """The filter's expression must stay the indexed one (migration 0008), or every search scans."""
+    from django.db import connection
+
+    from reporting.api.filters import _search
+    from reporting.models import Incident
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index exists on PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = _search(Incident.objects.order_by("-id"), "reef")[:50].explain()
+    assert "incident_search" in plan, plan
