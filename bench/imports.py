@@ -131,8 +131,9 @@ def _import(data: bytes, user) -> tuple[object, dict[str, float]]:
     return batch, phases
 
 
-def _copy_baseline(data: bytes, user) -> float:
-    """Raw COPY of the same rows into the incident table: already-typed values, no checks, no history."""
+def _copy_baseline(data: bytes, user, repeat: int) -> list[float]:
+    """Raw COPY of the same rows into the incident table: already-typed values, no checks, no
+    history; the COPY text is prepared untimed, and each COPY is rolled back."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -151,28 +152,33 @@ def _copy_baseline(data: bytes, user) -> float:
         code_mapping={},
         headers={"incidents": table.headers},
     )
-    returns = {}
-    incidents = []
-    for row in table.rows:
-        incident = checker.check(row).incident
-        month = incident.detection_date.replace(day=1)
-        if month not in returns:
-            returns[month], _ = Return.objects.get_or_create(participant=user.participant, month=month)
-        incident.ret = returns[month]
-        incident.national_reference = "COPY-" + incident.national_reference
-        incident.updated_at = timezone.now()
-        incidents.append(incident)
     columns = _columns(Incident)
-    with transaction.atomic():
-        for incident, pk in zip(incidents, _ids(Incident, len(incidents)), strict=True):
-            incident.pk = pk
-        text = "".join("\t".join(f(getattr(o, name)) for name, f in columns) + "\n" for o in incidents)
-        quoted = ", ".join(connection.ops.quote_name(name) for name, _f in columns)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.copy_expert(f"COPY {Incident._meta.db_table} ({quoted}) FROM STDIN", io.StringIO(text))
-        seconds = time.perf_counter() - started
-        transaction.set_rollback(True)
+    quoted = ", ".join(connection.ops.quote_name(name) for name, _f in columns)
+    seconds = []
+    for _ in range(repeat):
+        with transaction.atomic():
+            returns: dict = {}
+            lines = []
+            table, _info = read_csv(data)
+            rows = list(table.rows)
+            pks = _ids(Incident, len(rows))
+            for row, pk in zip(rows, pks, strict=True):
+                incident = checker.check(row).incident
+                month = incident.detection_date.replace(day=1)
+                if month not in returns:
+                    returns[month], _ = Return.objects.get_or_create(participant=user.participant, month=month)
+                incident.ret = returns[month]
+                incident.pk = pk
+                incident.national_reference = f"COPY-{pk}"
+                incident.updated_at = timezone.now()
+                lines.append("\t".join(f(getattr(incident, name)) for name, f in columns) + "\n")
+            text = "".join(lines)
+            del lines, rows
+            started = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.copy_expert(f"COPY {Incident._meta.db_table} ({quoted}) FROM STDIN", io.StringIO(text))
+            seconds.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
     return seconds
 
 
@@ -199,23 +205,24 @@ def run(ctx: Context) -> list[Case]:
     repeat = ctx.repeats(3 if not ctx.quick else 1)
     totals: list[float] = []
     per_phase: dict[str, list[float]] = {}
-    copies: list[float] = []
+    user = None
     for i in range(repeat):
         ctx.fresh_database()
         user = _people()
         started = time.perf_counter()
-        batch, phases = _import(data, user)
+        _batch, phases = _import(data, user)
         totals.append(time.perf_counter() - started)
         for name, seconds in phases.items():
             per_phase.setdefault(name, []).append(seconds)
         ctx.log(
             f"    run {i + 1}/{repeat}: {totals[-1]:.1f} s end to end ({rows / totals[-1]:,.0f} rows/s); "
             + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
-            + f"; peak memory {_rss_mb():.0f} MB"
+            + f"; peak memory so far {_rss_mb():.0f} MB"
         )
-        copies.append(_copy_baseline(data, user))
-        ctx.log(f"    COPY of the same rows: {copies[-1]:.2f} s")
+    # The process's peak over the imports alone, before the baseline's preparation adds its own.
     peak = _rss_mb()
+    copies = _copy_baseline(data, user, repeat)
+    ctx.log("    COPY of the same rows: " + ", ".join(f"{s:.2f} s" for s in copies))
     rate = rows / sorted(totals)[len(totals) // 2]
     verdict = "meets" if rate >= TARGET and peak < MEMORY_LIMIT_MB else "misses"
     return [
