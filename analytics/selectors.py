@@ -264,6 +264,14 @@ def _owners(cells: dict[Hashable, Cell]) -> int:
     return len(owners)
 
 
+def _rank(cell: Cell | None, key: Hashable = "") -> tuple:
+    """Order rows by the figure shown: largest first, suppressed ones last in code order, so that
+    neither the order nor a top-N cut tells anything about a hidden figure."""
+    if cell is None:
+        return (1, 0, str(key))
+    return (1, 0, str(key)) if cell.suppressed else (0, -cell.value, str(key))
+
+
 def _bar(
     reader: _Reader,
     cells: dict[Hashable, Cell],
@@ -277,7 +285,7 @@ def _bar(
 ) -> Chart:
     members = [k for k in cells if k != TOTAL]
     suppressed = protect(cells, groups=[(TOTAL, members)], limits=reader.limits)
-    members.sort(key=lambda k: -cells[k].value)
+    members.sort(key=lambda k: _rank(cells[k], k))
     if limit:
         members = members[:limit]
     rows = [
@@ -407,11 +415,12 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
         cells[(row["citizenship"], "all")].add(**args)
         if row["age_group"] == codes.AgeGroup.MINOR:
             cells[(row["citizenship"], "minor")].add(**args)
-    citizenships = sorted({k[0] for k in cells}, key=lambda c: -cells[(c, "all")].value)[:10]
     sexes = list(codes.Sex.values)
     cells = dict(cells)
-    groups = [((c, "all"), [(c, s) for s in sexes]) for c in citizenships]
-    suppressed = protect(cells, groups=groups, limits=reader.limits)
+    every = sorted({k[0] for k in cells})
+    protect(cells, groups=[((c, "all"), [(c, s) for s in sexes]) for c in every], limits=reader.limits)
+    citizenships = sorted(every, key=lambda c: _rank(cells[(c, "all")], c))[:10]
+    suppressed = sum(1 for (c, _s), cell in cells.items() if c in citizenships and cell.suppressed)
     columns = [str(n) for n in dict(codes.Sex.choices).values()] + [_("Minors"), _("Total")]
     rows = [
         Row(
@@ -493,7 +502,7 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
             [label(cell, reader.limits)],
             {role: code},
         )
-        for (role, code), cell in sorted(countries.items(), key=lambda item: -item[1].value)
+        for (role, code), cell in sorted(countries.items(), key=lambda item: _rank(item[1], item[0]))
         if code
     ]
     world = Chart(
@@ -552,7 +561,7 @@ def _fees(reader: _Reader) -> Chart:
                 values[k].append((row["fee10"], row["incidents"]))
     cells = dict(cells)
     suppressed = protect(cells, limits=reader.limits)
-    order = sorted(cells, key=lambda k: (k[0] != "mode", -cells[k].value))
+    order = sorted(cells, key=lambda k: (k[0] != "mode", _rank(cells[k], k)))
     rows = []
     for k in order[:16]:
         cell = cells[k]
@@ -591,7 +600,7 @@ def _documents(reader: _Reader) -> Chart:
     members = [k for k in cells if k != TOTAL]
     suppressed = protect(cells, groups=[(TOTAL, members)], limits=reader.limits)
     types, frauds = dict(codes.DocumentType.choices), dict(codes.FraudType.choices)
-    members.sort(key=lambda k: -cells[k].value)
+    members.sort(key=lambda k: _rank(cells[k], k))
     rows = [
         Row(
             f"{types.get(t, t)} · {frauds.get(f, f)} · {country_name(c) or _('Unknown')}",
@@ -638,7 +647,7 @@ def _harm(reader: _Reader) -> Chart:
         suppressed += protect(cells, groups=[((measure, *TOTAL), route_keys)], limits=reader.limits)
         all_cells.update(cells)
     keys = [("mode", m) for m in codes.Mode.values] + sorted(
-        {k[1:] for k in all_cells if k[1] == "route"}, key=lambda k: -all_cells.get(("dead", *k), Cell()).value
+        {k[1:] for k in all_cells if k[1] == "route"}, key=lambda k: _rank(all_cells.get(("dead", *k)), k)
     )[:10]
     for k in keys:
         dead, missing = all_cells.get(("dead", *k)), all_cells.get(("missing", *k))

@@ -295,3 +295,23 @@ def test_fees_give_median_quartiles_and_n_by_route_and_mode():
     rows = {r.label: r.values for r in chart(dashboard_get(user=analyst, filters=PERIOD), "fees").rows}
     assert rows["Sri Lanka → Australia"] == [200, 300, 400, 5]  # Q1, median, Q3 (to 10 USD), n
     assert rows[f"Mode: {codes.Mode.SEA.label}"] == [200, 300, 400, 5]
+
+
+def test_rows_hidden_by_disclosure_control_come_last_in_code_order():
+    """Sorting by a hidden figure, or cutting a top ten by it, would tell something about it."""
+    viewer = lapsed()
+    owners = [contributing() for _ in range(3)]
+    for owner in owners[:2]:  # 40 air detections from two owners only: hidden however large
+        for _ in range(20):
+            record(owner, modes=[codes.Mode.AIR])
+    for owner in owners:  # 30 sea detections from three owners: shown; 9 land: the air cell's partner
+        for _ in range(10):
+            record(owner, modes=[codes.Mode.SEA])
+        for _ in range(3):
+            record(owner, modes=[codes.Mode.LAND])
+    reciprocity_sync(trigger="test")
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    rows = [r for r in chart(dashboard_get(user=analyst, filters=PERIOD), "modes").rows if not r.is_total]
+    shown = [(r.label, r.values[0]) for r in rows]
+    assert shown == [(codes.Mode.SEA.label, 30), (codes.Mode.AIR.label, None), (codes.Mode.LAND.label, None)]
