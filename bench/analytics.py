@@ -230,12 +230,17 @@ def run(ctx: Context) -> list[Case]:
     from django.db.models import Count
     from django.test import Client
     from django.test.utils import override_settings
+    from django.urls import get_resolver
 
     from accounts.models import User
     from analytics.selectors import default_filters
     from analytics.services import facts_rebuild
     from reporting.demo import demo_seed
     from reporting.models import Incident, Return
+
+    # Import the whole request path (URLconf, views, forms) before the long seed: code edited in the
+    # work tree during the run must not meet modules already loaded from the older version.
+    get_resolver().url_patterns  # noqa: B018 - loading is the point
 
     incidents = QUICK_INCIDENTS if ctx.quick else FULL_INCIDENTS
     started = time.perf_counter()
