@@ -192,10 +192,11 @@ def run(ctx: Context) -> list[Case]:
     names, thousands separators, narratives; every row valid) goes through what a focal point's upload
     does, in one process as the worker runs it: **upload and map** (the file stored and read once,
     columns suggested), the **dry run** (every row through the web form's checks and the personal-data
-    screening, outcomes stored), and the **import** (every row checked again, records and their history
-    written in one transaction). Each repetition starts from a fresh database. The baseline is the raw
-    PostgreSQL COPY of the same rows as typed incident rows, in the same run. Target: at least 6,000
-    rows per second end to end, with the process's peak memory under 500 MB."""
+    screening, outcomes stored), and the **import** (rows rebuilt from what the dry run built unless
+    their record changed since, records and their history written in one transaction). Each repetition
+    starts from a fresh database. The baseline is the raw PostgreSQL COPY of the same rows as typed
+    incident rows, in the same run. Target: at least 6,000 rows per second end to end, with the
+    process's peak memory under 500 MB."""
     from django.conf import settings
 
     rows = QUICK_ROWS if ctx.quick else FULL_ROWS
