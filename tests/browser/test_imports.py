@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from accounts.models import Agency, Role
@@ -100,6 +101,14 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     page.select_option("select[aria-label='Our code for Dhow']", "small_boat")
     page.screenshot(path=str(SHOTS / "imports-codes.png"), full_page=True)
     page.click("#start-check")
+    try:  # a screenshot of the bar part-way, if the dry run is slow enough to catch it
+        page.wait_for_function(
+            "() => { const b = document.getElementById('progress-bar'); return b && b.value > 0 && b.value < 100; }",
+            timeout=30_000,
+        )
+        page.screenshot(path=str(SHOTS / "imports-progress.png"), full_page=False)
+    except PlaywrightTimeout:
+        pass
 
     # The dry run: the progress bar moves by itself, then the report shows every problem.
     expect(page.locator("#result")).to_contain_text("Dry run", timeout=120_000)
@@ -116,7 +125,6 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     # Import the valid rows: the bar fills, then the result stays on the page.
     page.click("#import-valid")
     expect(page.locator("#progress-bar")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "imports-progress.png"), full_page=False)
     values = set()
     for _ in range(40):
         if not page.locator("#progress-bar").count():
