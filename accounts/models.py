@@ -15,6 +15,14 @@ from accounts.codes import country_choices
 class User(AbstractUser):
     """A person who signs in. Their participant and role come from their Membership."""
 
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the interface and of e-mails; empty follows the browser."),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

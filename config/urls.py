@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.language import set_language
 from accounts.views import HomeView
 from analytics import api as analytics_api
 from reporting.api import urls as reporting_api
@@ -9,6 +10,7 @@ from reporting.api import urls as reporting_api
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("records/", include("reporting.urls")),
     path("analytics/", include("analytics.urls")),
     # One API namespace from both apps (reporting must not import analytics); reporting's routes end

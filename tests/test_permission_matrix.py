@@ -172,6 +172,11 @@ REGISTRY: dict[str, Route] = {
     "home": Route(expect=by_role(default=200, norole=200)),
     "accounts:login": Route(expect=by_role(default=200, anonymous=200, norole=200)),
     "accounts:logout": Route(method="post", fresh_client=True, expect=by_role(default=302, anonymous=302, norole=302)),
+    "set_language": Route(  # the language switcher: everyone, signed in or not (issue 10)
+        method="post",
+        data=lambda story: {"language": "fr", "next": "/"},
+        expect=by_role(default=302, anonymous=302, norole=302),
+    ),
     # The API's schema and its docs page describe the interface, not data: public.
     "api-schema": Route(expect=by_role(default=200, norole=200, anonymous=200), api=True),
     "api-docs": Route(expect=by_role(default=200, norole=200, anonymous=200)),

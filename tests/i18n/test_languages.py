@@ -1,0 +1,66 @@
+"""Languages (issue 10): the switcher, the choice remembered per user, right-to-left, countries by language."""
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.codes import country_choices, country_name, currency_choices
+from accounts.models import Role
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_switcher_on_the_sign_in_page_and_anonymous_choice_kept_in_the_cookie(client):
+    page = client.get(reverse("accounts:login"))
+    assert b'name="language"' in page.content and "Français".encode() in page.content
+    response = client.post(reverse("set_language"), {"language": "fr", "next": reverse("accounts:login")})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:login")
+    page = client.get(reverse("accounts:login"))
+    assert b'<html lang="fr" dir="ltr">' in page.content
+
+
+def test_choice_saved_on_the_user_and_applied_at_the_next_sign_in(client):
+    user = factories.user(role=Role.CONTRIBUTOR, participant=factories.participant())
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "ar", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == "ar"
+
+    other = type(client)()  # another browser, no language cookie, English Accept-Language
+    other.force_login(user)
+    page = other.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
+    assert b'<html lang="ar" dir="rtl">' in page.content
+    assert page.cookies["django_language"].value == "ar"
+
+
+def test_unknown_language_is_refused_and_not_saved(client):
+    user = factories.user(role=Role.CONTRIBUTOR, participant=factories.participant())
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    user.refresh_from_db()
+    assert user.language == ""
+
+
+def test_country_and_currency_names_follow_the_active_language():
+    assert dict(country_choices())["FRA"] == "France"
+    with translation.override("fr"):
+        assert country_name("DEU") == "Allemagne"
+        assert dict(currency_choices())["USD"] == "USD — Dollar américain"
+        names = [name for _code, name in country_choices()]
+        assert names.index("Afrique du Sud") < names.index("Allemagne") < names.index("Égypte") < names.index("Zambie")
+    with translation.override("ar"):
+        assert country_name("FRA") == "فرنسا"
+    assert country_name("DEU") == "Germany"
+
+
+def test_dates_and_numbers_formatted_per_language():
+    import datetime as dt
+
+    from django.template import Context, Template
+
+    tpl = Template("{{ d|date:'DATE_FORMAT' }}|{{ n|floatformat:'2g' }}")
+    ctx = Context({"d": dt.date(2026, 3, 5), "n": 12345.5})
+    assert tpl.render(ctx) == "March 5, 2026|12,345.50"
+    with translation.override("fr"):
+        assert tpl.render(ctx) == "5 mars 2026|12\xa0345,50"
