@@ -197,3 +197,20 @@ def test_every_page_carries_a_strict_content_security_policy(client):
     docs = client.get("/api/docs/")
     if docs.status_code == 200:
         assert b"<script>" not in docs.content and b"<style>" not in docs.content
+
+
+def test_a_refused_api_token_is_audited_without_its_secret(settings):
+    assert settings.AXES_FAILURE_LIMIT == settings.API_LOCKOUT_FAILURES  # one lockout policy for both
+    owner = factories.participant(code="AUS")
+    user = factories.user(role=Role.ANALYST, participant=owner, username="ana")
+    from accounts.api_tokens import api_token_create
+
+    _token, raw = api_token_create(
+        user=user, name="t", scope="read", expires_on=dt.datetime.now(dt.UTC).date() + dt.timedelta(days=9)
+    )
+    prefix = raw.split("_")[1]
+    wrong = f"vrs_{prefix}_not-the-secret"
+    assert Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {wrong}").status_code == 401
+    entry = AuditEntry.objects.get(action="api_token_rejected")
+    assert entry.subject_user == user and entry.details["prefix"] == prefix
+    assert "not-the-secret" not in str(entry.details) + entry.summary
