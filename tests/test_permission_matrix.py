@@ -242,6 +242,28 @@ REGISTRY: dict[str, Route] = {
     "reporting:import-cancel": Route(
         method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
     ),
+    # The import API (issue 5). This harness posts form data: home's contributor and focal point
+    # reach the JSON-only action and get 415; tests/api/test_permission_matrix.py posts JSON.
+    "api:import-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:import-detail": Route(
+        api=True,
+        kwargs=lambda story: {"pk": _import_batch(story).pk},
+        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_contributor=200, home_focal_point=200),
+    ),
+    "api:import-action": Route(
+        api=True,
+        method="post",
+        kwargs=lambda story: {"pk": _import_batch(story).pk, "action": "cancel"},
+        expect=by_role(
+            default=403,
+            norole=403,
+            anonymous=API_ANONYMOUS,
+            home_contributor=415,
+            home_focal_point=415,
+            contributor=404,
+            focal_point=404,
+        ),
+    ),
     "reporting:import-report": Route(
         kwargs=lambda story: {"pk": MISSING_PK, "fmt": "xlsx"}, expect=by_role(contributor=404, focal_point=404)
     ),

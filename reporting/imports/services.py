@@ -852,10 +852,18 @@ def import_commit(*, batch_id: int) -> ImportBatch:
 
 
 def import_run(*, batch_id: int, phase: str) -> ImportBatch:
-    """The task's one call: the dry run or the import."""
-    if phase == "check":
-        return import_check(batch_id=batch_id)
-    return import_commit(batch_id=batch_id)
+    """The task's one call: the dry run or the import. Whatever stops it, the batch does not stay
+    "checking" or "importing" for ever: it says it failed, and that nothing was imported."""
+    try:
+        if phase == "check":
+            return import_check(batch_id=batch_id)
+        return import_commit(batch_id=batch_id)
+    except Exception:
+        if ImportBatch.objects.filter(
+            pk=batch_id, status__in=(ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING)
+        ).exists():
+            _fail(batch_id, _("The work stopped on an unexpected error; nothing was imported. Try again or tell us."))
+        raise
 
 
 __all__ = [
