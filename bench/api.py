@@ -281,9 +281,13 @@ def run(ctx: Context) -> list[Case]:
     results: dict[str, list[dict]] = {name: [] for name in ("bare", "drf", "bare paced", "drf paced", "create")}
     with _server(ctx.log) as (port, master):
         load = Load(port, master)
-        for path in (BARE_LIST, DRF_LIST):
-            load.run(_get(path, readers), count=200)  # warm-up: connections, caches, imports
-        load.run(_create(writers), count=100)
+        # Warm-up (connections, caches, imports), and a check that the server answers as it should:
+        # figures of error pages (e.g. code newer than the database it was migrated with) are none.
+        warm = [load.run(_get(path, readers), count=200) for path in (BARE_LIST, DRF_LIST)]
+        warm.append(load.run(_create(writers), count=100))
+        for result, ok in zip(warm, (200, 200, 201), strict=True):
+            if set(result["statuses"]) != {ok}:
+                raise RuntimeError(f"warm-up answered {result['statuses']}, not only {ok}: see the gunicorn log")
         for i in range(repeat):
             for name, path in (("bare", BARE_LIST), ("drf", DRF_LIST)):
                 closed = load.run(_get(path, readers), count=list_count)
