@@ -9,14 +9,19 @@
   var text = document.getElementById("progress-text");
   var label = document.getElementById("status-label");
   var url = box.getAttribute("data-url");
+  // The sentences come translated from the page (data-checking, data-importing).
+  function say(template, p) {
+    return template.replace("%(checked)s", p.rows_checked).replace("%(total)s", p.rows_total)
+      .replace("%(imported)s", p.rows_imported);
+  }
   function show(p) {
     bar.value = p.percent;
     bar.textContent = p.percent + "%";
     if (label) { label.textContent = p.status_label; }
     if (p.status === "checking") {
-      text.textContent = p.rows_checked + " / " + p.rows_total + " rows checked";
+      text.textContent = say(box.getAttribute("data-checking"), p);
     } else if (p.status === "importing") {
-      text.textContent = p.rows_checked + " / " + p.rows_total + " rows checked, " + p.rows_imported + " imported";
+      text.textContent = say(box.getAttribute("data-importing"), p);
     }
   }
   function poll() {
