@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install worker beat
+.PHONY: run test bench lint install worker beat messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ bench: install
 lint: install
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# Translations (docs/i18n.md): refresh locale/fr and locale/ar from the code, then compile them.
+messages: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemessages
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore=.venv
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel INFO
