@@ -13,6 +13,7 @@ from functools import cache
 import pycountry
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.codes import country_choices, country_names
@@ -30,9 +31,10 @@ def _folded(text: str) -> str:
 
 
 @cache
-def _countries_by_name() -> dict[str, str]:
+def _countries_by_name(language: str | None = None) -> dict[str, str]:
     """Every name a user may type for a country (the list's name, ISO 3166's short and official
-    names, the two-letter code), folded, to its three-letter code."""
+    names, the two-letter code), folded, to its three-letter code. Per language: the list's names
+    are in the active language (accounts/codes.py), ISO's English names are always understood."""
     names = country_names()
     found: dict[str, str] = {}
     for country in pycountry.countries:
@@ -55,7 +57,7 @@ def country_lookup(value: str) -> str | None:
     head = text.split("—")[0].strip().upper()
     if head in names:
         return head
-    return _countries_by_name().get(_folded(text))
+    return _countries_by_name(get_language()).get(_folded(text))
 
 
 class CountryField(forms.CharField):

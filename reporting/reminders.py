@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationPreference, Participant, ReminderKind, Role, SentReminder, User
@@ -38,9 +39,13 @@ def _link(name: str) -> str:
         return settings.SITE_URL
 
 
-def _wants(users: list[User], kind: str) -> list[User]:
+def _wants(users: list[User], kind: str) -> Iterator[User]:
+    """The users who want this reminder, each in turn with their own language active (User.language),
+    so that the loop body renders the subject and the e-mail in it."""
     preferences = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=users)}
-    return [u for u in users if u.email and (u.pk not in preferences or preferences[u.pk].wants(kind))]
+    for user in [u for u in users if u.email and (u.pk not in preferences or preferences[u.pk].wants(kind))]:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            yield user
 
 
 def _focal_points(participant_ids) -> dict[int, list[User]]:

@@ -174,7 +174,7 @@ REGISTRY: dict[str, Route] = {
     "accounts:logout": Route(method="post", fresh_client=True, expect=by_role(default=302, anonymous=302, norole=302)),
     "set_language": Route(  # the language switcher: everyone, signed in or not (issue 10)
         method="post",
-        data=lambda story: {"language": "fr", "next": "/"},
+        data=lambda story: {"language": "fr", "next": "/accounts/login/"},  # anonymous: back to sign in
         expect=by_role(default=302, anonymous=302, norole=302),
     ),
     # The API's schema and its docs page describe the interface, not data: public.

@@ -64,3 +64,33 @@ def test_dates_and_numbers_formatted_per_language():
     assert tpl.render(ctx) == "March 5, 2026|12,345.50"
     with translation.override("fr"):
         assert tpl.render(ctx) == "5 mars 2026|12\xa0345,50"
+
+
+def test_reminder_e_mails_go_out_in_each_recipients_language():
+    import datetime as dt
+
+    import time_machine
+    from django.core import mail
+
+    from accounts.services import user_create
+    from reporting import reminders
+
+    with time_machine.travel(dt.datetime(2026, 6, 1, 6, tzinfo=dt.UTC), tick=False):
+        p = factories.participant(joined_on=dt.date(2024, 1, 1))
+        for name, language in (("fp-fr", "fr"), ("fp-en", "")):
+            user = user_create(
+                username=name,
+                password="correct-horse-battery",
+                role=Role.FOCAL_POINT,
+                participant=p,
+                email=f"{name}@example.org",
+            )
+            user.language = language
+            user.save(update_fields=["language"])
+    with time_machine.travel(dt.datetime(2026, 6, 10, 6, tzinfo=dt.UTC), tick=False):
+        assert reminders.reminders_return_due() == 2
+    by_address = {m.to[0]: m for m in mail.outbox}
+    french, english = by_address["fp-fr@example.org"], by_address["fp-en@example.org"]
+    assert "rapport" in french.subject and "Madame, Monsieur" in french.body, french.subject
+    assert "return" in english.subject and "Dear" in english.body
+    assert translation.get_language() == "en-us" or translation.get_language().startswith("en")
