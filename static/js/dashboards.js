@@ -26,7 +26,7 @@
     } else { text = short(text); }
     var hidden = r.values.filter(function (v) { return v === null; }).length;
     if (hidden && hidden === r.values.length) { return text + " (" + r.labels[0] + ")"; }
-    return hidden ? text + " (partly hidden)" : text;
+    return hidden ? text + " (" + (config.tPartlyHidden || "partly hidden") + ")" : text;
   }
   // A suppressed figure still gets its place and its "<5" or "hidden" written where the bar would be.
   function barValue(r, i) {
@@ -71,7 +71,7 @@
       legend: { top: 0, type: "scroll" },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label; }) },
-      yAxis: { type: "value", name: "detections" },
+      yAxis: { type: "value", name: config.tDetections || "detections" },
       series: chart.columns.map(function (col, i) {
         return { name: col, type: "line", connectNulls: false, symbolSize: 6, data: rows.map(function (r) { return r.values[i]; }) };
       }),
@@ -90,8 +90,8 @@
     var rows = body(chart).filter(function (r) { return r.values[1] !== null; }).reverse();
     return Object.assign({}, base, {
       grid: { left: 8, right: 24, top: 8, bottom: 36, containLabel: true },
-      tooltip: { trigger: "item", formatter: function (p) { var r = rows[p.dataIndex]; return r.label + "\nQ1 " + r.labels[0] + " · median " + r.labels[1] + " · Q3 " + r.labels[2] + " · n " + r.labels[3]; } },
-      xAxis: { type: "value", name: "USD per person", nameLocation: "middle", nameGap: 26 },
+      tooltip: { trigger: "item", formatter: function (p) { var r = rows[p.dataIndex]; return r.label + "\nQ1 " + r.labels[0] + " · " + (config.tMedian || "median") + " " + r.labels[1] + " · Q3 " + r.labels[2] + " · n " + r.labels[3]; } },
+      xAxis: { type: "value", name: config.tUsdPerPerson || "USD per person", nameLocation: "middle", nameGap: 26 },
       yAxis: { type: "category", data: rows.map(function (r) { return short(r.label) + " (n " + r.labels[3] + ")"; }) },
       series: [{ type: "boxplot", data: rows.map(function (r) { return [r.values[0], r.values[0], r.values[1], r.values[2], r.values[2]]; }) }],
       _rows: rows,
