@@ -94,3 +94,22 @@ def test_reminder_e_mails_go_out_in_each_recipients_language():
     assert "rapport" in french.subject and "Madame, Monsieur" in french.body, french.subject
     assert "return" in english.subject and "Dear" in english.body
     assert translation.get_language() == "en-us" or translation.get_language().startswith("en")
+
+
+def test_api_errors_follow_accept_language(client):
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer vrs_nonsense", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 401
+    assert "Ce jeton d’API n’est pas valide." in response.content.decode()
+    response = client.get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer vrs_nonsense", HTTP_ACCEPT_LANGUAGE="en")
+    assert "This API token is not valid." in response.content.decode()
+
+
+def test_csv_export_headers_in_the_users_language(client):
+    user = factories.user(role=Role.ANALYST, participant=factories.participant())
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    response = client.get("/analytics/export/modes.csv")
+    assert response.status_code == 200
+    body = b"".join(response).decode("utf-8-sig") if response.streaming else response.content.decode("utf-8-sig")
+    assert "Élément" in body and "Les chiffres sont des détections, non des personnes." in body, body[:300]
