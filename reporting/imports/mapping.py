@@ -15,6 +15,8 @@ from collections import Counter
 from functools import cache
 
 import pycountry
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.codes import country_names
@@ -59,9 +61,11 @@ SYNONYMS = {
 
 
 def normalise(text: str) -> str:
-    """Case, accents, spaces and punctuation away: "Nº of migrants" → "noofmigrants"."""
-    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "", text.casefold())
+    """Case, accents, spaces and punctuation away: "Nº of migrants" → "noofmigrants". Letters of other
+    scripts stay (an Arabic heading is not reduced to nothing); their marks go like accents."""
+    text = unicodedata.normalize("NFKD", str(text or ""))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[\W_]+", "", text)
 
 
 def value_key(text: str) -> str:
@@ -76,12 +80,22 @@ def profile_for(participant: Participant) -> ImportProfile:
     return ImportProfile.objects.filter(participant=participant).first() or ImportProfile(participant=participant)
 
 
+_LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+def _in(language: str, compute):
+    with translation.override(language):
+        return compute()
+
+
 def suggest_columns(*, participant: Participant, sheet: str, headers: list[str]) -> dict[str, str]:
     """{heading: field or ""} for one sheet: last time's choice, else our name, label or a synonym."""
     remembered = profile_for(participant).column_mapping.get(sheet, {})
     known: dict[str, str] = {}
     for col in COLUMNS[sheet]:
-        for alias in [col.name, str(col.label), *SYNONYMS.get(col.name, [])]:
+        # The heading of a template downloaded in any interface language.
+        labels = [_in(language, lambda col=col: str(col.label)) for language in _LANGUAGES]
+        for alias in [col.name, *labels, *SYNONYMS.get(col.name, [])]:
             known.setdefault(normalise(alias), col.name)
     suggestion: dict[str, str] = {}
     taken: set[str] = set()
@@ -157,7 +171,14 @@ class CodeResolver:
     def _known_values(self, column: Column) -> dict[str, str]:
         if column.code_list not in self._known:
             known: dict[str, str] = {}
-            for code, label in column.choices(self.participant) if column.choices else []:
+            choices = list(column.choices(self.participant) if column.choices else [])
+            # Labels in every interface language (the file may come from a template in French or Arabic,
+            # and the check may run in a worker with no language of the uploader's).
+            for language in _LANGUAGES if column.choices else []:
+                labelled = _in(language, lambda: [(c, str(label)) for c, label in column.choices(self.participant)])
+                for code, label in labelled:
+                    known.setdefault(normalise(label), code)
+            for code, label in choices:
                 known.setdefault(normalise(label), code)
                 if column.kind == "bcp":
                     known.setdefault(normalise(label.split(" — ")[0]), code)
