@@ -91,17 +91,24 @@
 
   // The fee in USD at the rate of the detection month, when the secretariat has that rate.
   var out = document.getElementById("fee-usd");
+  // An amount written the way the page's language writes numbers (3,30 in French), two decimals.
+  function money(n) {
+    var lang = document.documentElement.lang || undefined;
+    if (lang === "ar") { lang = "ar-u-nu-latn"; } // the digits Django writes in Arabic too
+    try { return new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(n); }
+    catch (e) { return n.toFixed(2); }
+  }
   function fee() {
     if (!out) return;
     var amount = parseFloat(form.querySelector("#id_fee_per_person").value);
     var currency = form.querySelector("#id_fee_currency").value;
     var day = form.querySelector("#id_detection_date").value;
     if (isNaN(amount) || !currency) { out.textContent = ""; return; }
-    if (currency === "USD") { out.textContent = "= USD " + amount.toFixed(2); return; }
+    if (currency === "USD") { out.textContent = "= USD " + money(amount); return; }
     var month = (day || "").slice(0, 7);
     var rate = rates[month] && rates[month][currency];
     if (!month) out.textContent = say("no_date", {});
-    else if (rate) out.textContent = say("usd", { usd: (amount * parseFloat(rate)).toFixed(2), currency: currency, month: month });
+    else if (rate) out.textContent = say("usd", { usd: money(amount * parseFloat(rate)), currency: currency, month: month });
     else out.textContent = say("no_rate", { currency: currency, month: month });
   }
 

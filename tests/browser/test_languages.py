@@ -85,6 +85,9 @@ def test_the_data_entry_journey_in_french(page, browser, live_server):
     page.select_option("#id_breakdowns-0-age_group", "adult")
     page.fill("#id_breakdowns-0-count", "7")
     expect(page.locator("#breakdown-check")).to_contain_text("7")
+    page.fill("#id_fee_per_person", "1500")
+    page.select_option("#id_fee_currency", "USD")
+    expect(page.locator("#fee-usd")).to_have_text(re.compile(r"USD 1\s500,00"))  # French number format
     page.fill("#id_narrative", "Neuf personnes découvertes dans la remorque d’un poids lourd sur l’A16.")
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "i18n-incident-form-fr.png"), full_page=False)
