@@ -59,8 +59,12 @@ def reminders_records_returned_task() -> int:
 
 
 @shared_task(time_limit=3600, soft_time_limit=3500)
-def import_run_task(*, batch_id: int, phase: str) -> dict:
+def import_run_task(*, batch_id: int, phase: str, language: str = "") -> dict:
+    from django.conf import settings
+    from django.utils import translation
+
     from reporting.imports.services import import_run
 
-    batch = import_run(batch_id=batch_id, phase=phase)
+    with translation.override(language or settings.LANGUAGE_CODE):  # the problems in the uploader's language
+        batch = import_run(batch_id=batch_id, phase=phase)
     return {"batch": batch.pk, "status": batch.status, "checked": batch.rows_checked, "imported": batch.rows_imported}

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -226,9 +226,9 @@ def _enqueue(batch_id: int, phase: str) -> None:
     from reporting.tasks import import_run_task
 
     # ignore_result: the batch row carries the outcome; no result-store subscription in the request.
-    transaction.on_commit(
-        lambda: import_run_task.apply_async(kwargs={"batch_id": batch_id, "phase": phase}, ignore_result=True)
-    )
+    # The worker writes the rows' problems in the uploader's language (the request's, issue 10).
+    kwargs = {"batch_id": batch_id, "phase": phase, "language": translation.get_language() or ""}
+    transaction.on_commit(lambda: import_run_task.apply_async(kwargs=kwargs, ignore_result=True))
 
 
 def import_check_start(*, batch: ImportBatch, user: User, then: str = "") -> ImportBatch:
