@@ -32,6 +32,15 @@ PAGES = {
     ],
     Role.FOCAL_POINT: ["/", "/records/returns/", "/records/exclusions/", "/records/access-log/", "/accounts/users/"],
     Role.ANALYST: ["/analytics/", "/analytics/records/"],
+    Role.SECRETARIAT: [
+        "/records/console/",
+        "/records/console/participants/",
+        "/records/console/terms/",
+        "/records/console/policy/",
+        "/records/console/coverage/",
+        "/records/console/audit/",
+        "/records/sharing/",
+    ],
 }
 
 
