@@ -131,6 +131,10 @@ def test_incident_form_and_dashboards_right_to_left_in_arabic(page, browser, liv
     brand = form.locator(".brand").bounding_box()
     assert brand["x"] > 1366 / 2
     form.screenshot(path=str(SHOTS / "i18n-incident-form-ar.png"), full_page=False)
+    form.goto(f"{live_server.url}/records/glossary/")
+    expect(form.locator("#smuggling")).to_have_text("تهريب المهاجرين")
+    expect(form.locator("body")).to_contain_text("بروتوكول مكافحة تهريب المهاجرين عن طريق البر والبحر والجو")
+    form.screenshot(path=str(SHOTS / "i18n-glossary-ar.png"), full_page=False)
 
     for language in ("ar", "fr"):
         analyst = demo[("AUS", "analyst")]
