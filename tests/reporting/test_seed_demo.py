@@ -248,6 +248,25 @@ def test_credentials_are_printed_as_a_table(capsys):
     assert user.check_password(password)
 
 
+def test_the_command_builds_the_dashboards_facts_unless_told_not_to():
+    """The load writes rows past the outbox, so the command builds the facts: the dashboards of a
+    fresh `make run` show the demo, not "no facts built yet"."""
+    from analytics.models import FactSet, IncidentFact
+
+    call_command("seed_demo", incidents=200, stdout=io.StringIO())
+    validated = Incident.objects.filter(status=Incident.Status.VALIDATED).count()
+    assert validated > 0
+    assert FactSet.objects.count() == Return.objects.count()
+    assert IncidentFact.objects.aggregate(n=Sum("incidents"))["n"] == validated
+
+
+def test_no_facts_leaves_the_fact_tables_empty():
+    from analytics.models import FactSet
+
+    call_command("seed_demo", incidents=50, no_facts=True, stdout=io.StringIO())
+    assert Incident.objects.exists() and not FactSet.objects.exists()
+
+
 def test_if_empty_is_idempotent(capsys):
     call_command("seed_demo", incidents=30, if_empty=True)
     before = (Participant.objects.count(), User.objects.count(), Incident.objects.count())
