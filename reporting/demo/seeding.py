@@ -1,12 +1,14 @@
 """demo_seed: the whole synthetic data set, from one seed, in one transaction."""
 
 import collections
+import concurrent.futures
 import contextlib
 import itertools
 import multiprocessing
 import os
 import queue
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -186,26 +188,37 @@ def _forked_chunk_prepare(chunk: list[tuple]) -> tuple:
     return _chunk_prepare(chunk, generator, writer)
 
 
+def _worker_start() -> None:
+    # A forked worker inherits the parent's signal handlers (a benchmark turns TERM into SystemExit);
+    # it must die plainly if the pool is torn down, never run the parent's cleanup.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
 def _in_processes(chunks: list[list[tuple]], *, generator, writer, processes: int, ahead: int = 2) -> Iterator:
     """Prepared chunks, in order, from `processes` forked workers, at most `ahead` per worker in flight.
 
-    The workers get the generator by fork, never use the database connection they inherit, and end
-    with os._exit (multiprocessing's way), so the parent's connection and transaction are untouched.
+    The workers get the generator by fork and never use the database connection they inherit. They
+    are started before any thread of the pool exists, end normally once the work is done, and a
+    worker that dies makes the load fail (BrokenProcessPool) instead of waiting for it forever.
     """
     global _FORKED_WORK
     _FORKED_WORK = (generator, writer)
+    executor = concurrent.futures.ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
+    )
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            pending: collections.deque = collections.deque()
-            remaining = iter(chunks)
-            for chunk in itertools.islice(remaining, processes * ahead):
-                pending.append(pool.apply_async(_forked_chunk_prepare, (chunk,)))
-            while pending:
-                prepared = pending.popleft().get()
-                for chunk in itertools.islice(remaining, 1):
-                    pending.append(pool.apply_async(_forked_chunk_prepare, (chunk,)))
-                yield prepared
+        pending: collections.deque = collections.deque()
+        remaining = iter(chunks)
+        for chunk in itertools.islice(remaining, processes * ahead):
+            pending.append(executor.submit(_forked_chunk_prepare, chunk))
+        while pending:
+            prepared = pending.popleft().result()
+            for chunk in itertools.islice(remaining, 1):
+                pending.append(executor.submit(_forked_chunk_prepare, chunk))
+            yield prepared
     finally:
+        executor.shutdown(wait=True, cancel_futures=True)
         _FORKED_WORK = None
 
 

@@ -4,7 +4,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import random
+from concurrent.futures.process import BrokenProcessPool
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -114,6 +116,17 @@ def test_forked_workers_give_the_same_figures_as_one_thread(monkeypatch):
     assert seeded_figures(seed=5, incidents=SMALL) == one_thread
     assert started, "the forked path ran"
     assert Participant.objects.count() == 0  # the rolled-back load left nothing, on a connection still usable
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes prepare COPY text only")
+def test_a_worker_that_dies_fails_the_load_instead_of_hanging_it(monkeypatch):
+    monkeypatch.setattr(seeding, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(seeding, "_worker_processes", lambda: 2)
+    # In the workers only (forked after the patch): each dies as if killed.
+    monkeypatch.setattr(seeding.IncidentGenerator, "batch_for_return", lambda self, **_: os._exit(3))
+    with pytest.raises(BrokenProcessPool):
+        demo_seed(seed=5, incidents=SMALL)
+    assert not Participant.objects.exists() and not Incident.objects.exists()  # nothing half-written
 
 
 def test_breakdowns_never_exceed_totals(seeded):
