@@ -7,7 +7,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.utils.formats import number_format
 from django.utils.text import capfirst
+from django.utils.translation import get_language_bidi
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -44,6 +46,11 @@ class MonthField(forms.DateField):
     def to_python(self, value):
         day = super().to_python(value)
         return day.replace(day=1) if day else None
+
+
+def _arrow() -> str:
+    """The arrow between the countries of a route, pointing the way the page reads (issue 10)."""
+    return " ← " if get_language_bidi() else " → "
 
 
 def _blank(choices) -> list[tuple[str, str]]:
@@ -121,7 +128,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
         for incident in page.object_list:  # readable labels for the table
             incident.category_labels = _codes_display(incident.categories, codes.ConductCategory.choices)
             incident.mode_labels = _codes_display(incident.modes, codes.Mode.choices)
-            incident.route = " → ".join(
+            incident.route = _arrow().join(
                 country_name(c) or "?" for c in (incident.origin_country, incident.destination_country)
             )
         query = self.request.GET.copy()
@@ -153,8 +160,8 @@ def incident_sections(incident: Incident) -> list[tuple[str, list[tuple[str, obj
     coords = f"{incident.latitude}, {incident.longitude}" if incident.latitude is not None else "—"
     fee = "—"
     if incident.fee_per_person is not None:
-        fee = f"{incident.fee_per_person} {incident.fee_currency}"
-    transits = " → ".join(country_name(t.country) for t in incident.transits.all()) or "—"
+        fee = f"{number_format(incident.fee_per_person, force_grouping=True)} {incident.fee_currency}"  # 1 500,00
+    transits = _arrow().join(country_name(t.country) for t in incident.transits.all()) or "—"
     return [
         (
             _("What"),

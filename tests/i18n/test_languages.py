@@ -113,3 +113,24 @@ def test_csv_export_headers_in_the_users_language(client):
     assert response.status_code == 200
     body = b"".join(response).decode("utf-8-sig") if response.streaming else response.content.decode("utf-8-sig")
     assert "Élément" in body and "Les chiffres sont des détections, non des personnes." in body, body[:300]
+
+
+def test_a_records_page_writes_amounts_and_routes_the_languages_way(client):
+    from decimal import Decimal
+
+    participant = factories.participant()
+    incident = factories.incident_for(participant, fee_per_person=Decimal("1500.00"), fee_currency="EUR")
+    incident.transits.create(country="IDN", sequence=1)
+    incident.transits.create(country="TLS", sequence=2)
+    user = factories.user(role=Role.CONTRIBUTOR, participant=participant)
+    client.force_login(user)
+    for language, fee, route in (
+        ("en", "1,500.00 EUR", "Indonesia → Timor-Leste"),
+        ("fr", "1\xa0500,00 EUR", "Indonésie → Timor oriental"),
+        ("ar", "1500,00 EUR", "إندونيسيا ← تيمور-ليستي"),
+    ):
+        user.language = language
+        user.save(update_fields=["language"])
+        page = client.get(f"/records/{incident.pk}/").content.decode()
+        assert fee in page, (language, fee)
+        assert route in page, (language, route)
