@@ -134,3 +134,11 @@ def test_a_records_page_writes_amounts_and_routes_the_languages_way(client):
         page = client.get(f"/records/{incident.pk}/").content.decode()
         assert fee in page, (language, fee)
         assert route in page, (language, route)
+
+
+def test_api_code_lists_in_the_requests_language(client):
+    client.force_login(factories.user(role=Role.ANALYST, participant=factories.participant()))
+    countries = client.get("/api/v1/reference/countries/", HTTP_ACCEPT_LANGUAGE="fr").json()
+    modes = client.get("/api/v1/reference/mode/", HTTP_ACCEPT_LANGUAGE="ar").json()
+    assert {"code": "DEU", "label": "Allemagne"} in countries
+    assert {"code": "sea", "label": "البحر"} in modes
