@@ -7,21 +7,15 @@ import contextlib
 import datetime as dt
 import http.client
 import json
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
+from bench._gunicorn import cpu_seconds, gunicorn_serving
 from bench.registry import Case, Context, register
 
-ROOT = Path(__file__).resolve().parent.parent
 FULL_INCIDENTS = 1_000_000
 QUICK_INCIDENTS = 20_000
 CLIENTS = 20
@@ -32,8 +26,6 @@ TARGET_RATE = 150  # requests/s of the issue's list target: the paced runs measu
 SUSTAINABLE = 0.8
 PACED_SECONDS = 10
 VIEWER = "aus"  # an analyst of a contributing participant: own records and others' shared ones
-# gthread: keep-alive connections (national systems keep theirs open), threads for the DB waits.
-GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "256", "--keep-alive", "30"]
 DRF_LIST = f"/api/v1/incidents/?page_size={PAGE}"
 BARE_LIST = "/bench/incidents/"
 
@@ -41,60 +33,11 @@ BARE_LIST = "/bench/incidents/"
 @contextlib.contextmanager
 def _server(log):
     """gunicorn serving the project (DEBUG off) plus the bare view, on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench._api_settings",
-        # The throttle runs on every request as in production, but with a budget this load never
-        # reaches: the benchmark measures serving, not refusing.
-        "API_THROTTLE_USER": "10000000/minute",
-        "PYTHONPATH": str(ROOT),
-    }
-    errors = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
-        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN, "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=errors,
-        stderr=errors,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", BARE_LIST)
-                connection.getresponse().read()
-                connection.close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn did not start; see {errors.name}") from None
-                time.sleep(0.3)
-        log(f"  gunicorn {' '.join(GUNICORN)} on 127.0.0.1:{port} (log: {errors.name})")
-        yield port, process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _cpu_seconds(master: int) -> float:
-    """CPU seconds (user + system) used so far by gunicorn's workers (Linux /proc): the server's
-    own cost per request, which the machine's other load does not inflate as it does latency."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    total = 0.0
-    for pid in children:
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+    # The throttle runs on every request as in production, but with a budget this load never
+    # reaches: the benchmark measures serving, not refusing.
+    env = {"API_THROTTLE_USER": "10000000/minute"}
+    with gunicorn_serving(settings="bench._api_settings", env=env, ready_path=BARE_LIST, log=log) as served:
+        yield served
 
 
 Request = Callable[[int], tuple[str, str, bytes | None, dict]]  # client index → method, path, body, headers
@@ -115,7 +58,7 @@ class Load:
         statuses: dict[int, int] = {}
         lock = threading.Lock()
         issued = iter(range(count))
-        cpu_before = _cpu_seconds(self.master)
+        cpu_before = cpu_seconds(self.master)
         started = time.perf_counter()
         interval = CLIENTS / rate if rate else 0.0
 
@@ -163,7 +106,7 @@ class Load:
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - started
-        cpu = _cpu_seconds(self.master) - cpu_before
+        cpu = cpu_seconds(self.master) - cpu_before
         ordered = sorted(latencies)
         return {
             "wall": wall,

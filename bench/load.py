@@ -4,25 +4,19 @@ gunicorn on loopback. The answer that matters: no errors, and the p95 latency an
 
 import contextlib
 import datetime as dt
-import os
 import random
 import re
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 import uuid
 from collections import defaultdict
-from pathlib import Path
 
 import requests
 
+from bench._gunicorn import cpu_seconds, gunicorn_serving
 from bench.registry import Case, Context, register
 
-ROOT = Path(__file__).resolve().parent.parent
 FULL_INCIDENTS = 100_000
 QUICK_INCIDENTS = 5_000
 USERS = 50
@@ -31,53 +25,23 @@ QUICK_SECONDS = 20
 THINK = (0.5, 1.5)  # seconds a person pauses between two actions (uniform)
 # keep-alive longer than a person's pause: with gunicorn's default (2 s) a connection the server
 # closes just as the client reuses it is reset (a browser retries those; a benchmark counts them).
-GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "256", "--keep-alive", "30"]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @contextlib.contextmanager
 def _server(log):
     """gunicorn serving the whole project (DEBUG off, every middleware: CSP, sessions, axes, OTP) on
-    a free loopback port, with the bench database."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    a free loopback port, with the bench database: yields its address and master pid."""
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench._load_settings",
         "API_THROTTLE_USER": "10000000/minute",  # measured: serving, not refusing
         # Two-factor sign-in is one more request at sign-in; the load is what follows it.
         "OTP_REQUIRED": "false",
-        "PYTHONPATH": str(ROOT),
     }
-    errors = tempfile.NamedTemporaryFile(prefix="bench-load-", suffix=".log", delete=False)  # noqa: SIM115
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
-        [str(gunicorn), "config.wsgi:application", "--bind", f"127.0.0.1:{port}", *GUNICORN, "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-        stdout=errors,
-        stderr=errors,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/accounts/login/", timeout=30).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn did not start; see {errors.name}")
-            time.sleep(0.3)
-        log(f"  gunicorn {' '.join(GUNICORN)} on 127.0.0.1:{port} (log: {errors.name})")
-        yield f"http://127.0.0.1:{port}", process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with gunicorn_serving(settings="bench._load_settings", env=env, ready_path="/accounts/login/", log=log) as (
+        port,
+        master,
+    ):
+        yield f"http://127.0.0.1:{port}", master
 
 
 class Recorder:
@@ -227,19 +191,6 @@ class Person:
             time.sleep(self.rng.uniform(*THINK))
 
 
-def _cpu_seconds(master: int) -> float:
-    """CPU seconds (user + system) used so far by gunicorn's workers (Linux /proc): the server's own
-    cost per request, which the machine's other load does not inflate as it does latency."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    with contextlib.suppress(OSError):
-        for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * (len(ordered) - 1)))]
@@ -301,7 +252,7 @@ def run(ctx: Context) -> list[Case]:
         recorder.measuring = True
         for person in people:  # sign-ins are measured too: PBKDF2 and the lockout check on each
             person.sign_in()
-        cpu_before = _cpu_seconds(master)
+        cpu_before = cpu_seconds(master)
         window_start = time.monotonic()
         until = window_start + seconds
         threads = [threading.Thread(target=p.run, args=(until,), daemon=True) for p in people]
@@ -310,7 +261,7 @@ def run(ctx: Context) -> list[Case]:
         for thread in threads:
             thread.join(timeout=seconds + 120)
         window = time.monotonic() - window_start
-        cpu = _cpu_seconds(master) - cpu_before
+        cpu = cpu_seconds(master) - cpu_before
         recorder.measuring = False
 
     everything = [s for kind, values in recorder.latencies.items() if kind != "sign-in" for s in values]
