@@ -330,7 +330,9 @@ def viewer_standing(user: User, *, on: dt.date | None = None) -> Standing | None
     return participant_standing(participant, on=on)
 
 
-def readable_owners(user: User, *, on: dt.date | None = None) -> QuerySet | frozenset[int]:
+def readable_owners(
+    user: User, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
+) -> QuerySet | frozenset[int]:
     """Participants whose shared records the user may read one by one (their own excluded), as ids.
 
     For a participant's user: the owners granted to its group (guardian), while that participant
@@ -343,13 +345,13 @@ def readable_owners(user: User, *, on: dt.date | None = None) -> QuerySet | froz
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if user.role == Role.SECRETARIAT:
-        if not current_policy().secretariat_reads_records:
+        if not (policy or current_policy()).secretariat_reads_records:
             return frozenset()
         return Participant.objects.active().values_list("pk", flat=True)
     participant = user.participant
     if participant is None:
         return frozenset()
-    standing = participant_standing(participant, on=on)
+    standing = participant_standing(participant, on=on, policy=policy)
     if not standing.contributing:
         logger.info("read path: %s not contributing (%s)", participant.code, standing.reason)
         return frozenset()
@@ -369,9 +371,11 @@ def readable_owners(user: User, *, on: dt.date | None = None) -> QuerySet | froz
     )
 
 
-def readable_owner_ids(user: User, *, on: dt.date | None = None) -> frozenset[int]:
+def readable_owner_ids(
+    user: User, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
+) -> frozenset[int]:
     """`readable_owners`, evaluated."""
-    return frozenset(readable_owners(user, on=on))
+    return frozenset(readable_owners(user, on=on, policy=policy))
 
 
 def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Incident]:
@@ -449,7 +453,7 @@ def aggregate_scope(user: User, *, on: dt.date | None = None) -> AggregateScope:
         return AggregateScope(
             Tier.SECRETARIAT,
             None,
-            readable_owner_ids(user, on=on),
+            readable_owner_ids(user, on=on, policy=policy),
             _aggregate_owners_for(None),
             disclosure_control=True,
             **limits,
@@ -457,12 +461,13 @@ def aggregate_scope(user: User, *, on: dt.date | None = None) -> AggregateScope:
     participant_id = user.participant_id
     if participant_id is None:
         return AggregateScope(Tier.NONE, None, frozenset(), frozenset(), True, **limits)
-    readable = readable_owner_ids(user, on=on)
+    # The policy read above serves the whole decision: one policy query per request, not three.
+    readable = readable_owner_ids(user, on=on, policy=policy)
     if readable:
         # A contributor sums the owners it reads; their aggregate-only records are in those sums
         # but not readable one by one, hence disclosure control.
         return AggregateScope(Tier.CONTRIBUTOR, participant_id, readable, readable, True, **limits)
-    standing = participant_standing(user.participant, on=on)
+    standing = participant_standing(user.participant, on=on, policy=policy)
     tier = Tier.CONTRIBUTOR if standing.contributing else Tier.NON_CONTRIBUTOR
     others = (
         _aggregate_owners_for(participant_id)

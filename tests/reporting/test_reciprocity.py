@@ -320,11 +320,11 @@ def test_every_actor_of_the_story_reads_exactly_what_the_rule_says(story):
     assert spec_violations(story, secretariat_reads_records=True) == []
 
 
-def _grant_everything(user, *, on=None):
+def _grant_everything(user, *, on=None, policy=None):
     return frozenset(Participant.objects.exclude(pk=user.participant_id).values_list("pk", flat=True))
 
 
-def _ignore_live_standing(user, *, on=None):
+def _ignore_live_standing(user, *, on=None, policy=None):
     if user.participant is None:
         return frozenset()
     return frozenset(
