@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Participant, Role
 from accounts.services import participant_create, user_create
 from reporting import codes
-from reporting.models import Incident, Return
+from reporting.models import ImportBatch, Incident, Return
 
 _codes = itertools.count(1)
 
@@ -170,3 +170,18 @@ class ReciprocityStory:
         if actor == "secretariat" and secretariat_reads_records:
             return {"home_shared", "partner_shared", "lapsed_shared", "withholding_shared"}
         return set()
+
+
+def matrix_import_batch(story):
+    """The permission matrices' import batch: the home participant's, done, made once per story."""
+    batch = getattr(story, "import_batch", None)
+    if batch is None:
+        batch = ImportBatch.objects.create(
+            participant=story.home,
+            uploaded_by=story.users["home_contributor"],
+            file_name="matrix.csv",
+            file_format="csv",
+            status=ImportBatch.Status.DONE,
+        )
+        story.import_batch = batch
+    return batch

@@ -128,23 +128,6 @@ def _import(ok: Status) -> Expect:
     return by_role(home_contributor=ok, home_focal_point=ok, contributor=404, focal_point=404)
 
 
-def _import_batch(story):
-    """The story's import batch (home's, done), made once per module."""
-    batch = getattr(story, "import_batch", None)
-    if batch is None:
-        from reporting.models import ImportBatch
-
-        batch = ImportBatch.objects.create(
-            participant=story.home,
-            uploaded_by=story.users["home_contributor"],
-            file_name="matrix.csv",
-            file_format="csv",
-            status=ImportBatch.Status.DONE,
-        )
-        story.import_batch = batch
-    return batch
-
-
 @dataclass(frozen=True)
 class Route:
     expect: Expect
@@ -166,6 +149,11 @@ def _admin(expect_secretariat: Status = (200, 302, 403, 404)) -> Route:
 
 
 # The registry ----------------------------------------------------------------------------------
+
+
+def _batch_kwargs(story) -> dict:
+    return {"pk": factories.matrix_import_batch(story).pk}
+
 
 REGISTRY: dict[str, Route] = {
     # Site
@@ -227,33 +215,25 @@ REGISTRY: dict[str, Route] = {
     # so the steps that change it answer with a message on a redirect (or the page again, 400).
     "reporting:import-list": Route(expect=by_role(contributor=200, focal_point=200)),
     "reporting:import-template": Route(expect=by_role(contributor=200, focal_point=200)),
-    "reporting:import-detail": Route(kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(200)),
-    "reporting:import-progress": Route(kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(200)),
-    "reporting:import-codes": Route(kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)),
-    "reporting:import-columns": Route(
-        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(400)
-    ),
-    "reporting:import-check": Route(
-        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
-    ),
-    "reporting:import-commit": Route(
-        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
-    ),
-    "reporting:import-cancel": Route(
-        method="post", kwargs=lambda story: {"pk": _import_batch(story).pk}, expect=_import(302)
-    ),
+    "reporting:import-detail": Route(kwargs=_batch_kwargs, expect=_import(200)),
+    "reporting:import-progress": Route(kwargs=_batch_kwargs, expect=_import(200)),
+    "reporting:import-codes": Route(kwargs=_batch_kwargs, expect=_import(302)),
+    "reporting:import-columns": Route(method="post", kwargs=_batch_kwargs, expect=_import(400)),
+    "reporting:import-check": Route(method="post", kwargs=_batch_kwargs, expect=_import(302)),
+    "reporting:import-commit": Route(method="post", kwargs=_batch_kwargs, expect=_import(302)),
+    "reporting:import-cancel": Route(method="post", kwargs=_batch_kwargs, expect=_import(302)),
     # The import API (issue 5). This harness posts form data: home's contributor and focal point
     # reach the JSON-only action and get 415; tests/api/test_permission_matrix.py posts JSON.
     "api:import-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
     "api:import-detail": Route(
         api=True,
-        kwargs=lambda story: {"pk": _import_batch(story).pk},
+        kwargs=_batch_kwargs,
         expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_contributor=200, home_focal_point=200),
     ),
     "api:import-action": Route(
         api=True,
         method="post",
-        kwargs=lambda story: {"pk": _import_batch(story).pk, "action": "cancel"},
+        kwargs=lambda story: {"pk": factories.matrix_import_batch(story).pk, "action": "cancel"},
         expect=by_role(
             default=403,
             norole=403,

@@ -55,23 +55,6 @@ def incident_body() -> dict:
     return {"national_reference": "MATRIX-1", "detection_date": timezone.localdate().isoformat()}
 
 
-def _import_batch(story):
-    """home's import batch (done), made once per story."""
-    batch = getattr(story, "import_batch", None)
-    if batch is None:
-        from reporting.models import ImportBatch
-
-        batch = ImportBatch.objects.create(
-            participant=story.home,
-            uploaded_by=story.users["home_contributor"],
-            file_name="matrix.csv",
-            file_format="csv",
-            status=ImportBatch.Status.DONE,
-        )
-        story.import_batch = batch
-    return batch
-
-
 # route name → method → (how to build the request, {actor: status}). Methods not listed: 405.
 # `setup(story)` returns (url kwargs, body) for the request.
 MATRIX = {
@@ -143,12 +126,15 @@ MATRIX = {
         ),
     },
     "import-detail": {
-        "get": (lambda s: ({"pk": _import_batch(s).pk}, None), _only(dict.fromkeys(HOME_ENTRY, 200), 404)),
+        "get": (
+            lambda s: ({"pk": factories.matrix_import_batch(s).pk}, None),
+            _only(dict.fromkeys(HOME_ENTRY, 200), 404),
+        ),
     },
     # home's batch is done: home's contributor and focal point are told it cannot be cancelled (400).
     "import-action": {
         "post": (
-            lambda s: ({"pk": _import_batch(s).pk, "action": "cancel"}, {}),
+            lambda s: ({"pk": factories.matrix_import_batch(s).pk, "action": "cancel"}, {}),
             _only(
                 {
                     **dict.fromkeys(HOME_ENTRY, 400),
