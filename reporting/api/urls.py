@@ -35,6 +35,7 @@ urlpatterns: list = [
     path("imports/", imports.ImportListApi.as_view(), name="import-list"),
     path("imports/<int:pk>/", imports.ImportDetailApi.as_view(), name="import-detail"),
     path("imports/<int:pk>/<str:action>/", imports.ImportActionApi.as_view(), name="import-action"),
-    # Anything else under /api/v1/: a JSON 404 like every other error, not the site's HTML page.
-    re_path(r"^(?P<path>.*)$", api_not_found, name="not-found"),
+    # Anything else under /api/v1/: a JSON 404 like every other error, not the site's HTML page;
+    # [\s\S] and not ".", so that an address with an encoded line break (%0A) is caught too.
+    re_path(r"^(?P<path>[\s\S]*)$", api_not_found, name="not-found"),
 ]

@@ -40,6 +40,17 @@ def test_a_record_outside_the_rule_answers_exactly_like_a_missing_one(story):
     )
 
 
+def test_an_address_matching_no_route_answers_the_same_json_404_even_with_a_line_break(story):
+    """Found by schemathesis: an id with an encoded line break slipped past the catch-all route and got
+    Django's HTML page."""
+    client = token_client(story.users["home_analyst"])
+    for path in ("/api/v1/no-such-thing/", "/api/v1/imports/null/x%0Ay/cancel/", "/api/v1/incidents/1%0A/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/json", path
+        assert response.json() == {"errors": [{"field": None, "code": "not_found", "message": "Not found."}]}
+
+
 def test_reading_others_records_is_logged_for_their_owner_and_own_reads_are_not(story):
     client = session_client(story.users["home_analyst"])
     client.get("/api/v1/incidents/?page_size=200")
