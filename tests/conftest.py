@@ -115,6 +115,23 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def pytest_collection_modifyitems(items):
+    """One policy for every test that commits: serialized rollback.
+
+    A transactional test ends by emptying every table. Without serialized rollback the rows the
+    migrations wrote (content types, permissions, the policy in force) are then recreated with new
+    ids or not at all, and a later test restoring its serialized copy of them collides with what was
+    recreated (duplicate content type) — so a subset of the suite could fail where the whole passed.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        commits = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(item.fixturenames)
+        if commits and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 def pytest_configure(config):
     # Playwright's sync API runs an event loop in the test thread, and Django's ORM refuses to run
     # inside one unless told. It must be set before the test database is set up for a browser test.
