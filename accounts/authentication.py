@@ -4,6 +4,7 @@ Clients send `Authorization: Bearer vrs_<prefix>_<secret>`. A read-only token ma
 (GET, HEAD, OPTIONS) only.
 """
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, status
@@ -28,8 +29,17 @@ class LockedOut(exceptions.APIException):
 
 
 def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy rewrites it,
-    # and trusting it would let an attacker choose the address its failures are counted against.
+    """The client's address, which sign-in failures are counted against and the audit log records.
+
+    REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT says how many reverse proxies of our own stand
+    in front: then the address the outermost of them appended to X-Forwarded-For. Addresses to the
+    left of it are written by the client, and trusting them would let an attacker choose the address
+    its failures count against; with no proxy counted, the header is ignored altogether.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

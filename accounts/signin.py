@@ -35,9 +35,10 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 def lockout_client_ip(request) -> str | None:
-    """The address failures are counted against: REMOTE_ADDR only, as the API's lockout
-    (accounts.authentication.client_ip explains why not X-Forwarded-For)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address failures are counted against, the same as the API's lockout
+    (accounts.authentication.client_ip: REMOTE_ADDR, or the address our own proxy saw)."""
+    address = client_ip(request)
+    return None if address == "unknown" else address
 
 
 def lockout_response(request, original_response=None, credentials=None):

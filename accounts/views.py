@@ -11,6 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts import selectors, services
+from accounts.authentication import client_ip
 from accounts.forms import (
     DeactivateForm,
     InvitationAcceptForm,
@@ -59,7 +60,7 @@ class TrackedLoginView(auth_views.LoginView):
         services.session_track(
             user=form.get_user(),
             session_key=self.request.session.session_key,
-            ip_address=self.request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(self.request),
             user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
         )
         return response

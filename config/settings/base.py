@@ -202,6 +202,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Reverse proxies of our own in front of the site (docs/security.md): 0 reads the client's address
+# from REMOTE_ADDR; N > 0 from the N-th address from the right of X-Forwarded-For, which the
+# outermost of them wrote. Lockouts and the audit log count against that address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Lockout of API token sign-in: this many failures per token prefix or client address within the
 # window lock it for the duration (seconds).
 API_LOCKOUT_FAILURES = int(os.environ.get("API_LOCKOUT_FAILURES", "10"))
