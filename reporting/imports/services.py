@@ -38,7 +38,7 @@ from reporting.imports import mapping as mapping_
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 from reporting.imports.parsing import FileProblem, peek, read_tables, sniff_format
 from reporting.imports.validation import COMPARED, Checked, Problem, RowChecker, existing_shape, record_signature
-from reporting.imports.writing import _copy, record_update, records_create
+from reporting.imports.writing import _copy, record_update, records_create, records_create_staged
 from reporting.models import ImportBatch, ImportRow, Incident, Return
 from reporting.services import incidents as entry
 
@@ -401,14 +401,17 @@ class _Pass:
                 match = existing.get(key) if key else None
                 ready = prepared.get(row.number) if prepared is not None else None
                 current = (match[0].pk, match[0].version) if match else (None, None)
-                if ready is not None and tuple(ready[:2]) == current:
+                breakdown_rows = self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None
+                document_rows = self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None
+                if isinstance(ready, Staged) and match is None:
+                    checked = ready  # a new record as the dry run staged it, and still new
+                elif ready is not None and not isinstance(ready, Staged) and tuple(ready[:2]) == current:
                     checked = _from_prepared(self.checker, row.number, reference, ready)
+                elif match is None:
+                    checked = self.checker.check_new(row, breakdown_rows=breakdown_rows, document_rows=document_rows)
                 else:
                     checked = self.checker.check(
-                        row,
-                        breakdown_rows=self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None,
-                        document_rows=self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None,
-                        existing=match[1] if match else None,
+                        row, breakdown_rows=breakdown_rows, document_rows=document_rows, existing=match[1]
                     )
                 if key:
                     if key in self.seen:
@@ -475,27 +478,65 @@ def _prepared_path(batch: ImportBatch) -> Path:
     return Path(f"{batch.file.path}.checked.json")
 
 
+class Staged:
+    """A valid new record as the dry run staged it: its COPY text, written as is by the import."""
+
+    __slots__ = ("children", "month", "number", "problems", "reference", "text")
+
+    def __init__(self, number: int, reference: str, month: str, text: str, children: list[tuple[str, str]]):
+        self.number, self.reference, self.month, self.text, self.children = number, reference, month, text, children
+        self.problems: list = []
+
+
+def _staged_write(handle, checked: Checked) -> None:
+    """One staged record: `N <row> <children> <month> <reference>` then its COPY text, then one line
+    per linked row (`T`, `B` or `D` and its COPY text). COPY text holds no line break."""
+    month, text, children = checked.staged
+    reference = checked.reference.replace("\n", " ").replace("\r", " ")
+    handle.write(f"N\t{checked.number}\t{len(children)}\t{month}\t{reference}\n{text}\n")
+    for code, child in children:
+        handle.write(f"{code}\t{child}\n")
+
+
 class _PreparedReader:
-    """The dry run's rows, read along with the file (both in row order): memory stays flat."""
+    """The dry run's rows, read along with the file (both in row order): memory stays flat. A staged
+    new record comes back as a Staged; any other row as the JSON list the dry run wrote."""
 
     def __init__(self, path: Path):
         try:
             self.handle = open(path, encoding="utf-8")  # noqa: SIM115 - read to the end by the import
         except OSError:
             self.handle = None  # no dry-run results to reuse: every row is checked again
-        self.current: list | None = None
+        self.current: list | Staged | None = None
+        self.current_number = 0
 
-    def get(self, number: int) -> list | None:
-        while self.handle is not None and (self.current is None or self.current[0] < number):
-            line = self.handle.readline()
-            if not line:
-                self.handle.close()
-                self.handle = None
-                self.current = None
-                return None
+    def _next(self) -> bool:
+        line = self.handle.readline()
+        if not line:
+            self.handle.close()
+            self.handle = None
+            self.current = None
+            return False
+        if line.startswith("N\t"):
+            _n, number, count, month, reference = line.rstrip("\n").split("\t", 4)
+            text = self.handle.readline().rstrip("\n")
+            children = []
+            for _i in range(int(count)):
+                code, _tab, child = self.handle.readline().rstrip("\n").partition("\t")
+                children.append((code, child))
+            self.current = Staged(int(number), reference, month, text, children)
+            self.current_number = int(number)
+        else:
             self.current = json.loads(line)
-        if self.current is not None and self.current[0] == number:
-            return self.current[1:]
+            self.current_number = self.current[0]
+        return True
+
+    def get(self, number: int) -> list | Staged | None:
+        while self.handle is not None and (self.current is None or self.current_number < number):
+            if not self._next():
+                return None
+        if self.current is not None and self.current_number == number:
+            return self.current if isinstance(self.current, Staged) else self.current[1:]
         return None
 
 
@@ -654,7 +695,9 @@ def import_check(*, batch_id: int) -> ImportBatch:
         for chunk in work.chunks():
             for checked, match in chunk:
                 outcome = _row_outcome(checked, match, dry_run=True)
-                if outcome != ImportRow.Outcome.INVALID:
+                if outcome == ImportRow.Outcome.VALID and match is None and checked.staged is not None:
+                    _staged_write(prepared, checked)
+                elif outcome != ImportRow.Outcome.INVALID:
                     entry = [checked.number, *_prepared_entry(checked, match, outcome)]
                     prepared.write(json.dumps(entry, default=str) + "\n")
                 pk = match[0].pk if match else None
@@ -749,6 +792,8 @@ def import_commit(*, batch_id: int) -> ImportBatch:
             done = checked_count = 0
             for chunk in work.chunks(prepared):
                 creates: list = []
+                staged: list[Staged] = []
+                staged_outcomes: list[list] = []
                 references = [c.reference for c, match in chunk if match]
                 locked = {
                     i.pk: i
@@ -768,6 +813,11 @@ def import_commit(*, batch_id: int) -> ImportBatch:
                                 None,
                             ]
                         )
+                        continue
+                    if isinstance(checked, Staged):
+                        staged.append(checked)
+                        outcomes.append([checked.number, checked.reference, ImportRow.Outcome.CREATED, [], None])
+                        staged_outcomes.append(outcomes[-1])
                         continue
                     outcome = _row_outcome(checked, match, dry_run=False)
                     problems = [p.as_dict() for p in checked.problems]
@@ -811,6 +861,15 @@ def import_commit(*, batch_id: int) -> ImportBatch:
                     reason=reason,
                 )
                 done += len(creates)
+                for row, pk in zip(
+                    staged_outcomes,
+                    records_create_staged(
+                        staged=staged, participant=batch.participant, user=user, reason=reason, returns=returns
+                    ),
+                    strict=True,
+                ):
+                    row[4] = pk
+                done += len(staged)
                 # Keep ids, not records: 100,000 records held to the end cost 300 MB.
                 for outcome in outcomes[-len(chunk) :]:
                     if isinstance(outcome[4], Incident):

@@ -32,6 +32,7 @@ from django.forms.utils import ErrorDict
 
 from accounts.models import Participant, User
 from reporting import codes
+from reporting.demo.loading import _formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
 from reporting.imports.mapping import CodeResolver
@@ -43,6 +44,21 @@ from reporting.services import incidents as entry
 FREE_TEXT = {"national_reference", "detection_place", "narrative"}
 # Model fields that hold a related object's id.
 RELATED = {"agency": "agency_id", "border_crossing_point": "border_crossing_point_id"}
+# Free text remembered nowhere (distinct on nearly every row); the place is, as a column of few values.
+UNREMEMBERED = {"national_reference", "narrative"}
+# A new record's columns as the dry run stages them for the import's COPY; the import fills in the rest.
+STAGED_LATER = ("id", "ret_id", "created_at", "updated_at", "submitted_at")
+STAGED = [f.attname for f in Incident._meta.concrete_fields if f.attname not in STAGED_LATER]
+FORMATS = {f.attname: _formatter(f) for f in Incident._meta.concrete_fields}
+CHILD_CODES = {"T": IncidentTransit, "B": PersonBreakdown, "D": IncidentDocument}
+CHILD_STAGED = {
+    code: [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "incident_id")]
+    for code, model in CHILD_CODES.items()
+}
+CHILD_FORMATS = {
+    code: [_formatter(model._meta.get_field(name)) for name in CHILD_STAGED[code]]
+    for code, model in CHILD_CODES.items()
+}
 COMPARED = [
     "agency_id" if name == "agency" else "border_crossing_point_id" if name == "border_crossing_point" else name
     for name in entry.ENTRY_FIELDS
@@ -80,6 +96,8 @@ class Checked:
     breakdowns: list[PersonBreakdown] = field(default_factory=list)
     documents: list[IncidentDocument] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # A valid new record as the import writes it: (month, its COPY text, [(child code, COPY text)]).
+    staged: tuple[str, str, list[tuple[str, str]]] | None = None
 
     @property
     def valid(self) -> bool:
@@ -596,6 +614,218 @@ class RowChecker:
         checked.incident = incident
         checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
         return checked
+
+    # A new record, fast: each cell's outcome remembered ---------------------------------------------
+    #
+    # A new record has no existing values to merge with, so each cell's whole outcome (its conversion,
+    # the form field and its clean_<name> hook, the service's _apply_data, the model field's clean)
+    # depends on the cell's text alone and is worked out once per distinct text of its column. A row
+    # is then a few dictionary look-ups, plus the checks that read several fields, run on the record
+    # itself: Incident.clean(), what a submission needs, the linked rows and the personal-data
+    # screening. The steps and their order are check()'s; tests/imports/test_rules.py holds both
+    # paths, and the web form, to the same answers.
+
+    def _fast_setup(self) -> None:
+        self._scratch = self._new_incident()  # each field's outcome is worked out on it in turn
+        base = dict(self._template.__dict__)
+        base["version"] = 1
+        self._fast_base = base
+        self._staged_index = {name: i for i, name in enumerate(STAGED)}
+        self._staged_base = [FORMATS[name](base.get(name)) for name in STAGED]
+        mapped: dict[str, tuple[int, Column]] = {}
+        for index, col in self.columns[INCIDENTS]:
+            mapped[col.name] = (index, col)  # a field mapped twice: the last column wins, as in check()
+        self._fast_transits = mapped.pop("transit_countries", (None, None))[0]
+        self._fast_cells = [(index, col, None if name in UNREMEMBERED else {}) for name, (index, col) in mapped.items()]
+        self._fast_cell_of = {name: index for name, (index, _col) in mapped.items()}
+        self._fast_constant = [
+            (name, self._field_outcome(name, self.default_agency if name == "agency" else None, None))
+            for name in entry.ENTRY_FIELDS
+            if name not in mapped
+        ]
+        self._fast_transit_memo: dict[str, list[str]] = {}
+        self._fast_fee_memo: dict[tuple, tuple] = {}
+        self._reference_index = self._fast_cell_of.get("national_reference")
+
+    def _field_outcome(self, name: str, value, text: str | None) -> tuple:
+        """One field's outcome as check() reaches it: ((attname, value, COPY text), …), the related
+        object to cache or None, ((heading, shown value, message), …), and whether it failed."""
+        converted = value
+        if value in ("", None):
+            value = self._defaults.get(name, value)
+        heading = self.heading(INCIDENTS, name)
+
+        def shown(v) -> str:
+            if text is not None:
+                return text
+            return "" if v in (None, [], "") else str(v)
+
+        cleaned, messages = self._field_clean(self.form, name, value)
+        if messages:
+            return ((), None, tuple((heading, shown(value), str(m)) for m in messages), True)
+        scratch = self._scratch
+        entry._apply_data(scratch, {name: cleaned}, self.user)
+        model_field = self._model_fields.get(name) or Incident._meta.get_field(name)
+        self._model_fields[name] = model_field
+        attname = model_field.attname
+        messages = self._model_clean(Incident, scratch, name)
+        result = scratch.__dict__.get(attname)
+        related = scratch._state.fields_cache.get(name) if attname != name else None
+        if messages:
+            problems = tuple((heading, shown(converted), str(m)) for m in messages)
+            return (((attname, result, None),), related, problems, True)
+        return (((attname, result, FORMATS[attname](result)),), related, (), False)
+
+    def _cell_outcome(self, col: Column, text: str) -> tuple:
+        if col.name in FREE_TEXT:
+            value = text if col.name == "narrative" else text.strip()
+        else:
+            value = self._convert(col, text)
+        return self._field_outcome(col.name, value, text)
+
+    def check_new(
+        self, row: Row, *, breakdown_rows: list[Row] | None = None, document_rows: list[Row] | None = None
+    ) -> Checked:
+        """check() of a row with no existing record, with each cell's outcome remembered; a valid
+        row comes with its COPY text (Checked.staged)."""
+        if not hasattr(self, "_fast_base"):
+            self._fast_setup()
+        cells = row.cells
+        number = row.number
+        reference = cells[self._reference_index].strip() if self._reference_index is not None else ""
+        checked = Checked(number=number, reference=reference)
+        problems = checked.problems
+        values = dict(self._fast_base)
+        parts = list(self._staged_base)
+        index_of = self._staged_index
+        cache: dict[str, object] = {}
+        failed: set[str] = set()
+        for index, message in row.problems.items():
+            problems.append(Problem(INCIDENTS, number, self._header_at(INCIDENTS, index), cells[index], message))
+        for name, (assigns, related, found, bad) in self._fast_constant:
+            for attname, value, text in assigns:
+                values[attname] = list(value) if type(value) is list else value
+                if text is not None:
+                    parts[index_of[attname]] = text
+            if related is not None:
+                cache[name] = related
+            for heading, shown, message in found:
+                problems.append(Problem(INCIDENTS, number, heading, shown, message))
+            if bad:
+                failed.add(name)
+        for index, col, memo in self._fast_cells:
+            text = cells[index]
+            if memo is None:
+                outcome = self._cell_outcome(col, text)
+            else:
+                outcome = memo.get(text)
+                if outcome is None:
+                    outcome = memo[text] = self._cell_outcome(col, text)
+            assigns, related, found, bad = outcome
+            for attname, value, formatted in assigns:
+                values[attname] = list(value) if type(value) is list else value
+                if formatted is not None:
+                    parts[index_of[attname]] = formatted
+            if related is not None:
+                cache[col.name] = related
+            if found:
+                for heading, shown, message in found:
+                    problems.append(Problem(INCIDENTS, number, heading, shown, message))
+            if bad:
+                failed.add(col.name)
+        transits: list[str] = []
+        if self._fast_transits is not None:
+            text = cells[self._fast_transits]
+            found_transits = self._fast_transit_memo.get(text)
+            if found_transits is None:
+                col = next(c for i, c in self.columns[INCIDENTS] if i == self._fast_transits)
+                found_transits = self._fast_transit_memo[text] = self._convert(col, text)
+            transits = list(found_transits)
+
+        incident = Incident.__new__(Incident)
+        state = ModelState()
+        state.fields_cache = cache
+        values["_state"] = state
+        incident.__dict__ = values
+        # The fee in dollars, and the model's check of it (check() runs it with the other fields).
+        day = values["detection_date"]
+        key = (values["fee_per_person"], values["fee_currency"], day.replace(day=1) if day else None)
+        fee = self._fast_fee_memo.get(key)
+        if fee is None:
+            usd = self._fee_usd(incident)
+            messages = None
+            if usd is not None:
+                self._scratch.fee_usd = usd
+                messages = self._model_clean(Incident, self._scratch, "fee_usd")
+                usd = self._scratch.fee_usd
+            fee = self._fast_fee_memo[key] = (usd, FORMATS["fee_usd"](usd), messages)
+        values["fee_usd"], parts[index_of["fee_usd"]], messages = fee
+        for message in messages or ():
+            problems.append(self._fast_problem("fee_usd", "", message, number, cells))
+        try:
+            incident.clean()
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    problems.append(self._fast_problem(name, None, message, number, cells))
+
+        if breakdown_rows is not None:
+            breakdowns, breakdown_numbers = self._sub_rows(BREAKDOWNS, breakdown_rows, problems)
+        else:
+            breakdowns, breakdown_numbers = [], []
+        if document_rows is not None:
+            documents, document_numbers = self._sub_rows(DOCUMENTS, document_rows, problems)
+        else:
+            documents, document_numbers = [], []
+        transit_rows, breakdown_objs, document_objs, row_errors = self._service_rows(transits, breakdowns, documents)
+        if row_errors:
+            numbers = {"breakdowns": breakdown_numbers, "documents": document_numbers}
+            for key, messages in row_errors.items():
+                sheet = {"breakdowns": BREAKDOWNS, "documents": DOCUMENTS}.get(key, INCIDENTS)
+                for message in messages:
+                    row_number, text = _row_message(message, numbers.get(key), number)
+                    column = self.heading(INCIDENTS, "transit_countries") if key == "transits" else ""
+                    shown = cells[self._fast_transits] if column and self._fast_transits is not None else ""
+                    problems.append(Problem(sheet, row_number, column, shown, text))
+        if breakdown_objs:
+            for name, message in entry.breakdown_excess(incident=incident, breakdowns=breakdown_objs).items():
+                problems.append(self._fast_problem(name, None, message, number, cells))
+        for name, message in self._required.items():
+            if name not in failed and values[name] in (None, "", []):
+                problems.append(self._fast_problem(name, "", message, number, cells))
+        for name, hits in entry.incident_screening(incident=incident).items():
+            found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
+            problems.append(
+                self._fast_problem(
+                    name,
+                    None,
+                    f"This looks like personal data: {found}. Remove it from the file and upload again.",
+                    number,
+                    cells,
+                )
+            )
+        checked.incident = incident
+        checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
+        if not problems:
+            children = []
+            for code, rows in (("T", transit_rows), ("B", breakdown_objs), ("D", document_objs)):
+                if rows:
+                    names, formats = CHILD_STAGED[code], CHILD_FORMATS[code]
+                    for child in rows:
+                        children.append(
+                            (code, "\t".join(f(child.__dict__[n]) for n, f in zip(names, formats, strict=True)))
+                        )
+            checked.staged = (day.replace(day=1).isoformat(), "\t".join(parts), children)
+        return checked
+
+    def _fast_problem(self, name: str, shown: str | None, message: str, number: int, cells: list[str]) -> Problem:
+        """check()'s _problem(): the cell as the file has it, else (None) the value the row gave the field."""
+        index = self._fast_cell_of.get(name)
+        if index is not None:
+            shown = cells[index]
+        elif shown is None:
+            shown = self.default_agency if name == "agency" else ""
+        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, str(message))
 
     def _new_incident(self) -> Incident:
         """A copy of the starting state (as Incident(participant=…, created_by=…) would build it)."""

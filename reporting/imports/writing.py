@@ -17,7 +17,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import User
-from reporting.demo.loading import _formatter
+from reporting.demo.loading import _escape, _formatter
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return
 from reporting.services import incidents as entry
 from reporting.services.outbox import return_mark_dirty
@@ -156,3 +156,51 @@ def record_update(
     if was_validated:
         return_mark_dirty(ret_id=old_ret_id)
     return current
+
+
+def _staged_copy(model: type[models.Model], columns: list[str], lines: list[str], history_tail: str) -> None:
+    """COPY ready lines into the model's table and, each with `history_tail`, into its history."""
+    if not lines:
+        return
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    history_columns = ", ".join(
+        connection.ops.quote_name(c)
+        for c in [*columns, "history_date", "history_change_reason", "history_type", "history_user_id"]
+    )
+    with connection.cursor() as cursor:
+        cursor.copy_expert(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN", io.StringIO("".join(lines)))
+        text = "".join(f"{line[:-1]}\t{history_tail}\n" for line in lines)
+        history = model.history.model._meta.db_table
+        cursor.copy_expert(f"COPY {history} ({history_columns}) FROM STDIN", io.StringIO(text))
+
+
+def records_create_staged(
+    *, staged: list, participant, user: User, reason: str, returns: dict[dt.date, Return]
+) -> list[int]:
+    """Insert new records as the dry run staged them (COPY text of checked rows, validation.STAGED)
+    and their linked rows, each with its "+" history row; the ids of the records, in order.
+    PostgreSQL only (the dry run stages on PostgreSQL alone). The caller holds the transaction."""
+    from reporting.imports.validation import CHILD_CODES, CHILD_STAGED, STAGED
+
+    if not staged:
+        return []
+    now = timezone.now().isoformat()
+    tail = f"{now}\t{_escape(reason)}\t+\t{user.pk}"
+    ret_ids: dict[str, int] = {}
+    for entry_ in staged:
+        if entry_.month not in ret_ids:
+            month = dt.date.fromisoformat(entry_.month)
+            if month not in returns:
+                returns[month] = entry._return_for(participant, month)
+            ret_ids[entry_.month] = returns[month].pk
+    ids = _ids(Incident, len(staged))
+    lines = [f"{pk}\t{ret_ids[s.month]}\t{now}\t{now}\t{now}\t{s.text}\n" for s, pk in zip(staged, ids, strict=True)]
+    _staged_copy(Incident, ["id", "ret_id", "created_at", "updated_at", "submitted_at", *STAGED], lines, tail)
+    for code, model in CHILD_CODES.items():
+        rows = [(pk, child) for s, pk in zip(staged, ids, strict=True) for kind, child in s.children if kind == code]
+        if not rows:
+            continue
+        child_ids = _ids(model, len(rows))
+        lines = [f"{cid}\t{pk}\t{child}\n" for (pk, child), cid in zip(rows, child_ids, strict=True)]
+        _staged_copy(model, ["id", "incident_id", *CHILD_STAGED[code]], lines, tail)
+    return ids
