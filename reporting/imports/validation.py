@@ -38,6 +38,7 @@ from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS,
 from reporting.imports.mapping import CodeResolver
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
+from reporting.screening import screen_text
 from reporting.services import incidents as entry
 
 # Free text: checked every time (remembering each narrative would only fill memory).
@@ -646,6 +647,13 @@ class RowChecker:
         self._fast_transit_memo: dict[str, list[str]] = {}
         self._fast_fee_memo: dict[tuple, tuple] = {}
         self._reference_index = self._fast_cell_of.get("national_reference")
+        self._fast_text = {}
+        for name in UNREMEMBERED:
+            if not hasattr(self.form, f"clean_{name}"):
+                model_field = Incident._meta.get_field(name)
+                form_field = self.form.fields[name]
+                self._fast_text[name] = (form_field, model_field, model_field.attname, name != "narrative")
+        self._screen_memo: dict[tuple[str, str], list] = {}
 
     def _field_outcome(self, name: str, value, text: str | None) -> tuple:
         """One field's outcome as check() reaches it: ((attname, value, COPY text), …), the related
@@ -677,6 +685,22 @@ class RowChecker:
         return (((attname, result, FORMATS[attname](result)),), related, (), False)
 
     def _cell_outcome(self, col: Column, text: str) -> tuple:
+        fast = self._fast_text.get(col.name)
+        if fast is not None:
+            # Free text on nearly every row different: the same steps as _field_outcome, called
+            # directly; any problem (or an empty cell) goes the whole way for its messages.
+            form_field, model_field, attname, strip = fast
+            value = text.strip() if strip else text
+            if value:
+                try:
+                    cleaned = form_field.clean(value)
+                    if strip and isinstance(cleaned, str):
+                        cleaned = cleaned.strip()
+                    if not (model_field.blank and cleaned in model_field.empty_values):
+                        cleaned = model_field.clean(cleaned, self._scratch)
+                    return (((attname, cleaned, FORMATS[attname](cleaned)),), None, (), False)
+                except ValidationError:
+                    pass
         if col.name in FREE_TEXT:
             value = text if col.name == "narrative" else text.strip()
         else:
@@ -793,7 +817,20 @@ class RowChecker:
         for name, message in self._required.items():
             if name not in failed and values[name] in (None, "", []):
                 problems.append(self._fast_problem(name, "", message, number, cells))
-        for name, hits in entry.incident_screening(incident=incident).items():
+        # The personal-data screening (entry.incident_screening), remembered per value of a column
+        # of few values.
+        screened = []
+        for name in entry.SCREENED_FIELDS:
+            value = values[name] or ""
+            if name in UNREMEMBERED:
+                hits = screen_text(value)
+            else:
+                hits = self._screen_memo.get((name, value))
+                if hits is None:
+                    hits = self._screen_memo[(name, value)] = screen_text(value)
+            if hits:
+                screened.append((name, hits))
+        for name, hits in screened:
             found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
             problems.append(
                 self._fast_problem(
