@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint install worker beat messages
+.PHONY: run test bench lint install worker beat messages screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 # The whole suite: PostgreSQL and Redis when reachable (REQUIRE_SERVICES=1 makes them mandatory).
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests, keeping their screenshots in docs/screenshots/ (a plain test run keeps them in a
+# scratch directory, leaving the work tree as it was).
+screenshots: install
+	SCREENSHOTS=docs/screenshots $(PY) -m pytest -m browser $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

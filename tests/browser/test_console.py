@@ -4,7 +4,6 @@ Screenshots go to docs/screenshots/console-*.png."""
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,10 +12,10 @@ from accounts.models import Participant, Role
 from accounts.services import terms_publish
 from reporting.models import Incident, ReciprocityPolicy
 from tests import factories
+from tests.browser import SHOTS
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,12 +13,12 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from reporting.models import ExchangeRate, Incident, Return
 from tests import factories
+from tests.browser import SHOTS
 
 # The test database is set up (pytest-django's autouse marker fixture) after Playwright's event loop
 # has started, before tests/conftest.py's autouse fixture sets this: set it when this module loads.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

@@ -5,7 +5,6 @@ dashboards read right to left in Arabic. Screenshots go to docs/screenshots/i18n
 import datetime as dt
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,10 +14,10 @@ from analytics.services import facts_rebuild_all
 from reporting.demo import demo_seed
 from reporting.models import Incident, ReciprocityPolicy, Return
 from tests import factories
+from tests.browser import SHOTS
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

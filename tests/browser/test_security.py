@@ -6,7 +6,6 @@ again with a code. Screenshot: docs/screenshots/two-factor-setup.png."""
 import json
 import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -15,10 +14,10 @@ from django_otp.oath import totp
 from accounts.models import Role
 from reporting.models import Incident, ReciprocityPolicy
 from tests import factories
+from tests.browser import SHOTS
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
