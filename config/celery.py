@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.reminders_records_returned_task",
         "schedule": crontab(minute="*/10"),
     },
+    # Uploaded import files hold national data the records already carry: a finished import's file
+    # (and the report rebuilt from it) is kept IMPORT_FILE_RETENTION_DAYS, the batch and outcomes for ever.
+    "import-files-expire-daily": {
+        "task": "reporting.tasks.import_files_expire_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 

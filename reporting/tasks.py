@@ -68,3 +68,10 @@ def import_run_task(*, batch_id: int, phase: str, language: str = "") -> dict:
     with translation.override(language or settings.LANGUAGE_CODE):  # the problems in the uploader's language
         batch = import_run(batch_id=batch_id, phase=phase)
     return {"batch": batch.pk, "status": batch.status, "checked": batch.rows_checked, "imported": batch.rows_imported}
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def import_files_expire_task() -> int:
+    from reporting.imports.services import import_files_expire
+
+    return import_files_expire()

@@ -216,6 +216,8 @@ API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(1024 * 1024)))
 # Import files (issue 5): larger files are refused at once, before their body is read.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+# Days a finished import's uploaded file (and so its downloadable report) is kept; the batch stays.
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("IMPORT_FILE_RETENTION_DAYS", "30"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "VRS API",
     "DESCRIPTION": (

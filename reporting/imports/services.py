@@ -907,7 +907,35 @@ def import_commit(*, batch_id: int) -> ImportBatch:
     finally:
         progress.close()
     batch.refresh_from_db()
+    if batch.status == ImportBatch.Status.DONE:
+        _prepared_path(batch).unlink(missing_ok=True)  # what the dry run staged is written now
     return batch
+
+
+# Retention ------------------------------------------------------------------------------------------
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "IMPORT_FILE_RETENTION_DAYS", 30))
+
+
+def import_files_expire(*, days: int | None = None, now: dt.datetime | None = None) -> int:
+    """Delete the stored files of finished imports (done, failed or cancelled) started more than
+    `days` ago, with what the dry run staged beside them; the batch and its rows' outcomes stay.
+    Their report can no longer be downloaded (it is rebuilt from the file). Returns files deleted."""
+    days = retention_days() if days is None else days
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    finished = (ImportBatch.Status.DONE, ImportBatch.Status.FAILED, ImportBatch.Status.CANCELLED)
+    deleted = 0
+    for batch in ImportBatch.objects.filter(status__in=finished, created_at__lt=cutoff).exclude(file=""):
+        try:
+            Path(f"{batch.file.path}.checked.json").unlink(missing_ok=True)
+        except (NotImplementedError, ValueError):  # a storage without local paths
+            pass
+        batch.file.delete(save=False)
+        ImportBatch.objects.filter(pk=batch.pk).update(file="")
+        deleted += 1
+    return deleted
 
 
 def import_run(*, batch_id: int, phase: str) -> ImportBatch:
@@ -932,6 +960,7 @@ __all__ = [
     "import_check_start",
     "import_commit",
     "import_commit_start",
+    "import_files_expire",
     "import_map_codes",
     "import_map_columns",
     "import_run",

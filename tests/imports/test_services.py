@@ -227,3 +227,24 @@ def test_records_changed_between_the_dry_run_and_the_import_are_checked_again(co
     assert Incident.objects.filter(national_reference="CH-2").count() == 1  # never a duplicate
     by_hand.refresh_from_db()
     assert by_hand.status == Incident.Status.SUBMITTED and by_hand.version == 2
+
+
+def test_finished_imports_files_are_deleted_after_the_retention_and_the_batch_stays(contributor):
+    import datetime as dt
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    done = imported(contributor, [good_row("KEEP-1"), good_row("KEEP-2")])
+    pending = run_check(upload(contributor, csv_bytes([good_row("KEEP-3")])), contributor, codes=CODES)
+    done_path, pending_path = Path(done.file.path), Path(pending.file.path)
+    assert done_path.exists() and not Path(f"{done_path}.checked.json").exists()  # staged rows gone once written
+    ImportBatch.objects.update(created_at=timezone.now() - dt.timedelta(days=31))
+
+    assert services.import_files_expire(days=60) == 0 and done_path.exists()
+    assert services.import_files_expire(days=30) == 1
+    done.refresh_from_db()
+    assert not done_path.exists() and not done.file
+    assert (done.status, done.rows_imported, done.rows.count()) == ("done", 2, 2)  # the batch and outcomes stay
+    assert pending_path.exists()  # a checked batch waiting for its import keeps its file
+    assert Incident.objects.filter(national_reference__startswith="KEEP-").count() == 2

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from reporting.imports import services
 from reporting.models import ImportBatch, Incident
 from tests.imports.files import csv_bytes, good_row
 
@@ -59,6 +60,10 @@ def test_the_whole_journey_over_http(client_of, contributor, django_capture_on_c
     assert set(Incident.objects.values_list("national_reference", flat=True)) == {"W-1", "W-2"}
     progress = client.get(reverse("reporting:import-progress", args=[batch.pk])).json()
     assert progress["status"] == "done" and progress["running"] is False
+    # Past the retention the file is deleted: the batch's page stays, its report is gone.
+    services.import_files_expire(days=-1)
+    assert client.get(reverse("reporting:import-detail", args=[batch.pk])).status_code == 200
+    assert client.get(reverse("reporting:import-report", args=[batch.pk, "xlsx"])).status_code == 404
 
 
 def test_a_refused_file_keeps_nothing_and_says_why(client_of, contributor):
