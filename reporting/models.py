@@ -93,6 +93,23 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(**{f"{field}__icontains": f'"{code}"'})
 
 
+def reader_key(shared_as: int) -> models.Case:
+    """The record's owner id, or `shared_as` for a record its owner shares one by one (validated,
+    sharing level `shared`). With `shared_as` 0 and the largest id, a reader of participant P (0
+    for none) passes `low <= P <= high` exactly for its own records and shared ones: a necessary
+    condition of the reciprocity rule that an index can test on its own entries, so a page skips
+    the others' unshared records without reading them. reciprocity.py decides the rest."""
+    return models.Case(
+        models.When(status="validated", sharing_level=codes.SharingLevel.SHARED.value, then=models.Value(shared_as)),
+        default=models.F("participant_id"),
+        output_field=models.BigIntegerField(),
+    )
+
+
+READER_KEY_SHARED_LOW, READER_KEY_SHARED_HIGH = 0, 2**63 - 1
+READER_KEYS = (reader_key(READER_KEY_SHARED_LOW), reader_key(READER_KEY_SHARED_HIGH))
+
+
 class Incident(models.Model):
     """One non-nominal incident record: counts and codes, never names or document numbers."""
 
@@ -258,6 +275,14 @@ class Incident(models.Model):
             models.Index(fields=["ret", "status"], name="incident_return_status"),
             # The record list's order: its first page reads 25 index entries instead of sorting every row.
             models.Index(fields=["-detection_date", "-id"], name="incident_list_order"),
+            # The same order for a reader under the reciprocity rule: the two reader keys let the
+            # index itself skip other owners' unshared records (reciprocity.visible_incidents).
+            models.Index(
+                models.F("detection_date").desc(),
+                models.F("id").desc(),
+                *READER_KEYS,
+                name="incident_list_reader_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -322,7 +347,9 @@ class Incident(models.Model):
     @staticmethod
     def shareable_q(today: dt.date) -> Q:
         """Records an owner shares record by record: validated, in a submitted return, sharing
-        level `shared`, embargo over. The reciprocity rule decides *who* sees them."""
+        level `shared`, embargo over. The reciprocity rule decides *who* sees them. (The read
+        path, reciprocity.visible_incidents, states the same condition in its SQL; the rule's
+        tests check what it lets through.)"""
         return (
             Q(status=Incident.Status.VALIDATED)
             & Q(ret__status=Return.Status.SUBMITTED)

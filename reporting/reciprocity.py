@@ -9,10 +9,14 @@ the condition:
   idempotent sync; `reciprocity_drift_check` reports any difference;
 - `readable_owners`, `visible_incidents`, `incident_get_for`: the record-level read path, which
   also checks the viewer's own standing live, so access lapses the moment a participant stops
-  contributing;
+  contributing. On PostgreSQL that check is `contributing_sql`, the standing test of `_standing`
+  written as a condition of the page's own query (one round trip, nothing cached);
+  `tests/reporting/test_reciprocity.py` checks that the two statements always agree;
 - `aggregate_scope`: which owners' data a user may see summed, and whether disclosure control applies;
 - `record_access`: the access log written whenever someone reads another participant's records.
 """
+
+# ruff: noqa: S608, S611 - the read path's SQL below names only our own tables and columns; values go as parameters
 
 from __future__ import annotations
 
@@ -22,15 +26,20 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import Permission
+from django.db import connection, transaction
+from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models.expressions import Expression, RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Participant, ParticipantGroupObjectPermission, Role, User
+from reporting import codes
 from reporting.models import (
+    READER_KEY_SHARED_HIGH,
+    READER_KEY_SHARED_LOW,
     AccessEvent,
     GrantChange,
     Incident,
@@ -96,9 +105,14 @@ class Standing:
         return max(0, self.returns_needed - self.returns_counted)
 
 
+def _end_of_day(on: dt.date) -> dt.datetime:
+    """The first instant after the day `on` (local time): returns submitted before it count on `on`."""
+    return timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
+
+
 def _submitted_months(participant_ids: Iterable[int], window: tuple[dt.date, dt.date], on: dt.date):
     """{participant id: sorted months with a return submitted by the end of `on`} inside the window."""
-    end_of_day = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
+    end_of_day = _end_of_day(on)
     rows = Return.objects.filter(
         participant_id__in=list(participant_ids),
         status=Return.Status.SUBMITTED,
@@ -193,6 +207,68 @@ def participant_standing(
     return standings([participant], on=on, policy=policy)[participant.pk]
 
 
+def _policy_default(name: str) -> int:
+    """A policy parameter's value when no policy row exists (the design's defaults, as `current()`)."""
+    return ReciprocityPolicy._meta.get_field(name).default
+
+
+def _contributing_fragment(
+    participant_id: int, *, on: dt.date, policy: ReciprocityPolicy | None = None
+) -> tuple[str, list]:
+    """`contributing_sql`'s SQL text and parameters."""
+    quote = connection.ops.quote_name
+    month = on.replace(day=1)
+    if policy is None:
+        source = (
+            f"SELECT min_returns, window_months, grace_days FROM {quote(ReciprocityPolicy._meta.db_table)} "
+            "ORDER BY version DESC LIMIT 1"
+        )
+        source_params: list = []
+    else:
+        source = "SELECT %s::integer AS min_returns, %s::integer AS window_months, %s::integer AS grace_days"
+        source_params = [policy.min_returns, policy.window_months, policy.grace_days]
+    sql = (
+        f"EXISTS (SELECT 1 FROM {quote(Participant._meta.db_table)} rcp_v"
+        f" LEFT JOIN ({source}) rcp_p ON TRUE"
+        " WHERE rcp_v.id = %s AND rcp_v.status = %s"
+        " AND (rcp_v.joined_on + COALESCE(rcp_p.grace_days, %s) > %s"
+        " OR COALESCE(rcp_p.min_returns, %s) <= ("
+        f"SELECT count(*) FROM {quote(Return._meta.db_table)} rcp_r"
+        " WHERE rcp_r.participant_id = rcp_v.id AND rcp_r.status = %s"
+        " AND rcp_r.month >= (%s::date - make_interval(months => COALESCE(rcp_p.window_months, %s)))::date"
+        " AND rcp_r.month < %s AND rcp_r.submitted_at < %s)))"
+    )
+    params = [
+        *source_params,
+        participant_id,
+        Participant.Status.ACTIVE.value,
+        _policy_default("grace_days"),
+        on,
+        _policy_default("min_returns"),
+        Return.Status.SUBMITTED.value,
+        month,
+        _policy_default("window_months"),
+        month,
+        _end_of_day(on),
+    ]
+    return sql, params
+
+
+def contributing_sql(participant_id: int, *, on: dt.date, policy: ReciprocityPolicy | None = None) -> RawSQL:
+    """`_standing`'s test as a boolean condition for a PostgreSQL query: is the participant active,
+    and has it submitted (by the end of `on`) returns for at least `min_returns` of the window's
+    closed months, or is it still in its grace period?
+
+    The read path asks it inside the page's own query, so checking the viewer's standing live costs
+    no round trip. With no `policy` the condition reads the policy in force itself (the highest
+    version, or the design's defaults when there is none), as `current_policy()` does. Only the
+    yes/no is here; `standings()` explains it. Both must always agree:
+    tests/reporting/test_reciprocity.py compares them on random worlds.
+    """
+    sql, params = _contributing_fragment(participant_id, on=on, policy=policy)
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
 # Grants ----------------------------------------------------------------------------------------
 
 
@@ -229,8 +305,6 @@ class SyncResult:
 
 
 def _permission():
-    from django.contrib.auth.models import Permission
-
     return Permission.objects.get(content_type__app_label="accounts", codename=PERMISSION)
 
 
@@ -332,64 +406,166 @@ def viewer_standing(user: User, *, on: dt.date | None = None) -> Standing | None
 
 def readable_owners(
     user: User, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
-) -> QuerySet | frozenset[int]:
+) -> RawSQL | frozenset[int]:
     """Participants whose shared records the user may read one by one (their own excluded), as ids.
 
     For a participant's user: the owners granted to its group (guardian), while that participant
-    is contributing right now (checked live, not from the last sync). For the secretariat: every
-    active participant, only where the policy lets the secretariat read records.
+    is contributing right now (checked live, not from the last sync), less owners that are not
+    active or withhold their data from it (also live: a sync queued behind a broker outage must
+    not let them through meanwhile). For the secretariat: every active participant, only where
+    the policy lets the secretariat read records.
 
-    A participant's owners come back as a lazy query of ids, so that `visible_incidents` sends
-    them to PostgreSQL as a sub-query of the page's own query instead of another round trip.
+    The answer is a sub-query of ids (`RawSQL`), which `visible_incidents` puts in the page's own
+    query: the whole decision, the viewer's standing included (`contributing_sql`), costs the page
+    no round trip of its own. It is written in SQL rather than built with the ORM because building
+    and compiling the nested querysets cost the record list more than the rest of its query.
+    `readable_owner_ids` evaluates it. (On the embedded SQLite the standing is asked first, in
+    Python, and the sub-query leaves it out.)
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
+    quote = connection.ops.quote_name
+    participants = quote(Participant._meta.db_table)
+    active = Participant.Status.ACTIVE.value
     if user.role == Role.SECRETARIAT:
-        if not (policy or current_policy()).secretariat_reads_records:
+        if policy is not None:
+            if not policy.secretariat_reads_records:
+                return frozenset()
+            return RawSQL(f"SELECT rcp_o.id FROM {participants} rcp_o WHERE rcp_o.status = %s", [active])
+        allowed = (
+            f"COALESCE((SELECT secretariat_reads_records FROM {quote(ReciprocityPolicy._meta.db_table)}"
+            " ORDER BY version DESC LIMIT 1), %s)"
+        )
+        return RawSQL(
+            f"SELECT rcp_o.id FROM {participants} rcp_o WHERE rcp_o.status = %s AND {allowed}",
+            [active, bool(ReciprocityPolicy._meta.get_field("secretariat_reads_records").default)],
+        )
+    participant_id = user.participant_id
+    if participant_id is None:
+        return frozenset()
+    if connection.vendor == "postgresql":
+        contributing, contributing_params = _contributing_fragment(
+            participant_id, on=on or timezone.localdate(), policy=policy
+        )
+    else:  # the embedded SQLite: the same test, asked first in Python
+        standing = participant_standing(user.participant, on=on, policy=policy)
+        if not standing.contributing:
+            logger.info("read path: %s not contributing (%s)", user.participant.code, standing.reason)
             return frozenset()
-        return Participant.objects.active().values_list("pk", flat=True)
-    participant = user.participant
-    if participant is None:
-        return frozenset()
-    standing = participant_standing(participant, on=on, policy=policy)
-    if not standing.contributing:
-        logger.info("read path: %s not contributing (%s)", participant.code, standing.reason)
-        return frozenset()
-    # guardian's direct-foreign-key table, read as guardian's get_objects_for_group would, in one query.
-    granted = ParticipantGroupObjectPermission.objects.filter(
-        group_id=participant.group_id, permission__codename=PERMISSION
-    ).values("content_object_id")
-    # Status and exclusions are checked live too: a sync queued behind a broker outage must not
-    # let a suspended owner's data, or data withheld from this partner, through in the meantime.
-    withheld = SharingExclusion.objects.filter(partner_id=participant.pk).values("owner_id")
-    return (
-        Participant.objects.active()
-        .filter(pk__in=granted)
-        .exclude(pk=participant.pk)
-        .exclude(pk__in=withheld)
-        .values_list("pk", flat=True)
+        contributing, contributing_params = "1 = 1", []
+    # guardian's direct-foreign-key table, read as guardian's get_objects_for_group would; the
+    # group and the permission are scalar sub-queries rather than joins (less to plan per page).
+    sql = (
+        f"SELECT rcp_g.content_object_id FROM {quote(ParticipantGroupObjectPermission._meta.db_table)} rcp_g"
+        f" WHERE rcp_g.group_id = (SELECT rcp_vg.group_id FROM {participants} rcp_vg WHERE rcp_vg.id = %s)"
+        f" AND rcp_g.permission_id = (SELECT rcp_pm.id FROM {quote(Permission._meta.db_table)} rcp_pm"
+        f" WHERE rcp_pm.codename = %s)"
+        " AND rcp_g.content_object_id <> %s"
+        f" AND rcp_g.content_object_id IN (SELECT rcp_o.id FROM {participants} rcp_o WHERE rcp_o.status = %s)"
+        f" AND rcp_g.content_object_id NOT IN (SELECT rcp_x.owner_id FROM {quote(SharingExclusion._meta.db_table)}"
+        " rcp_x WHERE rcp_x.partner_id = %s)"
+        f" AND {contributing}"
     )
+    params = [participant_id, PERMISSION, participant_id, active, participant_id, *contributing_params]
+    return RawSQL(sql, params)
 
 
 def readable_owner_ids(
     user: User, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
 ) -> frozenset[int]:
     """`readable_owners`, evaluated."""
-    return frozenset(readable_owners(user, on=on, policy=policy))
+    owners = readable_owners(user, on=on, policy=policy)
+    if not isinstance(owners, Expression):
+        return frozenset(owners)
+    return frozenset(Participant.objects.filter(pk__in=owners).values_list("pk", flat=True))
+
+
+class _ReadableRecords(Expression):
+    """The read path's condition on a record, as SQL over the record's own columns.
+
+    Django resolves the columns for wherever the record's table sits in the query (the page, a
+    sub-query, a join), so the condition composes like any filter: counts, further filters,
+    ordering and slicing all work on `visible_incidents`.
+    """
+
+    COLUMNS = ("participant_id", "ret_id", "status", "sharing_level", "embargo_until")
+
+    def __init__(self, template: str, params: Iterable, owners: Expression | None = None, columns=None):
+        super().__init__(output_field=BooleanField())
+        self.template, self.params = template, tuple(params)
+        self.owners = owners
+        self.columns = list(columns) if columns is not None else [F(name) for name in self.COLUMNS]
+
+    def get_source_expressions(self):
+        return [*self.columns, self.owners]
+
+    def set_source_expressions(self, expressions):
+        *self.columns, self.owners = expressions
+
+    def as_sql(self, compiler, connection):
+        names = {name: compiler.compile(column)[0] for name, column in zip(self.COLUMNS, self.columns, strict=True)}
+        params = list(self.params)
+        if self.owners is not None:
+            owners_sql, owners_params = compiler.compile(self.owners)
+            names["owners"] = owners_sql
+            # The owners' sub-query comes after every parameter before its place in the template.
+            before = self.template.split("{owners}")[0].count("%s")
+            params[before:before] = list(owners_params)
+        return self.template.format(**names), params
 
 
 def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Incident]:
     """Every record the user may read: all of their own participant's, plus the shared records of
-    the owners they may read (validated, in a submitted return, sharing level shared, embargo over)."""
+    the owners they may read (validated, sharing level shared, embargo over, in a submitted return).
+
+    One query, whatever the user: the readable owners and the user's live standing are sub-queries
+    of it (`readable_owners`). It also carries the reader keys' condition (reporting.models.
+    reader_key), which every record the rule lets through passes too: it changes no answer, but
+    lets the record list's index skip other owners' unshared records without reading them.
+    """
     on = on or timezone.localdate()
     if not user.is_authenticated or not user.is_active:
         return Incident.objects.none()
-    condition = Q(pk__in=[])
-    if user.participant_id is not None:
-        condition |= Q(participant_id=user.participant_id)
+    own = user.participant_id
     owners = readable_owners(user, on=on)
-    if isinstance(owners, QuerySet) or owners:  # a query goes in as a sub-query, not evaluated here
-        condition |= Q(participant_id__in=owners) & Incident.shareable_q(on)
+    if isinstance(owners, Expression):
+        owners_sql, owners_expression, owners_params = "{owners}", owners, []
+    elif owners:
+        owners_sql, owners_expression = "(" + ", ".join(["%s"] * len(owners)) + ")", None
+        owners_params = sorted(owners)
+    else:
+        owners_sql = None
+    if own is None and owners_sql is None:
+        return Incident.objects.none()
+
+    quote = connection.ops.quote_name
+    shared_value = codes.SharingLevel.SHARED.value
+    validated = Incident.Status.VALIDATED.value
+    # The same expressions as reporting.models.reader_key, so that PostgreSQL matches the index.
+    shareable_now = "({sharing_level} = %s AND {status} = %s)"
+    keys = (
+        f"CASE WHEN {shareable_now} THEN %s ELSE {{participant_id}} END <= %s"
+        f" AND CASE WHEN {shareable_now} THEN %s ELSE {{participant_id}} END >= %s"
+    )
+    reader = own or READER_KEY_SHARED_LOW
+    params: list = [shared_value, validated, READER_KEY_SHARED_LOW, reader]
+    params += [shared_value, validated, READER_KEY_SHARED_HIGH, reader]
+    arms, arm_params = [], []
+    if own is not None:
+        arms.append("{participant_id} = %s")
+        arm_params.append(own)
+    if owners_sql is not None:
+        # Incident.shareable_q, in SQL: validated, shared, embargo over, in a submitted return (an
+        # EXISTS probe last, so only rows passing the record's own columns look up their return).
+        arms.append(
+            "({status} = %s AND {sharing_level} = %s AND ({embargo_until} IS NULL OR {embargo_until} <= %s)"
+            f" AND {{participant_id}} IN {owners_sql}"
+            f" AND EXISTS (SELECT 1 FROM {quote(Return._meta.db_table)} rcp_ret"
+            " WHERE rcp_ret.id = {ret_id} AND rcp_ret.status = %s))"
+        )
+        arm_params += [validated, shared_value, on, *owners_params, Return.Status.SUBMITTED.value]
+    template = f"{keys} AND ({' OR '.join(arms)})"
+    condition = _ReadableRecords(template, params + arm_params, owners=owners_expression if owners_sql else None)
     return Incident.objects.filter(condition)
 
 

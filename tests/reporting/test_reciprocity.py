@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from accounts.models import Participant, ParticipantGroupObjectPermission, Role, User
 from reporting import codes, reciprocity
-from reporting.models import GrantChange, Incident, ReciprocityPolicy, SharingExclusion, StandingDecision
+from reporting.models import GrantChange, Incident, ReciprocityPolicy, Return, SharingExclusion, StandingDecision
 from reporting.reciprocity import (
     aggregate_scope,
     incident_get_for,
@@ -53,6 +53,13 @@ def _reads(user, incident: Incident) -> bool:
         fetched = False
     assert listed == fetched, "visible_incidents and incident_get_for disagree"
     return listed
+
+
+def _contributing_in_sql(participant_id: int, *, on: dt.date | None = None, policy=None) -> bool:
+    """The read path's statement of the standing (`contributing_sql`), asked on its own."""
+    on = on or timezone.localdate()
+    condition = reciprocity.contributing_sql(participant_id, on=on, policy=policy)
+    return Participant.objects.filter(condition).filter(pk=participant_id).exists()
 
 
 # The viewer's standing ------------------------------------------------------------------------
@@ -104,6 +111,8 @@ def test_viewer_standing_decides_whether_partners_shared_records_are_readable(ca
     standing = participant_standing(viewer)
     assert standing.contributing is case.contributing
     assert case.reason in standing.reason
+    if connection.vendor == "postgresql":
+        assert _contributing_in_sql(viewer.pk) is case.contributing, "the read path's SQL test disagrees"
     assert _reads(analyst, record) is case.contributing
     assert _reads(analyst, own), "own data is always visible"
     # The grant follows the same answer, and is logged with the policy version.
@@ -572,6 +581,121 @@ def test_list_and_detail_always_agree_and_follow_the_rule(world: World):
                 expected = _oracle_reads(index, spec, world, today, secretariat=index is None)
                 assert fetched == expected, (index, spec)
         transaction.set_rollback(True)
+
+
+# Property: the read path's SQL statement of the standing agrees with standings() -----------------
+
+
+@st.composite
+def standing_worlds(draw) -> dict:
+    window = draw(st.integers(min_value=1, max_value=8))
+    return {
+        "policy": draw(st.sampled_from(["table", "given", "none"])),  # "none": no policy row at all
+        "min_returns": draw(st.integers(min_value=0, max_value=window)),
+        "window_months": window,
+        "grace_days": draw(st.sampled_from([0, 1, 30, 90])),
+        "status": draw(st.sampled_from(STATUSES)),
+        "joined_days_ago": draw(st.integers(min_value=-5, max_value=400)),  # none if invited
+        # months before `on`'s month (-1: the next month) -> hours after the end of `on` it was
+        # submitted (negative: before; None: started, not submitted)
+        "returns": draw(
+            st.dictionaries(
+                st.integers(min_value=-1, max_value=12),
+                st.one_of(st.none(), st.integers(min_value=-24 * 70, max_value=48)),
+                max_size=8,
+            )
+        ),
+        "on_days_from_today": draw(st.integers(min_value=-90, max_value=90)),
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(world=standing_worlds())
+def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
+    """`contributing_sql` (the read path, in the page's query) and `standings()` (the pages, the
+    sync) state the same rule twice; on any world, any day, any policy they must give one answer,
+    including at the edges: the cut-off at the end of the day, the window's first and last month,
+    the grace period's last day, an empty policy table."""
+    today = timezone.localdate()
+    on = today + dt.timedelta(days=world["on_days_from_today"])
+    end_of_day = reciprocity._end_of_day(on)
+    with transaction.atomic():
+        policy = None
+        if world["policy"] == "none":
+            ReciprocityPolicy.objects.all().delete()
+        else:
+            policy = policy_create(
+                created_by=None,
+                reason="property",
+                min_returns=world["min_returns"],
+                window_months=world["window_months"],
+                grace_days=world["grace_days"],
+            )
+        p = factories.participant(status=world["status"])
+        if p.joined_on is not None:
+            p.joined_on = on - dt.timedelta(days=world["joined_days_ago"])
+            p.save(update_fields=["joined_on"])
+        for months_ago, hours in world["returns"].items():
+            month = reciprocity.month_add(on.replace(day=1), -months_ago)
+            if hours is None:
+                Return.objects.create(participant=p, month=month)
+            else:
+                Return.objects.create(
+                    participant=p,
+                    month=month,
+                    status=Return.Status.SUBMITTED,
+                    submitted_at=end_of_day + dt.timedelta(hours=hours),
+                )
+        expected = participant_standing(p, on=on).contributing
+        assert _contributing_in_sql(p.pk, on=on) is expected, world
+        if policy is not None:
+            assert _contributing_in_sql(p.pk, on=on, policy=policy) is expected, world
+            # Another policy handed in explicitly is the one asked, not the one in the table.
+            strict = ReciprocityPolicy(version=0, min_returns=world["window_months"] + 1, window_months=1, grace_days=0)
+            assert _contributing_in_sql(p.pk, on=on, policy=strict) is (
+                participant_standing(p, on=on, policy=strict).contributing
+            )
+        transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_assert_num_queries):
+    """No round trip before the page: the standing, the grants, the owners' status and exclusions
+    are conditions of the record list's own query."""
+    viewer, owner = factories.participant(), factories.participant()
+    submitted_returns(viewer, (1, 2, 3))
+    record = incident_for(owner)
+    reciprocity_sync(trigger="test")
+    # Nothing cached but the membership, which comes with the user (as the API's token check loads it).
+    analyst = User.objects.select_related("membership").get(pk=factories.user(participant=viewer).pk)
+    with django_assert_num_queries(1):
+        assert record.pk in [r.pk for r in visible_incidents(analyst)]
+    # Lapsed by a reopened return: the same single query now leaves the partner's record out.
+    Return.objects.filter(participant=viewer, month=months_back(1)).update(status=Return.Status.OPEN, submitted_at=None)
+    with django_assert_num_queries(1):
+        assert record.pk not in [r.pk for r in visible_incidents(analyst)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_readers_first_page_lets_the_index_skip_others_unshared_records():
+    """The read path's reader-key condition and the index's expressions (reporting.models.reader_key)
+    are written apart; PostgreSQL uses the index for the condition only if they match exactly."""
+    viewer, owner = factories.participant(), factories.participant()
+    submitted_returns(viewer, (1, 2, 3))
+    incident_for(owner)
+    incident_for(owner, status=Incident.Status.DRAFT, submitted_return=False, months_ago=0)
+    reciprocity_sync(trigger="test")
+    page = visible_incidents(factories.user(participant=viewer)).order_by("-detection_date", "-id")[:25]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A handful of rows: make PostgreSQL show the plan it takes at scale.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = page.explain()
+    assert "incident_list_reader_order" in plan
+    assert "Index Cond: ((CASE WHEN" in plan, plan
 
 
 # Tasks ------------------------------------------------------------------------------------------
