@@ -632,18 +632,37 @@ class RowChecker:
         base["version"] = 1
         self._fast_base = base
         self._staged_index = {name: i for i, name in enumerate(STAGED)}
-        self._staged_base = [FORMATS[name](base.get(name)) for name in STAGED]
         mapped: dict[str, tuple[int, Column]] = {}
         for index, col in self.columns[INCIDENTS]:
             mapped[col.name] = (index, col)  # a field mapped twice: the last column wins, as in check()
         self._fast_transits = mapped.pop("transit_countries", (None, None))[0]
         self._fast_cells = [(index, col, None if name in UNREMEMBERED else {}) for name, (index, col) in mapped.items()]
         self._fast_cell_of = {name: index for name, (index, _col) in mapped.items()}
-        self._fast_constant = [
-            (name, self._field_outcome(name, self.default_agency if name == "agency" else None, None))
-            for name in entry.ENTRY_FIELDS
-            if name not in mapped
-        ]
+        # The fields the file has no column for: the same outcome on every row, so it is part of
+        # the starting record (and its problems, if any, are every row's).
+        self._fast_cache: dict[str, object] = {}
+        self._fast_failed: set[str] = set()
+        self._fast_problems: list[tuple[str, str, str]] = []
+        for name in entry.ENTRY_FIELDS:
+            if name in mapped:
+                continue
+            assigns, related, found, bad = self._field_outcome(
+                name, self.default_agency if name == "agency" else None, None
+            )
+            for attname, value, _text in assigns:
+                base[attname] = value
+            if related is not None:
+                self._fast_cache[name] = related
+            self._fast_problems.extend(found)
+            if bad:
+                self._fast_failed.add(name)
+        self._fast_lists = [name for name, value in base.items() if type(value) is list]
+        self._staged_base = []
+        for name in STAGED:
+            try:
+                self._staged_base.append(FORMATS[name](base.get(name)))
+            except TypeError:  # a value that failed its checks: no row is staged anyway
+                self._staged_base.append("")
         self._fast_transit_memo: dict[str, list[str]] = {}
         self._fast_fee_memo: dict[tuple, tuple] = {}
         self._reference_index = self._fast_cell_of.get("national_reference")
@@ -720,23 +739,16 @@ class RowChecker:
         checked = Checked(number=number, reference=reference)
         problems = checked.problems
         values = dict(self._fast_base)
+        for name in self._fast_lists:
+            values[name] = list(values[name])
         parts = list(self._staged_base)
         index_of = self._staged_index
-        cache: dict[str, object] = {}
-        failed: set[str] = set()
+        cache = dict(self._fast_cache)
+        failed = set(self._fast_failed)
         for index, message in row.problems.items():
             problems.append(Problem(INCIDENTS, number, self._header_at(INCIDENTS, index), cells[index], message))
-        for name, (assigns, related, found, bad) in self._fast_constant:
-            for attname, value, text in assigns:
-                values[attname] = list(value) if type(value) is list else value
-                if text is not None:
-                    parts[index_of[attname]] = text
-            if related is not None:
-                cache[name] = related
-            for heading, shown, message in found:
-                problems.append(Problem(INCIDENTS, number, heading, shown, message))
-            if bad:
-                failed.add(name)
+        for heading, shown, message in self._fast_problems:
+            problems.append(Problem(INCIDENTS, number, heading, shown, message))
         for index, col, memo in self._fast_cells:
             text = cells[index]
             if memo is None:
@@ -746,7 +758,8 @@ class RowChecker:
                 if outcome is None:
                     outcome = memo[text] = self._cell_outcome(col, text)
             assigns, related, found, bad = outcome
-            for attname, value, formatted in assigns:
+            if assigns:
+                attname, value, formatted = assigns[0]
                 values[attname] = list(value) if type(value) is list else value
                 if formatted is not None:
                     parts[index_of[attname]] = formatted
