@@ -18,6 +18,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -137,7 +138,18 @@ def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
     parsed = _parse(raw.strip())
     ip_key = f"ip:{client_ip}"[:80]
     keys = [ip_key] + ([f"prefix:{parsed[0]}"[:80]] if parsed else [])
-    until = _locked_until(keys, now)
+    token = None
+    if parsed:
+        # Every API request comes here: one round trip reads the token, its user and participant,
+        # and the latest lock on its keys (the same lock `_locked_until` finds when there is no token).
+        locks = AuthLockout.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until")
+        token = (
+            ApiToken.objects.select_related("user__membership__participant")
+            .annotate(lock_until=Subquery(locks.values("locked_until")[:1]))
+            .filter(prefix=parsed[0])
+            .first()
+        )
+    until = token.lock_until if token is not None else _locked_until(keys, now)
     if until is not None:
         retry = max(1, int((until - now).total_seconds()))
         raise TokenRejected(
@@ -146,9 +158,6 @@ def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
             code="locked_out",
             retry_after=retry,
         )
-    token = None
-    if parsed:
-        token = ApiToken.objects.select_related("user__membership").filter(prefix=parsed[0]).first()
     if token is None or not hmac.compare_digest(token.secret_hash, _hash(parsed[1])):
         _failure_record(keys, now)
         raise TokenRejected(_("This API token is not valid."), code="invalid_token")

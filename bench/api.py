@@ -7,11 +7,13 @@ import contextlib
 import datetime as dt
 import http.client
 import json
+import os
 import statistics
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from bench._gunicorn import cpu_seconds, gunicorn_serving
 from bench.registry import Case, Context, register
@@ -59,6 +61,8 @@ class Load:
         lock = threading.Lock()
         issued = iter(range(count))
         cpu_before = cpu_seconds(self.master)
+        database_before = _database_cpu()
+        client_before = time.process_time()
         started = time.perf_counter()
         interval = CLIENTS / rate if rate else 0.0
 
@@ -107,6 +111,9 @@ class Load:
             thread.join()
         wall = time.perf_counter() - started
         cpu = cpu_seconds(self.master) - cpu_before
+        client_cpu = time.process_time() - client_before
+        database_after = _database_cpu()
+        database_cpu = sum(t - database_before.get(pid, 0.0) for pid, t in database_after.items())
         ordered = sorted(latencies)
         return {
             "wall": wall,
@@ -116,8 +123,30 @@ class Load:
             "p99": ordered[int(0.99 * (len(ordered) - 1))],
             "statuses": statuses,
             "cpu_per_request": cpu / max(1, len(ordered)),
+            "client_cpu_per_request": client_cpu / max(1, len(ordered)),
+            "database_cpu_per_request": database_cpu / max(1, len(ordered)),
             "rate": rate,
         }
+
+
+def _database_cpu() -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving this benchmark's database (the
+    server's connections; this process's own is left out), from /proc: the database's share of a
+    request, apart from whatever else the shared server runs."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 def _tokens(username: str, count: int) -> list[str]:
@@ -176,6 +205,8 @@ def _note(results: list[dict], ok: int) -> str:
     paced = [r["rate"] for r in results if r["rate"]]
     pace = f"paced at {statistics.median(paced):,.0f}/s: " if paced else ""
     cpu = statistics.median(r["cpu_per_request"] for r in results) * 1000
+    client = statistics.median(r["client_cpu_per_request"] for r in results) * 1000
+    database = statistics.median(r["database_cpu_per_request"] for r in results) * 1000
     total = sum(r["count"] for r in results)
     errors = total - sum(r["statuses"].get(ok, 0) for r in results)
     statuses = {}
@@ -184,7 +215,8 @@ def _note(results: list[dict], ok: int) -> str:
             statuses[status] = statuses.get(status, 0) + n
     return (
         f"{pace}{rate:,.0f} requests/s; latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms (medians of the "
-        f"runs); gunicorn CPU {cpu:.1f} ms per request (PostgreSQL's not counted); {errors} errors in "
+        f"runs); CPU per request: gunicorn {cpu:.1f} ms, PostgreSQL {database:.1f} ms, the clients {client:.1f} ms; "
+        f"{errors} errors in "
         f"{total:,} requests (statuses {dict(sorted(statuses.items()))})"
     )
 
@@ -241,8 +273,11 @@ def run(ctx: Context) -> list[Case]:
             results["create"].append(load.run(_create(writers), count=create_count))
             ctx.log(
                 f"    run {i + 1}/{repeat}: "
-                + ", ".join(
-                    f"{name} {r[-1]['count'] / r[-1]['wall']:.0f}/s p95 {r[-1]['p95'] * 1000:.0f} ms"
+                + "; ".join(
+                    f"{name} {r[-1]['count'] / r[-1]['wall']:.0f}/s p95 {r[-1]['p95'] * 1000:.0f} ms "
+                    f"(CPU ms/request: gunicorn {r[-1]['cpu_per_request'] * 1000:.1f}, "
+                    f"PostgreSQL {r[-1]['database_cpu_per_request'] * 1000:.1f}, "
+                    f"clients {r[-1]['client_cpu_per_request'] * 1000:.1f})"
                     for name, r in results.items()
                 )
             )

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from reporting import codes
-from reporting.api.serializers import COUNTRY_CHOICES
+from reporting.api.serializers import COUNTRY_CHOICES, ChoiceField
 from reporting.models import Incident
 
 
@@ -33,21 +33,19 @@ class IncidentFilterSerializer(serializers.Serializer):
         error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
         help_text="Last month (YYYY-MM), inclusive.",
     )
-    category = serializers.ChoiceField(
+    category = ChoiceField(
         choices=codes.ConductCategory.choices, required=False, help_text="Records with this conduct category."
     )
-    mode = serializers.ChoiceField(choices=codes.Mode.choices, required=False, help_text="Records with this mode.")
-    route_country = serializers.ChoiceField(
+    mode = ChoiceField(choices=codes.Mode.choices, required=False, help_text="Records with this mode.")
+    route_country = ChoiceField(
         choices=COUNTRY_CHOICES, required=False, help_text="Origin, transit or destination country (ISO alpha-3)."
     )
-    origin_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="Route origin.")
-    transit_country = serializers.ChoiceField(
+    origin_country = ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="Route origin.")
+    transit_country = ChoiceField(
         choices=COUNTRY_CHOICES, required=False, help_text="One of the route's transit countries."
     )
-    destination_country = serializers.ChoiceField(
-        choices=COUNTRY_CHOICES, required=False, help_text="Intended destination."
-    )
-    status = serializers.ChoiceField(
+    destination_country = ChoiceField(choices=COUNTRY_CHOICES, required=False, help_text="Intended destination.")
+    status = ChoiceField(
         choices=Incident.Status.choices, required=False, help_text="Workflow status (others' records: validated)."
     )
     participant = serializers.CharField(max_length=10, required=False, help_text="A participant code, e.g. AUS.")

@@ -1,6 +1,7 @@
 """Safe writes: the Idempotency-Key header on creating requests, and optimistic locking.
 
-Idempotency: the first request with a key stores its answer in the same transaction as the record
+Idempotency: every creating request sends the key (the workflow steps of returns, submit, nil and
+reopen, may: `required=False`). The first request with a key stores its answer in the same transaction as the record
 it creates, under a unique (user, key) constraint. A retry gets that answer again (header
 `Idempotent-Replayed: true`) and creates nothing; a request racing the first one waits on the
 unique index and then replays. The same key with a different body answers 422. A request that
@@ -60,12 +61,30 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def idempotent(handler):
-    """Decorate a view's creating method: requires the header and replays the first answer."""
+IDEMPOTENCY_OPTIONAL_PARAMETER = OpenApiParameter(
+    name=HEADER,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    type={"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+    description=(
+        "Optional: a unique value per intended step (e.g. a UUID), at most 255 characters. Retrying "
+        "with the same key returns the first answer and does nothing more (without one, a retry of a "
+        "step already taken answers 400); the same key with a different request answers 422."
+    ),
+)
+
+
+def idempotent(handler=None, *, required: bool = True):
+    """Decorate a view's creating method: requires the header (unless `required=False`: then a
+    request without it is simply handled) and replays the first answer."""
+    if handler is None:
+        return functools.partial(idempotent, required=required)
 
     @functools.wraps(handler)
     def wrapper(view, request: Request, *args, **kwargs) -> Response:
         key = request.headers.get(HEADER, "").strip()
+        if not key and not required:
+            return handler(view, request, *args, **kwargs)
         if not key:
             raise exceptions.ValidationError(
                 {HEADER: [exceptions.ErrorDetail(_("Send an Idempotency-Key header with a unique value."), "required")]}

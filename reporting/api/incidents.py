@@ -37,11 +37,13 @@ from reporting.api.serializers import (
     COUNTRY_CHOICES,
     CURRENCY_CHOICES,
     INCIDENT_PREFETCH,
-    INCIDENT_RELATED,
+    INCIDENT_VALUES,
     BreakdownSerializer,
+    ChoiceField,
     DocumentSerializer,
     IncidentOutputSerializer,
     code_list,
+    incident_records,
 )
 from reporting.models import AccessEvent, BorderCrossingPoint, Incident
 from reporting.reciprocity import incident_get_for, record_access, visible_incidents
@@ -117,8 +119,7 @@ ID_PARAMETER = OpenApiParameter(
 AFTER_EXAMPLE = OpenApiExample("the record after", value=INCIDENT_EXAMPLE, response_only=True, status_codes=["200"])
 
 
-def _readable(user) -> "Incident":
-    return visible_incidents(user).select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH)
+_ACCESS_FIELDS = ["id", "participant_id"]
 
 
 class IncidentListApi(ApiView):
@@ -152,11 +153,13 @@ class IncidentListApi(ApiView):
     def get(self, request: Request) -> Response:
         filters = IncidentFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        queryset = incident_filter(_readable(request.user), filters.validated_data)
+        queryset = incident_filter(visible_incidents(request.user), filters.validated_data)
         paginator = ApiCursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        record_access(user=request.user, incidents=page, via=AccessEvent.Via.API)
-        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(queryset.values(*INCIDENT_VALUES), request, view=self)
+        # The access log reads each record's id and owner: instances holding only those two.
+        shown = [Incident.from_db(None, _ACCESS_FIELDS, (row["id"], row["participant_id"])) for row in page]
+        record_access(user=request.user, incidents=shown, via=AccessEvent.Via.API)
+        return paginator.get_paginated_response(incident_records(page))
 
 
 class IncidentDetailApi(ApiView):
@@ -221,13 +224,13 @@ class IncidentInputSerializer(serializers.Serializer):
     national_reference = serializers.CharField(max_length=64)
     detection_date = serializers.DateField()
     agency = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
-    sharing_level = serializers.ChoiceField(choices=codes.SharingLevel.choices, required=False)
+    sharing_level = ChoiceField(choices=codes.SharingLevel.choices, required=False)
     embargo_until = serializers.DateField(required=False, allow_null=True)
     categories = code_list(codes.ConductCategory.choices)
-    protocol_benefit = serializers.ChoiceField(choices=codes.ProtocolBenefit.choices, required=False)
-    source = serializers.ChoiceField(choices=codes.Source.choices, required=False, allow_blank=True)
-    confidence = serializers.ChoiceField(choices=codes.Confidence.choices, required=False, allow_blank=True)
-    detection_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
+    protocol_benefit = ChoiceField(choices=codes.ProtocolBenefit.choices, required=False)
+    source = ChoiceField(choices=codes.Source.choices, required=False, allow_blank=True)
+    confidence = ChoiceField(choices=codes.Confidence.choices, required=False, allow_blank=True)
+    detection_country = ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
     detection_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
     latitude = serializers.DecimalField(
         max_digits=8, decimal_places=5, min_value=-90, max_value=90, required=False, allow_null=True
@@ -242,16 +245,12 @@ class IncidentInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="One of your crossing points' codes.",
     )
-    detection_context = serializers.ChoiceField(
-        choices=codes.DetectionContext.choices, required=False, allow_blank=True
-    )
+    detection_context = ChoiceField(choices=codes.DetectionContext.choices, required=False, allow_blank=True)
     modes = code_list(codes.Mode.choices)
     methods = code_list(codes.Method.choices)
-    origin_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
-    transit_countries = serializers.ListField(
-        child=serializers.ChoiceField(choices=COUNTRY_CHOICES), required=False, max_length=20
-    )
-    destination_country = serializers.ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
+    origin_country = ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
+    transit_countries = serializers.ListField(child=ChoiceField(choices=COUNTRY_CHOICES), required=False, max_length=20)
+    destination_country = ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
     migrants_total = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     smugglers_total = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     smuggler_roles = code_list(codes.SmugglerRole.choices)
@@ -259,15 +258,15 @@ class IncidentInputSerializer(serializers.Serializer):
     fee_per_person = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
-    fee_currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, required=False, allow_blank=True)
-    fee_scope = serializers.ChoiceField(choices=codes.FeeScope.choices, required=False, allow_blank=True)
-    payment_modality = serializers.ChoiceField(choices=codes.PaymentModality.choices, required=False, allow_blank=True)
+    fee_currency = ChoiceField(choices=CURRENCY_CHOICES, required=False, allow_blank=True)
+    fee_scope = ChoiceField(choices=codes.FeeScope.choices, required=False, allow_blank=True)
+    payment_modality = ChoiceField(choices=codes.PaymentModality.choices, required=False, allow_blank=True)
     documents = DocumentSerializer(many=True, required=False, max_length=500)
     dead = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     missing = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     injured = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     rescued = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
-    cause_of_death = serializers.ChoiceField(choices=codes.CauseOfDeath.choices, required=False, allow_blank=True)
+    cause_of_death = ChoiceField(choices=codes.CauseOfDeath.choices, required=False, allow_blank=True)
     abuses = code_list(codes.Abuse.choices)
     narrative = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
 
@@ -316,13 +315,12 @@ def _stale(error: StaleRecord, how: str):
 
 
 def _written(incident: Incident, status_code: int = 200, *, request: Request | None = None) -> Response:
-    incident = (
-        Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH).get(pk=incident.pk)
-    )
-    headers = {"ETag": etag_for(incident.version)}
+    # Read back as stored (the services normalise), the way the list reads its records.
+    (record,) = incident_records(list(Incident.objects.filter(pk=incident.pk).values(*INCIDENT_VALUES)))
+    headers = {"ETag": etag_for(record["version"])}
     if request is not None and status_code == 201:
         headers["Location"] = request.build_absolute_uri(reverse("api:incident-detail", args=[incident.pk]))
-    return Response(IncidentOutputSerializer(incident).data, status=status_code, headers=headers)
+    return Response(record, status=status_code, headers=headers)
 
 
 class IncidentCreateApi(IncidentListApi):
@@ -455,9 +453,7 @@ class IncidentActionApi(ApiView):
         reason = serializers.CharField(
             max_length=4000, required=False, allow_blank=True, help_text="For `withdraw`: why."
         )
-        sharing_level = serializers.ChoiceField(
-            choices=codes.SharingLevel.choices, required=False, help_text="For `sharing`."
-        )
+        sharing_level = ChoiceField(choices=codes.SharingLevel.choices, required=False, help_text="For `sharing`.")
         embargo_until = serializers.DateField(required=False, allow_null=True, help_text="For `sharing`.")
 
     ACTIONS = ("submit", "validate", "return", "withdraw", "sharing")

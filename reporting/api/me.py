@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accounts.models import ApiToken, Role
 from reporting.api.base import ApiView
 from reporting.api.docs import READ_ERRORS
-from reporting.api.serializers import ParticipantOutputSerializer
+from reporting.api.serializers import ChoiceField, ParticipantOutputSerializer
 from reporting.reciprocity import participant_standing
 
 
@@ -41,9 +41,9 @@ class MeApi(ApiView):
             ref_name = "Me"
 
         username = serializers.CharField()
-        role = serializers.ChoiceField(choices=Role.choices, allow_null=True)
+        role = ChoiceField(choices=Role.choices, allow_null=True)
         participant = ParticipantOutputSerializer(allow_null=True)
-        token_scope = serializers.ChoiceField(
+        token_scope = ChoiceField(
             choices=ApiToken.Scope.choices, allow_null=True, help_text="Null when signed in with a session."
         )
         token_expires_on = serializers.DateField(allow_null=True)

@@ -19,7 +19,7 @@ from reporting.api.base import ApiView
 from reporting.api.docs import KEY_REUSED, NOT_FOUND, READ_ERRORS, WRITE_ERRORS
 from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from reporting.api.me import StandingSerializer
-from reporting.api.serializers import COUNTRY_CHOICES, ParticipantOutputSerializer
+from reporting.api.serializers import COUNTRY_CHOICES, ChoiceField, ParticipantOutputSerializer
 from reporting.reciprocity import participant_standing
 
 PARTICIPANT_EXAMPLE = {
@@ -67,7 +67,7 @@ class IsSecretariat(BasePermission):
 
 class StatusChangeSerializer(serializers.Serializer):
     from_status = serializers.CharField(allow_blank=True)
-    to_status = serializers.ChoiceField(choices=Participant.Status.choices)
+    to_status = ChoiceField(choices=Participant.Status.choices)
     effective_on = serializers.DateField()
     reason = serializers.CharField(allow_blank=True)
 
@@ -92,9 +92,9 @@ class ParticipantListApi(ApiView):
 
         code = serializers.CharField(max_length=10, help_text="ISO 3166-1 alpha-3 where one exists (e.g. AUS, HKG).")
         name = serializers.CharField(max_length=200)
-        kind = serializers.ChoiceField(choices=Participant.Kind.choices)
-        region = serializers.ChoiceField(choices=Participant.Region.choices)
-        country = serializers.ChoiceField(
+        kind = ChoiceField(choices=Participant.Kind.choices)
+        region = ChoiceField(choices=Participant.Region.choices)
+        country = ChoiceField(
             choices=COUNTRY_CHOICES,
             required=False,
             allow_blank=True,

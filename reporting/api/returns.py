@@ -18,15 +18,17 @@ from reporting.api.base import ApiView
 from reporting.api.docs import (
     CURSOR_PARAMETER,
     INVALID,
+    KEY_REUSED,
     NOT_FOUND,
     PAGE_SIZE_PARAMETER,
     READ_ERRORS,
     WRITE_ERRORS,
     page_of,
 )
+from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.permissions import CanSubmitReturns
-from reporting.api.serializers import ReturnOutputSerializer
+from reporting.api.serializers import ChoiceField, ReturnOutputSerializer
 from reporting.models import Return
 from reporting.services.returns import return_reopen, return_submit, return_submit_nil
 
@@ -72,7 +74,7 @@ class ReturnPagination(ApiCursorPagination):
 class ReturnListApi(ApiView):
     class FilterSerializer(serializers.Serializer):
         participant = serializers.CharField(max_length=10, required=False, help_text="Secretariat only: a code.")
-        status = serializers.ChoiceField(choices=Return.Status.choices, required=False)
+        status = ChoiceField(choices=Return.Status.choices, required=False)
 
     @extend_schema(
         operation_id="returns_list",
@@ -124,7 +126,8 @@ class ReturnDetailApi(ApiView):
 
 class ReturnActionApi(ApiView):
     """`submit` the month with its validated records, say `nil` (nothing to report), or `reopen` it
-    (with a reason, kept in its history). Focal point only; the month must be over."""
+    (with a reason, kept in its history). Focal point only; the month must be over. With an
+    Idempotency-Key, a retried step replays its first answer instead of answering 400."""
 
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -148,11 +151,13 @@ class ReturnActionApi(ApiView):
                 enum=list(ACTIONS),
                 description="`submit` (with its validated records), `nil` (nothing to report) or `reopen`.",
             ),
+            IDEMPOTENCY_OPTIONAL_PARAMETER,
         ],
         request=InputSerializer,
         responses={
             200: OpenApiResponse(ReturnOutputSerializer, description="The return after the step."),
             404: NOT_FOUND,
+            422: KEY_REUSED,
             **WRITE_ERRORS,
         },
         examples=[
@@ -160,6 +165,7 @@ class ReturnActionApi(ApiView):
             OpenApiExample("submitted", value=RETURN_EXAMPLE, response_only=True),
         ],
     )
+    @idempotent(required=False)
     def post(self, request: Request, month: str, action: str) -> Response:
         if action not in self.ACTIONS:
             raise Http404

@@ -370,6 +370,9 @@ def _required_text(value: str, message: str, field: str) -> str:
     return value
 
 
+_ALL_BUT_RET = [f.name for f in Incident._meta.concrete_fields if f.name != "ret"]
+
+
 @transaction.atomic
 def incident_create(
     *,
@@ -397,7 +400,9 @@ def incident_create(
     )
     _check(incident, transit_rows, breakdown_rows, document_rows, row_errors)
     incident.ret = _return_for(participant, incident.detection_date)
-    incident.full_clean(validate_unique=False, validate_constraints=False)  # the return's month and owner
+    # The return's month and owner (clean()); every other field passed _check above, and checking
+    # them again cost a query per foreign key on every record created.
+    incident.full_clean(exclude=_ALL_BUT_RET, validate_unique=False, validate_constraints=False)
     _save(incident, by=created_by)
     _replace_rows(incident, transit_rows, breakdown_rows, document_rows, replace=False)
     return incident

@@ -65,3 +65,43 @@ def test_a_month_without_a_return_or_badly_written_is_404_and_other_roles_403(ho
     analyst = token_client(factories.user(role=Role.ANALYST, participant=home))
     assert _act(analyst, factories.months_back(3), "nil").status_code == 403
     assert not Incident.objects.exists()
+
+
+def _keyed(client, month, action, key, **body):
+    url = reverse("api:return-action", kwargs={"month": f"{month:%Y-%m}", "action": action})
+    return client.post(url, body, HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_retried_nil_return_or_submission_with_its_key_replays_the_first_answer(home, focal):
+    empty = factories.months_back(3)
+    first = _keyed(focal, empty, "nil", "nil-1")
+    assert first.status_code == 200 and first.json()["is_nil"] is True
+    retried = _keyed(focal, empty, "nil", "nil-1")
+    assert retried.status_code == 200 and retried["Idempotent-Replayed"] == "true"
+    assert retried.json() == first.json()
+    # Without the key, the same retry is the refusal of a step already taken.
+    assert _act(focal, empty, "nil").status_code == 400
+    month = factories.months_back(2)
+    factories.incident_for(home, months_ago=2, submitted_return=False)
+    submitted = _keyed(focal, month, "submit", "submit-1")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    ret = Return.objects.get(participant=home, month=month)
+    versions = ret.history.count()
+    again = _keyed(focal, month, "submit", "submit-1")
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == submitted.json()
+    assert ret.history.count() == versions  # nothing done twice
+    # The same key for another step (another address or body) is refused, and changes nothing.
+    reused = _keyed(focal, month, "reopen", "submit-1", reason="late record")
+    assert reused.status_code == 422 and reused.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert Return.objects.get(pk=ret.pk).status == "submitted"
+
+
+def test_a_refused_step_keeps_no_key_so_the_fixed_request_goes_through(home, focal):
+    month = factories.months_back(2)
+    factories.incident_for(home, months_ago=2, submitted_return=False)
+    assert _keyed(focal, month, "submit", "k-1").status_code == 200
+    refused = _keyed(focal, month, "reopen", "k-2")  # no reason
+    assert refused.status_code == 400
+    reopened = _keyed(focal, month, "reopen", "k-2", reason="A record was found late.")
+    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
