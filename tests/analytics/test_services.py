@@ -85,14 +85,15 @@ def test_a_return_marked_again_during_the_build_stays_dirty(monkeypatch):
     return_mark_dirty(ret_id=record.ret_id)
     import analytics.services as services
 
-    original = services._insert_facts
+    original = services._facts_replace
 
-    def insert_then_change(**kwargs):
-        original(**kwargs)
+    def insert_then_change(*args):
+        records = original(*args)
         # Another transaction marks the return while this build runs (same row, newer mark).
         ReturnOutbox.objects.filter(ret_id=record.ret_id).update(marked_at=timezone.now() + dt.timedelta(seconds=1))
+        return records
 
-    monkeypatch.setattr(services, "_insert_facts", insert_then_change)
+    monkeypatch.setattr(services, "_facts_replace", insert_then_change)
     facts_rebuild(return_id=record.ret_id)
     assert ReturnOutbox.objects.filter(ret_id=record.ret_id).exists()
 
@@ -154,6 +155,25 @@ TRUTH_ABUSES = """
     SELECT i.participant_id, a, count(*)
       FROM reporting_incident i, jsonb_array_elements_text(i.abuses) a
      WHERE i.status = 'validated' GROUP BY 1, 2"""
+# Dead, missing and abuses by route and by mode (the harm and abuse charts): per mode a record counts
+# once under each of its modes; "abused" counts records reporting at least one abuse.
+TRUTH_HARM_BY_ROUTE = """
+    SELECT i.participant_id, i.origin_country, i.destination_country, sum(i.dead), sum(i.missing),
+           sum(CASE WHEN jsonb_array_length(i.abuses) > 0 THEN 1 ELSE 0 END)
+      FROM reporting_incident i WHERE i.status = 'validated' GROUP BY 1, 2, 3"""
+TRUTH_HARM_BY_MODE = """
+    SELECT i.participant_id, m, sum(i.dead), sum(i.missing),
+           sum(CASE WHEN jsonb_array_length(i.abuses) > 0 THEN 1 ELSE 0 END)
+      FROM reporting_incident i, jsonb_array_elements_text(i.modes) m
+     WHERE i.status = 'validated' GROUP BY 1, 2"""
+TRUTH_ABUSES_BY_ROUTE = """
+    SELECT i.participant_id, a, i.origin_country, i.destination_country, count(*)
+      FROM reporting_incident i, jsonb_array_elements_text(i.abuses) a
+     WHERE i.status = 'validated' GROUP BY 1, 2, 3, 4"""
+TRUTH_ABUSES_BY_MODE = """
+    SELECT i.participant_id, a, m, count(*)
+      FROM reporting_incident i, jsonb_array_elements_text(i.abuses) a, jsonb_array_elements_text(i.modes) m
+     WHERE i.status = 'validated' GROUP BY 1, 2, 3"""
 TRUTH_DOCUMENTS = """
     SELECT i.participant_id, d.document_type, d.fraud_type, d.issuing_country, sum(d.count)
       FROM reporting_incident i JOIN reporting_incidentdocument d ON d.incident_id = i.id
@@ -194,6 +214,19 @@ def facts_by_category() -> set:
     return {(*k, v) for k, v in rows.items()}
 
 
+def by_mode(model, dims: tuple[str, ...], measures: tuple[str, ...]) -> set:
+    """Fact rows summed per (participant, *dims, mode), a row counting under each of its modes."""
+    rows: dict = {}
+    for row in model.objects.values("participant_id", "modes", *dims, *measures):
+        for mode in row["modes"].strip("|").split("|"):
+            if mode:
+                key = (row["participant_id"], *(row[d] for d in dims), mode)
+                acc = rows.setdefault(key, [0] * len(measures))
+                for i, m in enumerate(measures):
+                    acc[i] += row[m]
+    return {(*k, *v) for k, v in rows.items()}
+
+
 def facts_people() -> set:
     rows: dict = {}
     for f in PeopleFact.objects.all():
@@ -211,6 +244,9 @@ edit = st.one_of(
         st.sampled_from(list(codes.DetectionContext.values)),
         st.integers(0, 40),  # migrants
         st.integers(0, 3),  # dead
+        st.lists(st.sampled_from(list(codes.Mode.values)), min_size=1, max_size=2, unique=True),
+        st.sampled_from([("LKA", "AUS"), ("AFG", "AUS"), ("", "NZL")]),  # origin, destination
+        st.integers(0, 2),  # missing
     ),
     st.tuples(st.just("status"), st.integers(0, 50), st.sampled_from(list(Incident.Status.values))),
     st.tuples(st.just("count"), st.integers(0, 50), st.integers(0, 60)),
@@ -236,7 +272,7 @@ def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):
         records = list(Incident.objects.filter(participant__in=owners).order_by("pk"))
         touched: set[int] = set()
         if op[0] == "create":
-            _, who, back, cats, context, migrants, dead = op
+            _, who, back, cats, context, migrants, dead, modes, (origin, destination), missing = op
             record = incident(
                 owners[who],
                 detection_date=factories.months_back(back) + dt.timedelta(days=1),
@@ -244,6 +280,10 @@ def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):
                 detection_context=context,
                 migrants_total=migrants,
                 dead=dead,
+                missing=missing,
+                modes=modes,
+                origin_country=origin,
+                destination_country=destination,
             )
             touched.add(record.ret_id)
         elif records:
@@ -296,6 +336,14 @@ def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):
     assert summed(AbuseFact, ("participant_id", "abuse"), ("incidents",)) == truth(TRUTH_ABUSES)
     documents = ("participant_id", "document_type", "fraud_type", "issuing_country")
     assert summed(DocumentFact, documents, ("documents",)) == truth(TRUTH_DOCUMENTS)
+    harm = ("dead", "missing", "abused")
+    route = ("participant_id", "origin", "destination")
+    assert summed(IncidentFact, route, harm) == truth(TRUTH_HARM_BY_ROUTE)
+    assert by_mode(IncidentFact, (), harm) == truth(TRUTH_HARM_BY_MODE)
+    assert summed(AbuseFact, ("participant_id", "abuse", "origin", "destination"), ("incidents",)) == truth(
+        TRUTH_ABUSES_BY_ROUTE
+    )
+    assert by_mode(AbuseFact, ("abuse",), ("incidents",)) == truth(TRUTH_ABUSES_BY_MODE)
 
 
 def test_route_facts_take_the_first_transit_country():
