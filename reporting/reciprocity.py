@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -52,6 +52,7 @@ from reporting.models import (
 logger = logging.getLogger(__name__)
 
 PERMISSION = "view_shared_records"
+_BOOLEAN = BooleanField()  # the read path's conditions' type (one instance: built on every page)
 PERMISSION_FULL = f"accounts.{PERMISSION}"
 
 Pair = tuple[int, int]  # (owner participant id, viewer participant id)
@@ -266,7 +267,7 @@ def contributing_sql(participant_id: int, *, on: dt.date, policy: ReciprocityPol
     tests/reporting/test_reciprocity.py compares them on random worlds.
     """
     sql, params = _contributing_fragment(participant_id, on=on, policy=policy)
-    return RawSQL(sql, params, output_field=BooleanField())
+    return RawSQL(sql, params, output_field=_BOOLEAN)
 
 
 # Grants ----------------------------------------------------------------------------------------
@@ -483,27 +484,28 @@ def readable_owner_ids(
 class _ReadableRecords(Expression):
     """The read path's condition on a record, as SQL over the record's own columns.
 
-    Django resolves the columns for wherever the record's table sits in the query (the page, a
-    sub-query, a join), so the condition composes like any filter: counts, further filters,
-    ordering and slicing all work on `visible_incidents`.
+    The columns are named after the alias the incidents' table has in the query being compiled
+    (the page, or a sub-query of another), so the condition composes like any filter: counts,
+    further filters, ordering and slicing all work on `visible_incidents`. (Resolving them as F()
+    expressions instead cost the page a third of what building the whole condition costs.)
     """
 
     COLUMNS = ("participant_id", "ret_id", "status", "sharing_level", "embargo_until")
 
-    def __init__(self, template: str, params: Iterable, owners: Expression | None = None, columns=None):
-        super().__init__(output_field=BooleanField())
-        self.template, self.params = template, tuple(params)
-        self.owners = owners
-        self.columns = list(columns) if columns is not None else [F(name) for name in self.COLUMNS]
+    def __init__(self, template: str, params: Iterable, owners: Expression | None = None):
+        super().__init__(output_field=_BOOLEAN)
+        self.template, self.params, self.owners = template, tuple(params), owners
 
     def get_source_expressions(self):
-        return [*self.columns, self.owners]
+        return [self.owners]
 
     def set_source_expressions(self, expressions):
-        *self.columns, self.owners = expressions
+        (self.owners,) = expressions
 
     def as_sql(self, compiler, connection):
-        names = {name: compiler.compile(column)[0] for name, column in zip(self.COLUMNS, self.columns, strict=True)}
+        quote = compiler.quote_name_unless_alias
+        table = quote(compiler.query.base_table)
+        names = {name: f"{table}.{quote(Incident._meta.get_field(name).column)}" for name in self.COLUMNS}
         params = list(self.params)
         if self.owners is not None:
             owners_sql, owners_params = compiler.compile(self.owners)
