@@ -40,6 +40,7 @@ AGGREGATE_KEYS = (
     "documents",
     "roles",
     "harm",
+    "abuse-routes",
     "abuses",
 )
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -158,7 +159,7 @@ class AggregateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
     title = serializers.CharField()
     kind = serializers.CharField(
-        help_text="How the dashboard draws it: line, bar, stack, sankey, map, boxish, coverage."
+        help_text="How the dashboard draws it: line, bar, stack, heat, sankey, map, boxish, coverage."
     )
     columns = serializers.ListField(child=serializers.CharField())
     rows = AggregateRowSerializer(many=True)

@@ -69,10 +69,14 @@ class DrillForm(forms.Form):
 
     context = forms.ChoiceField(choices=[("", "")] + codes.DetectionContext.choices, required=False)
     role = forms.ChoiceField(choices=[("", "")] + codes.SmugglerRole.choices, required=False)
-    abuse = forms.ChoiceField(choices=[("", "")] + codes.Abuse.choices, required=False)
+    abuse = forms.ChoiceField(choices=[("", ""), ("any", _("Any abuse"))] + codes.Abuse.choices, required=False)
     group = forms.ChoiceField(choices=[("", "")] + codes.PersonGroup.choices, required=False)
     citizenship = forms.ChoiceField(choices=lambda: [("", "")] + country_choices(), required=False)
     transit = forms.ChoiceField(choices=lambda: [("", "")] + country_choices(), required=False)
+    # A route's link in the Sankey without transit countries, and routes whose ends are not reported.
+    direct = forms.ChoiceField(choices=[("", ""), ("1", _("No transit country"))], required=False)
+    origin_unknown = forms.ChoiceField(choices=[("", ""), ("1", _("Origin not reported"))], required=False)
+    destination_unknown = forms.ChoiceField(choices=[("", ""), ("1", _("Destination not reported"))], required=False)
     document_type = forms.ChoiceField(choices=[("", "")] + codes.DocumentType.choices, required=False)
     fraud_type = forms.ChoiceField(choices=[("", "")] + codes.FraudType.choices, required=False)
     issuer = forms.ChoiceField(choices=lambda: [("", "")] + country_choices(), required=False)

@@ -436,6 +436,19 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
     )
 
 
+def _end_drill(role: str, code: str) -> dict[str, str]:
+    """Drill-down parameters for a route's origin or destination; "" (not reported) included."""
+    return {role: code} if code else {f"{role}_unknown": "1"}
+
+
+def _route_drill(origin: str, destination: str) -> dict[str, str]:
+    return {**_end_drill("origin", origin), **_end_drill("destination", destination)}
+
+
+def _route_name(origin: str, destination: str) -> str:
+    return f"{country_name(origin) or _('Unknown')} → {country_name(destination) or _('Unknown')}"
+
+
 def _routes(reader: _Reader) -> tuple[Chart, Chart]:
     cells = reader.cells(RouteFact, ["origin", "transit", "destination"], "incidents", total=False)
     links: dict[Hashable, Cell] = defaultdict(Cell)
@@ -464,8 +477,18 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
     ]
 
     def link_drill(a: str, b: str) -> dict[str, str]:
-        drill = {"o": "origin", "t": "transit", "d": "destination"}
-        return {drill[n.split(":")[1]]: n.split(":")[0] for n in (a, b) if not n.startswith("?")}
+        """The records of exactly this link: a direct origin → destination link has no transit
+        country at all (not "any route between them"), an unknown end is an empty one."""
+        drill: dict[str, str] = {}
+        for n in (a, b):
+            code, role = n.split(":")
+            if role == "t":
+                drill["transit"] = code
+            else:
+                drill.update(_end_drill("origin" if role == "o" else "destination", "" if code == "?" else code))
+        if a.endswith(":o") and b.endswith(":d"):
+            drill["direct"] = "1"
+        return drill
 
     rows = [
         Row(f"{node(a)} → {node(b)}", [cell.value], [label(cell, reader.limits)], link_drill(a, b))
@@ -565,12 +588,8 @@ def _fees(reader: _Reader) -> Chart:
     rows = []
     for k in order[:16]:
         cell = cells[k]
-        name = (
-            _("Mode: %(mode)s") % {"mode": MODE_NAMES.get(k[1], k[1])}
-            if k[0] == "mode"
-            else f"{country_name(k[1]) or _('Unknown')} → {country_name(k[2]) or _('Unknown')}"
-        )
-        drill = {"mode": k[1]} if k[0] == "mode" else {"origin": k[1], "destination": k[2]}
+        name = _("Mode: %(mode)s") % {"mode": MODE_NAMES.get(k[1], k[1])} if k[0] == "mode" else _route_name(k[1], k[2])
+        drill = {"mode": k[1]} if k[0] == "mode" else _route_drill(k[1], k[2])
         if cell.suppressed or not values.get(k):
             rows.append(Row(name, [None, None, None, None], ["—", "—", "—", label(cell, reader.limits)], drill))
             continue
@@ -630,49 +649,101 @@ def _documents(reader: _Reader) -> Chart:
     )
 
 
-def _harm(reader: _Reader) -> Chart:
-    """Dead and missing by mode and by route."""
-    rows_out: list[Row] = []
-    suppressed = 0
-    all_cells: dict[Hashable, Cell] = {}
+ABUSE_NAMES = dict(codes.Abuse.choices)
+ANY_ABUSE = "any"
+
+
+def _by_mode_and_route(reader: _Reader, rows: list[dict], column: Callable[[dict], str], measure: str) -> dict:
+    """Cells (column, "mode", mode), (column, "route", origin, destination) and (column, TOTAL) of
+    `measure` over fact rows that carry modes, origin and destination. A record counts under each
+    of its modes, and under its one route: routes add up to the total, modes need not."""
+    cells: dict[Hashable, Cell] = defaultdict(Cell)
+    for row in rows:
+        owner, value, readable = row["participant_id"], row[measure] or 0, row["readable"]
+        selected = owner in reader.selected
+        col = column(row)
+        keys = [(col, "mode", m) for m in row["modes"].strip("|").split("|") if m]
+        keys += [(col, "route", row["origin"], row["destination"]), (col, *TOTAL)]
+        for k in keys:
+            cells[k].add(owner=owner, value=value, readable=readable, selected=selected)
+    return cells
+
+
+def _mode_and_route_table(
+    reader: _Reader, cells: dict[Hashable, Cell], columns: list[str], rank_by: str
+) -> tuple[list[tuple], int]:
+    """Protect the cells (each column's routes against its total) and choose the rows: every mode,
+    then the ten routes with the most `rank_by` (hidden ones last in code order)."""
+    groups = [((col, *TOTAL), [k for k in cells if k[0] == col and k[1] == "route"]) for col in columns]
+    suppressed = protect(cells, groups=groups, limits=reader.limits)
+    routes = sorted({k[1:] for k in cells if k[1] == "route"}, key=lambda k: _rank(cells.get((rank_by, *k)), k))[:10]
+    return [("mode", m) for m in codes.Mode.values] + routes, suppressed
+
+
+def _row_name(k: tuple) -> str:
+    return _("Mode: %(mode)s") % {"mode": MODE_NAMES[k[1]]} if k[0] == "mode" else _route_name(k[1], k[2])
+
+
+def _row_drill(k: tuple) -> dict[str, str]:
+    return {"mode": k[1]} if k[0] == "mode" else _route_drill(k[1], k[2])
+
+
+def _harm(reader: _Reader) -> tuple[Chart, Chart]:
+    """Dead and missing, and detections reporting abuse (any, and each abuse), by mode and by route."""
+    measures = ["dead", "missing", "abused"]
+    incident_rows = reader.rows(IncidentFact, ["modes", "origin", "destination"], measures)
+    harm: dict[Hashable, Cell] = {}
     for measure in ("dead", "missing"):
-        by_mode = reader.cells(
-            IncidentFact, ["modes"], measure, key=lambda r: [("mode", *k) for k in _split("modes")(r)], total=False
-        )
-        by_route = reader.cells(
-            IncidentFact, ["origin", "destination"], measure, key=lambda r: [("route", r["origin"], r["destination"])]
-        )
-        cells = {**{(measure, *k): c for k, c in by_mode.items()}, **{(measure, *k): c for k, c in by_route.items()}}
-        route_keys = [(measure, *k) for k in by_route if k != TOTAL]
-        suppressed += protect(cells, groups=[((measure, *TOTAL), route_keys)], limits=reader.limits)
-        all_cells.update(cells)
-    keys = [("mode", m) for m in codes.Mode.values] + sorted(
-        {k[1:] for k in all_cells if k[1] == "route"}, key=lambda k: _rank(all_cells.get(("dead", *k)), k)
-    )[:10]
-    for k in keys:
-        dead, missing = all_cells.get(("dead", *k)), all_cells.get(("missing", *k))
-        if k[0] == "mode":
-            name = _("Mode: %(mode)s") % {"mode": MODE_NAMES[k[1]]}
-        else:
-            name = f"{country_name(k[1]) or _('Unknown')} → {country_name(k[2]) or _('Unknown')}"
-        rows_out.append(
-            Row(
-                name,
-                [shown(dead, reader.limits), shown(missing, reader.limits)],
-                [label(dead, reader.limits), label(missing, reader.limits)],
-                {"mode": k[1]} if k[0] == "mode" else {"origin": k[1], "destination": k[2]},
-            )
-        )
-    return Chart(
+        harm.update(_by_mode_and_route(reader, incident_rows, lambda _row, m=measure: m, measure))
+    keys, suppressed = _mode_and_route_table(reader, harm, ["dead", "missing"], "dead")
+    harm_chart = Chart(
         "harm",
         _("Dead and missing by mode and route"),
         "stack",
         [_("Dead"), _("Missing")],
-        rows_out,
-        _owners(all_cells),
+        [
+            Row(
+                _row_name(k),
+                [shown(harm.get(("dead", *k)), reader.limits), shown(harm.get(("missing", *k)), reader.limits)],
+                [label(harm.get(("dead", *k)), reader.limits), label(harm.get(("missing", *k)), reader.limits)],
+                _row_drill(k),
+            )
+            for k in keys
+        ],
+        _owners(harm),
         suppressed,
+        note=_("Persons. A record with several modes counts under each of them."),
         extra={"stack": 2},
     )
+
+    abuses = _by_mode_and_route(reader, incident_rows, lambda _row: ANY_ABUSE, "abused")
+    abuse_rows = reader.rows(AbuseFact, ["abuse", "modes", "origin", "destination"], ["incidents"])
+    abuses.update(_by_mode_and_route(reader, abuse_rows, lambda row: row["abuse"], "incidents"))
+    columns = [ANY_ABUSE, *ABUSE_NAMES]
+    keys, suppressed = _mode_and_route_table(reader, abuses, columns, ANY_ABUSE)
+    abuse_chart = Chart(
+        "abuse-routes",
+        _("Detections reporting abuse, by mode and route"),
+        "heat",
+        [_("Any abuse"), *ABUSE_NAMES.values()],
+        [
+            Row(
+                _row_name(k),
+                [shown(abuses.get((c, *k)), reader.limits) for c in columns],
+                [label(abuses.get((c, *k)), reader.limits) for c in columns],
+                _row_drill(k),
+            )
+            for k in keys
+        ],
+        _owners(abuses),
+        suppressed,
+        note=_(
+            "Detections, not people. A record reporting several abuses counts once under “Any abuse” "
+            "and once under each abuse; one with several modes, under each mode."
+        ),
+        extra={"codes": columns, "column_drill": "abuse"},
+    )
+    return harm_chart, abuse_chart
 
 
 def _coverage(*, filters: DashboardFilters) -> Chart:
@@ -751,7 +822,7 @@ def _fact_charts(reader: _Reader) -> list[Chart]:
             drill="role",
             column=_("Detections"),
         ),
-        _harm(reader),
+        *_harm(reader),
         _bar(
             reader,
             abuses,
@@ -827,9 +898,11 @@ def drill_incidents(
 ) -> QuerySet[Incident]:
     """The records behind a figure that the viewer may read one by one (visible_incidents).
 
-    `drill` narrows to the clicked figure: context, role, abuse, citizenship (of `group`), transit
-    (the first transit country, as in the Sankey), document_type / fraud_type / issuer, and q: words
-    in the narrative (the narrative browser)."""
+    `drill` narrows to the clicked figure: context, role, abuse ("any": at least one), citizenship
+    (of `group`), transit (the first transit country, as in the Sankey), direct (no transit country:
+    a Sankey link from origin straight to destination), origin_unknown / destination_unknown (a
+    route end not reported), document_type / fraud_type / issuer, and q: words in the narrative
+    (the narrative browser)."""
     drill = drill or {}
     records = visible_incidents(user).filter(
         status=Incident.Status.VALIDATED,
@@ -852,7 +925,9 @@ def drill_incidents(
         records = records.filter(detection_context=drill["context"])
     if drill.get("role"):
         records = records.with_code("smuggler_roles", drill["role"])
-    if drill.get("abuse"):
+    if drill.get("abuse") == "any":
+        records = records.exclude(abuses=[])
+    elif drill.get("abuse"):
         records = records.with_code("abuses", drill["abuse"])
     if drill.get("citizenship"):
         people = PersonBreakdown.objects.filter(incident=OuterRef("pk"), citizenship=drill["citizenship"])
@@ -862,6 +937,12 @@ def drill_incidents(
     if drill.get("transit"):
         first = IncidentTransit.objects.filter(incident=OuterRef("pk")).order_by("sequence").values("country")[:1]
         records = records.annotate(first_transit=Subquery(first)).filter(first_transit=drill["transit"])
+    if drill.get("direct"):
+        records = records.exclude(Exists(IncidentTransit.objects.filter(incident=OuterRef("pk"))))
+    if drill.get("origin_unknown"):
+        records = records.filter(origin_country="")
+    if drill.get("destination_unknown"):
+        records = records.filter(destination_country="")
     if drill.get("q"):
         records = records.filter(narrative__icontains=drill["q"])
     document = {f: drill[k] for k, f in DOCUMENT_DRILL.items() if drill.get(k)}

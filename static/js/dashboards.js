@@ -64,6 +64,33 @@
       _rows: rows,
     });
   }
+  // A table of detection counts (rows × columns that do not add up, e.g. abuses by mode and route)
+  // as coloured cells with their figures written in; hidden figures are grey cells saying so.
+  function heat(chart) {
+    var rows = body(chart).slice().reverse();
+    var shown = [], hidden = [], max = 1;
+    rows.forEach(function (r, y) {
+      r.values.forEach(function (v, x) {
+        if (v === null) { hidden.push({ value: [x, y, 0], text: r.labels[x] }); }
+        else { shown.push({ value: [x, y, v], text: r.labels[x] }); max = Math.max(max, v); }
+      });
+    });
+    var label = { show: true, fontSize: 11, color: "#111", formatter: function (p) { return p.data.text; } };
+    return Object.assign({}, base, {
+      grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
+      tooltip: { trigger: "item", formatter: function (p) { return rows[p.data.value[1]].label + "\n" + chart.columns[p.data.value[0]] + ": " + p.data.text; } },
+      xAxis: { type: "category", position: "top", data: chart.columns, splitArea: { show: true },
+        axisLabel: { interval: 0, width: 104, overflow: "break", fontSize: 11, lineHeight: 13 } },
+      yAxis: { type: "category", data: rows.map(function (r) { return category(chart, r); }) },
+      // Light to mid blue only, so the black figures stay readable on every cell.
+      visualMap: { show: false, seriesIndex: 0, min: 0, max: max, inRange: { color: ["#f7fbff", "#c6dbef", "#6baed6"] } },
+      series: [
+        { type: "heatmap", data: shown, label: label, itemStyle: { borderColor: "#fff", borderWidth: 1 } },
+        { type: "heatmap", data: hidden, label: Object.assign({}, label, { color: "#444" }), itemStyle: { color: "#e3e3e3", borderColor: "#fff", borderWidth: 1 } },
+      ],
+      _rows: rows,
+    });
+  }
   function line(chart) {
     var rows = body(chart);
     return Object.assign({}, base, {
@@ -125,7 +152,7 @@
     });
     inst.on("click", function (p) { if (p.data) { var role = document.querySelector(".map-roles button.on").dataset.role; var row = chart.rows.find(function (r) { return r.drill[role] && p.data.label && r.label.indexOf(p.data.label) === 0; }); drillTo(row); } });
   }
-  var kinds = { bar: bar, stack: stack, line: line, sankey: sankey, boxish: boxish };
+  var kinds = { bar: bar, stack: stack, heat: heat, line: line, sankey: sankey, boxish: boxish };
   charts.forEach(function (chart) {
     var el = document.querySelector('[data-chart="' + chart.key + '"]');
     if (!el) { return; }
@@ -135,6 +162,7 @@
     var rows = option._rows;
     delete option._rows;
     var height = rows ? Math.max(220, rows.length * (chart.key === "documents" ? 36 : 26) + 60) : 420;
+    if (chart.kind === "heat") { height = rows.length * 30 + 90; }
     if (chart.kind === "line") { height = 360; }
     el.style.height = height + "px";
     var inst = echarts.init(el);
@@ -143,6 +171,10 @@
     inst.on("click", function (p) {
       if (chart.kind === "sankey") {
         if (p.dataType === "edge") { drillTo(chart.rows[p.dataIndex]); }
+      } else if (chart.kind === "heat") {
+        var cell = p.data.value, drill = Object.assign({}, rows[cell[1]].drill);
+        drill[chart.extra.column_drill] = (chart.extra.codes || [])[cell[0]];
+        drillTo({ drill: drill });
       } else if (chart.kind === "line") {
         var month = rows[p.dataIndex].label;
         var params = { from: month, to: month };

@@ -10,6 +10,7 @@ from analytics.disclosure import Cell, Limits, protect
 from analytics.selectors import DashboardFilters, dashboard_get, drill_incidents
 from analytics.services import facts_rebuild_all
 from reporting import codes
+from reporting.models import IncidentTransit
 from reporting.reciprocity import reciprocity_sync
 from tests import factories
 
@@ -315,3 +316,83 @@ def test_rows_hidden_by_disclosure_control_come_last_in_code_order():
     rows = [r for r in chart(dashboard_get(user=analyst, filters=PERIOD), "modes").rows if not r.is_total]
     shown = [(r.label, r.values[0]) for r in rows]
     assert shown == [(codes.Mode.SEA.label, 30), (codes.Mode.AIR.label, None), (codes.Mode.LAND.label, None)]
+
+
+def listed(client, drill: dict) -> int:
+    """How many records the drill-down page lists for these parameters (the period's, by default)."""
+    page = client.get(reverse("analytics:records"), {"from": PERIOD.month_from.strftime("%Y-%m"), **drill})
+    assert page.status_code == 200 and not page.context["drill"].errors, page.context["drill"].errors
+    return page.context["page"].paginator.count
+
+
+def test_every_route_flow_drills_down_to_exactly_the_records_of_its_figure(client):
+    """A direct origin → destination link counts the records with no transit country: its list must
+    not hold the records that went through one (they are in the origin → transit link); an unknown
+    origin is a link of its own, not every origin."""
+    viewer = contributing()
+    direct = [record(viewer, origin_country="LKA", destination_country="AUS") for _ in range(3)]
+    via = [record(viewer, origin_country="LKA", destination_country="AUS") for _ in range(2)]
+    for n, r in enumerate(via):
+        IncidentTransit.objects.create(incident=r, sequence=1, country="IDN")
+        if n:
+            IncidentTransit.objects.create(incident=r, sequence=2, country="MYS")  # counted by its first transit
+    record(viewer, origin_country="", destination_country="AUS")
+    record(viewer, origin_country="AFG", destination_country="")
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    client.force_login(analyst)
+    sankey = chart(dashboard_get(user=analyst, filters=PERIOD), "routes")
+    figures = {r.label: r.values[0] for r in sankey.rows}
+    assert figures["Sri Lanka (origin) → Australia (destination)"] == len(direct)
+    assert figures["Sri Lanka (origin) → Indonesia (transit)"] == len(via)
+    assert figures["Unknown (origin) → Australia (destination)"] == 1
+    for row in sankey.rows:
+        assert listed(client, row.drill) == row.values[0], (row.label, row.drill)
+    link = next(r for r in sankey.rows if r.label == "Sri Lanka (origin) → Australia (destination)")
+    page = client.get(reverse("analytics:records"), {"from": PERIOD.month_from.strftime("%Y-%m"), **link.drill})
+    assert {r.pk for r in page.context["page"].object_list} == {r.pk for r in direct}
+
+
+def test_dead_missing_and_abuses_by_mode_and_route_with_their_records(client):
+    viewer = contributing()
+    record(viewer, modes=[codes.Mode.SEA], dead=2, missing=1, abuses=["violence", "kidnapping_extortion"])
+    record(viewer, modes=[codes.Mode.SEA, codes.Mode.LAND], abuses=["violence"])
+    record(viewer, modes=[codes.Mode.AIR], origin_country="AFG", destination_country="NZL")
+    record(viewer, modes=[codes.Mode.LAND], origin_country="", abuses=["possible_trafficking"])
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    result = dashboard_get(user=analyst, filters=PERIOD)
+    abuse = chart(result, "abuse-routes")
+    columns = abuse.extra["codes"]
+    assert columns[0] == "any" and set(columns[1:]) == set(codes.Abuse.values)
+    rows = {r.label: dict(zip(columns, r.values, strict=True)) for r in abuse.rows}
+    sea, land = rows[f"Mode: {codes.Mode.SEA.label}"], rows[f"Mode: {codes.Mode.LAND.label}"]
+    assert (sea["any"], sea["violence"], sea["kidnapping_extortion"], sea["possible_trafficking"]) == (2, 2, 1, 0)
+    assert (land["any"], land["violence"], land["possible_trafficking"]) == (2, 1, 1)
+    lka = rows["Sri Lanka → Australia"]
+    assert (lka["any"], lka["violence"], lka["kidnapping_extortion"]) == (2, 2, 1)
+    assert rows["Afghanistan → New Zealand"]["any"] == 0
+    assert rows["Unknown → Australia"]["any"] == 1
+    harm = {r.label: r.values for r in chart(result, "harm").rows}
+    assert harm[f"Mode: {codes.Mode.SEA.label}"] == [2, 1]
+    # Each cell's drill-down (the row's parameters and the column's abuse) lists its records.
+    client.force_login(analyst)
+    for row in abuse.rows:
+        for code, value in zip(columns, row.values, strict=True):
+            assert listed(client, {**row.drill, "abuse": code}) == value, (row.label, code)
+
+
+def test_abuses_by_mode_and_route_under_disclosure_control(region):
+    """A lapsed viewer sees others' abuse counts only as aggregates: one owner's cell is hidden."""
+    viewer, owners = region
+    for owner in owners[:3]:
+        for _ in range(3):
+            record(owner, modes=[codes.Mode.SEA], abuses=["violence"])
+    record(owners[3], modes=[codes.Mode.AIR], abuses=["violence"], sharing_level=codes.SharingLevel.AGGREGATE_ONLY)
+    facts_rebuild_all()
+    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    abuse = chart(dashboard_get(user=analyst, filters=PERIOD), "abuse-routes")
+    rows = {r.label: dict(zip(abuse.extra["codes"], r.values, strict=True)) for r in abuse.rows}
+    assert rows[f"Mode: {codes.Mode.SEA.label}"]["violence"] == 9  # three owners, nine detections
+    assert rows[f"Mode: {codes.Mode.AIR.label}"]["violence"] is None  # one owner's: hidden
+    assert abuse.suppressed >= 1
