@@ -357,6 +357,20 @@ def test_the_specification_fails_when_the_rule_is_broken(story, monkeypatch, bro
     assert any(p.startswith("lapsed_") for p in problems)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+def test_the_specification_fails_when_the_read_paths_sql_standing_is_broken(story, monkeypatch):
+    """The live standing check inside the page's query, replaced by "always contributing": with a
+    stale grant left from before it lapsed, the lapsed participant would read its partner's records."""
+    ParticipantGroupObjectPermission.objects.create(
+        content_object=story.partner, group=story.lapsed.group, permission=reciprocity._permission()
+    )
+    assert spec_violations(story) == []
+    monkeypatch.setattr(reciprocity, "_contributing_fragment", lambda *args, **kwargs: ("TRUE", []))
+    problems = spec_violations(story)
+    assert problems, "the specification did not notice a broken standing check"
+    assert all(p.startswith("lapsed_") for p in problems)
+
+
 # The sync, the log and the drift check ----------------------------------------------------------
 
 
