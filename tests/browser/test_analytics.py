@@ -29,6 +29,7 @@ CHARTS = [
     "documents",
     "roles",
     "harm",
+    "abuse-routes",
     "abuses",
 ]
 
