@@ -1,10 +1,11 @@
 """Writes of the analytics app: building the fact tables from validated incidents.
 
 The facts of a return are recomputed from the incident tables and replaced in one transaction
-(idempotent: a retry or a second worker changes nothing). Each fact table is filled by one
-`INSERT … SELECT … GROUP BY`, in SQL that PostgreSQL and the embedded SQLite both accept but for
-two spellings (`_Dialect`), so one return takes milliseconds and a full rebuild costs about what
-the raw aggregate costs.
+(idempotent: a retry or a second worker changes nothing). Each fact table's rows are one
+`SELECT … GROUP BY` over the validated records, in SQL that PostgreSQL and the embedded SQLite both
+accept but for a few spellings (`_Dialect`). A full rebuild inserts them all (about what the raw
+aggregate costs); one return's rebuild on PostgreSQL is one statement that writes only the rows
+that differ from what the tables hold (`_replace_one_return`).
 """
 
 # ruff: noqa: S608 - the SQL below is built from constant column lists only; values go as parameters
@@ -91,8 +92,8 @@ def _sorted_key(d: _Dialect, column: str) -> str:
 
 # The validated records of the returns chosen by {where}, with their return's month and status.
 # Only validated records enter facts (DESIGN.md section 2); the rule's inputs travel with each row.
-# They are computed once into a temporary table that the seven INSERTs read: the sorted keys and
-# the first transit country cost a sub-select per record, which a CTE would repeat per statement.
+# They are computed once (a temporary table, or a materialised CTE for one return) that every fact
+# table's query reads: the sorted keys and the first transit country cost work per record.
 INC = "analytics_inc"
 
 
@@ -126,8 +127,8 @@ class _FactSql:
 
     def query(self, *, one_return: bool = False) -> str:
         """The table's rows as a SELECT (the columns in COMMON, then `columns`, in order). For one
-        return, its columns come as parameters: grouping by four constants was a quarter of the
-        hashing of a return's rebuild."""
+        return, its own columns come as parameters: they hold one value, and grouping by them
+        only added hashing to every row."""
         if not one_return:
             return f"SELECT {COMMON}, {self.select}\n{self.source} GROUP BY {COMMON}, {self.group}"
         constants = (
