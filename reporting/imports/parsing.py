@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 
-CSV, XLSX = "csv", "xlsx"
+CSV, XLSX, ZIP = "csv", "xlsx", "zip"  # ZIP: the CSV files of the sheets together (incidents.csv, …)
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
 SHEET_NAMES = {
@@ -352,13 +353,94 @@ def _sheet_table(role: str, sheet) -> Table | None:
     return Table(role, headers, header_row, rows())
 
 
-# Either ------------------------------------------------------------------------------------------
+# CSV files in a ZIP ---------------------------------------------------------------------------------
+#
+# The CSV form of the template's three sheets: a CSV carries one table, so the breakdown and document
+# rows come as their own CSV files, uploaded together in one ZIP and known by their names.
+
+
+def zip_or_xlsx(path: str | Path) -> str:
+    """XLSX for an Excel workbook, ZIP for an archive of CSV files (both start "PK")."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return XLSX  # read_xlsx says the workbook is damaged
+    if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
+        return ZIP  # not an Office document: read_zip finds its CSV files, or says there are none
+    return XLSX
+
+
+def zip_unpacked_size(path: str | Path) -> int:
+    """Bytes of the CSV files of a ZIP once unpacked (the size limit is on what is read)."""
+    with zipfile.ZipFile(path) as archive:
+        return sum(info.file_size for info in archive.infolist() if _is_csv(info.filename))
+
+
+def _is_csv(name: str) -> bool:
+    return not name.endswith("/") and Path(name).suffix.lower() in (".csv", ".txt") and "__MACOSX" not in name
+
+
+def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
+    """The tables of a ZIP of CSV files: each file's role from its name (incidents.csv,
+    breakdowns.csv, documents.csv; one CSV alone is the incidents)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise FileProblem(
+            _("The ZIP file is damaged or cut off (%(error)s). Make it again and upload it again.")
+            % {"error": type(error).__name__}
+        ) from error
+    with archive:
+        members = [n for n in archive.namelist() if _is_csv(n)]
+        if not members:
+            raise FileProblem(_("The ZIP file holds no CSV file."))
+        roles: dict[str, str] = {}
+        for member in members:
+            stem = Path(member).stem.strip().casefold()
+            role = next((r for r, names in SHEET_NAMES.items() if stem in names or stem.endswith(r)), None)
+            if role is None and len(members) == 1:
+                role = INCIDENTS
+            if role is None or role in roles:
+                raise FileProblem(
+                    _(
+                        "Name the CSV files in the ZIP incidents.csv, breakdowns.csv and documents.csv, one of "
+                        "each at most: “%(name)s” is not one of them."
+                    )
+                    % {"name": member}
+                )
+            roles[role] = member
+        if INCIDENTS not in roles:
+            raise FileProblem(
+                _(
+                    "Name the CSV files in the ZIP incidents.csv, breakdowns.csv and documents.csv, one of "
+                    "each at most: “%(name)s” is not one of them."
+                )
+                % {"name": ", ".join(members)}
+            )
+        tables: dict[str, Table] = {}
+        for role, member in roles.items():
+            try:
+                table, _info = read_csv(archive.read(member))
+            except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+                raise FileProblem(
+                    _("The ZIP file is damaged or cut off (%(error)s). Make it again and upload it again.")
+                    % {"error": type(error).__name__}
+                ) from error
+            table.sheet = role
+            tables[role] = table
+    return tables, {"sheets": {role: Path(member).name for role, member in roles.items()}, "zip": True}
+
+
+# Any ----------------------------------------------------------------------------------------------
 
 
 def read_tables(path: str | Path, file_format: str) -> tuple[dict[str, Table], dict]:
     """Every table of a stored import file (row iterators: read once)."""
     if file_format == XLSX:
         return read_xlsx(path)
+    if file_format == ZIP:
+        return read_zip(path)
     data = Path(path).read_bytes()
     table, info = read_csv(data)
     return {INCIDENTS: table}, info

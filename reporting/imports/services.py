@@ -36,9 +36,18 @@ from accounts.models import User
 from accounts.roles import Action, role_can
 from reporting.imports import mapping as mapping_
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
-from reporting.imports.parsing import FileProblem, peek, read_tables, sniff_format
+from reporting.imports.parsing import (
+    XLSX,
+    ZIP,
+    FileProblem,
+    peek,
+    read_tables,
+    sniff_format,
+    zip_or_xlsx,
+    zip_unpacked_size,
+)
 from reporting.imports.validation import COMPARED, Checked, Problem, RowChecker, existing_shape, record_signature
-from reporting.imports.writing import _copy, record_update, records_create, records_create_staged
+from reporting.imports.writing import _copy, records_create, records_create_staged, records_update
 from reporting.models import ImportBatch, ImportRow, Incident, Return
 from reporting.services import incidents as entry
 
@@ -81,10 +90,7 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
     name = os.path.basename(getattr(uploaded, "name", "") or "upload")
     size = getattr(uploaded, "size", None) or 0
     if size > max_bytes():
-        raise ValidationError(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": round(size / 1024 / 1024, 1), "limit": max_bytes() // (1024 * 1024)}
-        )
+        _too_large(size)
     if not size:
         raise ValidationError(_("The file is empty."))
     uploaded.seek(0)
@@ -98,6 +104,10 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
     try:
         try:
             file_format = sniff_format(name, head)
+            if file_format == XLSX:
+                file_format = zip_or_xlsx(path)  # or the CSV files of the sheets in a ZIP
+            if file_format == ZIP and zip_unpacked_size(path) > max_bytes():
+                _too_large(zip_unpacked_size(path))  # the limit is on what is read, not on the ZIP
             headers, info, count = peek(path, file_format)
         except FileProblem as problem:
             raise ValidationError(problem.messages) from None
@@ -129,9 +139,20 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
         Path(path).unlink(missing_ok=True)
 
 
+def _too_large(size: int) -> None:
+    raise ValidationError(
+        _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
+        % {"size": round(size / 1024 / 1024, 1), "limit": max_bytes() // (1024 * 1024)}
+    )
+
+
 def _describe(info: dict) -> str:
     if "encoding" in info:
         return _("CSV, %(encoding)s, delimiter “%(delimiter)s”") % info
+    if info.get("zip"):
+        return _("CSV files in a ZIP: %(files)s") % {
+            "files": ", ".join(f"{name} ({role})" for role, name in info.get("sheets", {}).items())
+        }
     return _("Excel workbook, sheets: %(sheets)s") % {
         "sheets": ", ".join(f"{title} ({role})" for role, title in info.get("sheets", {}).items())
     }
@@ -793,6 +814,7 @@ def import_commit(*, batch_id: int) -> ImportBatch:
             for chunk in work.chunks(prepared):
                 creates: list = []
                 staged: list[Staged] = []
+                updates: list[tuple] = []
                 staged_outcomes: list[list] = []
                 references = [c.reference for c, match in chunk if match]
                 locked = {
@@ -840,18 +862,12 @@ def import_commit(*, batch_id: int) -> ImportBatch:
                         continue
                     current = locked[match[0].pk]
                     if outcome == ImportRow.Outcome.UPDATED:
-                        record_update(
-                            current=current,
-                            checked=checked.incident,
-                            transits=checked.transits,
-                            breakdowns=checked.breakdowns,
-                            documents=checked.documents,
-                            user=user,
-                            reason=reason,
-                            returns=returns,
+                        updates.append(
+                            (current, checked.incident, checked.transits, checked.breakdowns, checked.documents)
                         )
                         done += 1
                     outcomes.append([checked.number, checked.reference, outcome, [], current.pk])
+                records_update(updates=updates, user=user, reason=reason, returns=returns)
                 records_create(
                     incidents=[c.incident for c in creates],
                     transits=[c.transits for c in creates],

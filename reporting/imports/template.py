@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections import defaultdict
 
 from django.utils.translation import gettext as _
@@ -145,6 +146,15 @@ def template_csv(sheet: str = SHEETS[0]) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerow([str(c.label) for c in COLUMNS[sheet]])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_csv_zip() -> bytes:
+    """The three sheets' header rows as CSV files in one ZIP, the form a ZIP upload takes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for sheet in SHEETS:
+            archive.writestr(f"{sheet}.csv", template_csv(sheet))
+    return buffer.getvalue()
 
 
 def problems_by_row(batch: ImportBatch) -> dict[tuple[str, int], list[dict]]:

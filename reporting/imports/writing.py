@@ -1,10 +1,12 @@
-"""Writing checked rows: new records in bulk, changed records one by one, history for both.
+"""Writing checked rows in bulk: new records, changed records, and the history of both.
 
 New records and their rows are inserted with PostgreSQL COPY (ids drawn from the tables' sequences
 first), each with its django-simple-history row ("+", the uploader, "import #n"), as a save through
-the web form would leave them; on other databases simple-history's bulk_create_with_history does the
-same more slowly. A changed record is saved through the ORM with a new version and its history,
-and its rows replaced through the service's own `_replace_rows`. The caller holds the transaction.
+the web form would leave them: from the COPY text the dry run staged (records_create_staged), or
+from checked rows (records_create; on other databases simple-history's bulk_create_with_history).
+Changed records get a new version in one bulk UPDATE with their "~" history rows, and their linked
+rows are replaced where they changed, as the service's `_replace_rows` does (records_update). The
+caller holds the transaction.
 """
 
 from __future__ import annotations
@@ -120,44 +122,6 @@ def records_create(
             bulk_create_with_history(rows, model, default_user=user, default_change_reason=reason)
 
 
-def record_update(
-    *,
-    current: Incident,
-    checked: Incident,
-    transits: list[IncidentTransit],
-    breakdowns: list[PersonBreakdown],
-    documents: list[IncidentDocument],
-    user: User,
-    reason: str,
-    returns: dict[dt.date, Return],
-) -> Incident:
-    """Apply a checked row to an existing record: a new version in its history, back to review
-    (submitted) whatever its status was; a validated record's return is rebuilt without it.
-    The caller holds the record's row lock (select_for_update)."""
-    from reporting.imports.validation import COMPARED
-
-    was_validated = current.status == Incident.Status.VALIDATED
-    old_ret_id = current.ret_id
-    before = {name: getattr(current, name) for name in entry.SCREENED_FIELDS}
-    for name in COMPARED:
-        setattr(current, name, getattr(checked, name))
-    month = current.detection_date.replace(day=1)
-    if month != current.ret.month:
-        current.ret = returns.get(month) or entry._return_for(current.participant, current.detection_date)
-    if any(getattr(current, name) != value for name, value in before.items()):
-        current.screening_override_reason = ""  # as an edit does: the override was for the old text
-        current.screening_override_by = None
-    if current.status != Incident.Status.SUBMITTED:
-        current.status = Incident.Status.SUBMITTED
-        current.submitted_at = timezone.now()
-    current.version += 1
-    entry._save(current, by=user, reason=reason)
-    entry._replace_rows(current, transits, breakdowns, documents, replace=True)
-    if was_validated:
-        return_mark_dirty(ret_id=old_ret_id)
-    return current
-
-
 def _staged_copy(model: type[models.Model], columns: list[str], lines: list[str], history_tail: str) -> None:
     """COPY ready lines into the model's table and, each with `history_tail`, into its history."""
     if not lines:
@@ -204,3 +168,76 @@ def records_create_staged(
         lines = [f"{cid}\t{pk}\t{child}\n" for (pk, child), cid in zip(rows, child_ids, strict=True)]
         _staged_copy(model, ["id", "incident_id", *CHILD_STAGED[code]], lines, tail)
     return ids
+
+
+def records_update(
+    *,
+    updates: list[tuple[Incident, Incident, list, list, list]],
+    user: User,
+    reason: str,
+    returns: dict[dt.date, Return],
+) -> None:
+    """record_update() for many records at once: (current, checked, transits, breakdowns, documents)
+    each. The records in one UPDATE batch with their "~" history rows (bulk_update_with_history);
+    linked rows replaced where their list changed (a "-" history row for each removed, a "+" for each
+    added); the returns that lose a validated record marked for rebuilding. The caller holds the
+    records' row locks (select_for_update)."""
+    if not updates:
+        return
+    from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+    from reporting.imports.validation import COMPARED
+
+    now = timezone.now()
+    dirty: set[int] = set()
+    records = []
+    for current, checked, _transits, _breakdowns, _documents in updates:
+        if current.status == Incident.Status.VALIDATED:
+            dirty.add(current.ret_id)
+        before = {name: getattr(current, name) for name in entry.SCREENED_FIELDS}
+        for name in COMPARED:
+            setattr(current, name, getattr(checked, name))
+        month = current.detection_date.replace(day=1)
+        if month != current.ret.month:
+            if month not in returns:
+                returns[month] = entry._return_for(current.participant, current.detection_date)
+            current.ret = returns[month]
+        if any(getattr(current, name) != value for name, value in before.items()):
+            current.screening_override_reason = ""  # as an edit does: the override was for the old text
+            current.screening_override_by = None
+        if current.status != Incident.Status.SUBMITTED:
+            current.status = Incident.Status.SUBMITTED
+            current.submitted_at = now
+        current.version += 1
+        current.updated_at = now
+        records.append(current)
+    fields = [f.name for f in Incident._meta.concrete_fields if not f.primary_key]
+    bulk_update_with_history(
+        records, Incident, fields, batch_size=500, default_user=user, default_change_reason=reason, default_date=now
+    )
+    ids = [r.pk for r in records]
+    plans = (
+        (IncidentTransit, 2, ("sequence", "country")),
+        (PersonBreakdown, 3, ("group", "citizenship", "sex", "age_group", "count", "unaccompanied")),
+        (IncidentDocument, 4, ("document_type", "fraud_type", "issuing_country", "count")),
+    )
+    for model, position, names in plans:
+        existing: dict[int, list] = {pk: [] for pk in ids}
+        for row in model.objects.filter(incident_id__in=ids).order_by("incident_id", "id"):
+            existing[row.incident_id].append(row)
+        removed, added = [], []
+        for update in updates:
+            record, new = update[0], update[position]
+            old = existing[record.pk]
+            if [tuple(getattr(r, n) for n in names) for r in old] == [tuple(getattr(r, n) for n in names) for r in new]:
+                continue  # as _replace_rows: an unchanged list is left alone
+            removed.extend(r.pk for r in old)
+            for row in new:
+                row.incident_id = record.pk
+                added.append(row)
+        if removed:
+            model.objects.filter(pk__in=removed).delete()  # each with its "-" history row
+        if added:
+            bulk_create_with_history(added, model, default_user=user, default_change_reason=reason, default_date=now)
+    for ret_id in sorted(dirty):
+        return_mark_dirty(ret_id=ret_id)

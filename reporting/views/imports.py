@@ -86,12 +86,17 @@ class ImportListView(RolesRequiredMixin, View):
 
 
 class ImportTemplateView(RolesRequiredMixin, View):
-    """The template for the user's participant: XLSX (all sheets, dropdowns, notes) or one sheet as CSV."""
+    """The template for the user's participant: XLSX (all sheets, dropdowns, notes), one sheet as CSV,
+    or the three sheets as CSV files in a ZIP (which is how they are uploaded together)."""
 
     roles = ENTRY_ROLES
 
     def get(self, request):
         participant = request.user.participant
+        if request.GET.get("format") == "zip":
+            response = HttpResponse(template.template_csv_zip(), content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="vrs-{participant.code}-import-template-csv.zip"'
+            return response
         if request.GET.get("format") == "csv":
             sheet = request.GET.get("sheet") if request.GET.get("sheet") in SHEETS else SHEETS[0]
             response = HttpResponse(template.template_csv(sheet), content_type="text/csv; charset=utf-8")

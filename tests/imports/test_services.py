@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from reporting.imports import services
-from reporting.models import ImportBatch, ImportRow, Incident, ReturnOutbox
+from reporting.models import ImportBatch, ImportRow, Incident, IncidentTransit, PersonBreakdown, ReturnOutbox
 from tests import factories
 from tests.imports.conftest import run_check, run_import, upload
 from tests.imports.files import HEADERS, csv_bytes, good_row, xlsx_bytes
@@ -153,6 +153,35 @@ def test_breakdowns_and_documents_from_the_workbook_linked_by_reference(contribu
     assert list(incident.transits.order_by("sequence").values_list("country", flat=True)) == ["IDN", "TLS"]
 
 
+def test_a_corrected_workbook_replaces_changed_linked_rows_only_with_history(contributor):
+    def book(count: int, migrants: str) -> bytes:
+        incidents = [HEADERS, list(good_row("U-1").values()), list(good_row("U-2", Migrants=migrants).values())]
+        breakdowns = [
+            ["National reference", "Group", "Citizenship", "Sex", "Age group", "Count"],
+            ["U-1", "migrant", "LKA", "male", "adult", 12],
+            ["U-2", "migrant", "LKA", "female", "adult", count],
+        ]
+        return xlsx_bytes({"Incidents": incidents, "Breakdowns": breakdowns})
+
+    first = run_import(run_check(upload(contributor, book(4, "20"), "a.xlsx"), contributor, codes=CODES), contributor)
+    assert first.rows_imported == 2
+    one, two = Incident.objects.get(national_reference="U-1"), Incident.objects.get(national_reference="U-2")
+    kept, replaced = one.breakdowns.get(), two.breakdowns.get()
+    second = run_import(run_check(upload(contributor, book(6, "30"), "b.xlsx"), contributor), contributor)
+    assert (second.rows_imported, second.rows_unchanged) == (1, 1)
+    two.refresh_from_db()
+    assert (two.version, two.migrants_total, two.status) == (2, 30, Incident.Status.SUBMITTED)
+    assert [(h.history_type, h.migrants_total) for h in two.history.order_by("history_date")] == [("+", 20), ("~", 30)]
+    assert two.history.first().history_user == contributor and "Import #" in two.history.first().history_change_reason
+    assert list(two.breakdowns.values_list("count", flat=True)) == [6]
+    assert not PersonBreakdown.objects.filter(pk=replaced.pk).exists()
+    assert PersonBreakdown.history.filter(id=replaced.pk, history_type="-").exists()
+    assert one.breakdowns.get().pk == kept.pk  # an unchanged record keeps its rows
+    transits = two.transits.order_by("sequence")
+    assert list(transits.values_list("country", flat=True)) == ["IDN", "TLS"]
+    assert IncidentTransit.history.filter(incident_id=two.pk, history_type="-").count() == 0  # unchanged list kept
+
+
 def test_mappings_are_remembered_for_the_next_upload(contributor):
     batch = upload(contributor, csv_bytes([good_row("R-1")]))
     mapping = {"incidents": {**batch.column_mapping["incidents"], "Location": ""}}
@@ -248,3 +277,85 @@ def test_finished_imports_files_are_deleted_after_the_retention_and_the_batch_st
     assert (done.status, done.rows_imported, done.rows.count()) == ("done", 2, 2)  # the batch and outcomes stay
     assert pending_path.exists()  # a checked batch waiting for its import keeps its file
     assert Incident.objects.filter(national_reference__startswith="KEEP-").count() == 2
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_breakdown_and_document_csvs_come_together_in_a_zip(contributor):
+    import csv
+    import io
+
+    def table(rows: list[list]) -> bytes:
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";").writerows(rows)
+        return buffer.getvalue().encode("cp1252")
+
+    data = zip_of(
+        {
+            "export/Incidents.csv": csv_bytes([good_row("Z-1"), good_row("Z-2", Migrants="2")]),
+            "export/breakdowns.csv": table(
+                [
+                    ["National reference", "Group", "Citizenship", "Sex", "Age group", "Count"],
+                    ["Z-1", "migrant", "Sri Lankan", "male", "adult", 12],
+                    ["Z-2", "migrant", "LKA", "male", "adult", 5],  # more than Z-2's 2 migrants
+                ]
+            ),
+            "export/documents.csv": table(
+                [
+                    ["National reference", "Document type", "Kind of fraud", "Issuing country", "Count"],
+                    ["Z-1", "passport", "forged", "IDN", 2],
+                ]
+            ),  # fmt: skip
+        }
+    )
+    batch = upload(contributor, data, "export.zip")
+    assert batch.file_format == "zip" and set(batch.headers) == {"incidents", "breakdowns", "documents"}
+    assert "Incidents.csv (incidents)" in batch.problems[0]["message"]
+    batch = run_check(batch, contributor, codes=CODES)
+    found = problems_of(batch)
+    assert list(found) == [3] and "more than the total of 2" in found[3][0]
+    run_import(batch, contributor)
+    incident = Incident.objects.get(national_reference="Z-1")
+    assert list(incident.breakdowns.values_list("citizenship", "count")) == [("LKA", 12)]
+    assert list(incident.documents.values_list("document_type", "count")) == [("passport", 2)]
+    assert not Incident.objects.filter(national_reference="Z-2").exists()
+
+
+@pytest.mark.parametrize(
+    ("files", "words"),
+    [
+        ({"notes.txt.pdf": b"%PDF"}, "holds no CSV file"),
+        ({"incidents.csv": b"a,b\n1,2\n", "people list.csv": b"a\n1\n"}, "“people list.csv” is not one of them"),
+        ({"cases.csv": b"a\n1\n", "records.csv": b"a\n1\n"}, "is not one of them"),
+    ],
+)
+def test_a_zip_without_named_csv_files_is_refused_with_a_reason(contributor, files, words):
+    with pytest.raises(ValidationError) as refused:
+        upload(contributor, zip_of(files), "export.zip")
+    assert words in " ".join(refused.value.messages)
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_zip_is_held_to_the_size_limit_once_unpacked(contributor, settings):
+    settings.IMPORT_MAX_BYTES = 64 * 1024
+    big = csv_bytes([good_row(f"BIG-{i}") for i in range(600)])  # ~150 kB of CSV, a few kB zipped
+    assert len(big) > settings.IMPORT_MAX_BYTES
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("incidents.csv", big)
+    assert len(buffer.getvalue()) < settings.IMPORT_MAX_BYTES
+    with pytest.raises(ValidationError, match="the limit is 0 MB"):
+        upload(contributor, buffer.getvalue(), "big.zip")
+    assert not ImportBatch.objects.exists()

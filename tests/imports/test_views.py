@@ -95,6 +95,25 @@ def test_the_template_has_every_sheet_dropdowns_and_notes(client_of, contributor
     assert csv_response.content.startswith("\ufeffNational reference,Group".encode())
 
 
+def test_the_csv_template_in_a_zip_uploads_with_every_sheet(client_of, contributor):
+    import zipfile
+
+    from tests.imports.conftest import upload
+
+    response = client_of(contributor).get(reverse("reporting:import-template") + "?format=zip")
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["breakdowns.csv", "documents.csv", "incidents.csv"]
+    files = {name: archive.read(name) + b"X-1\r\n" for name in archive.namelist()}  # a row under each header
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as filled:
+        for name, data in files.items():
+            filled.writestr(name, data)
+    batch = upload(contributor, buffer.getvalue(), "filled.zip")
+    assert batch.file_format == "zip" and set(batch.headers) == {"incidents", "breakdowns", "documents"}
+    assert all(field for field in batch.column_mapping["breakdowns"].values())  # our headings map themselves
+
+
 def test_another_participants_batch_looks_missing(client_of, contributor):
     from accounts.models import Role
     from tests import factories
