@@ -154,7 +154,10 @@ class ImportListApi(ApiView):
         class Meta:
             ref_name = "ImportUpload"
 
-        file = serializers.FileField(help_text="A CSV file (any common encoding and delimiter) or an .xlsx workbook.")
+        file = serializers.FileField(
+            help_text="A CSV file (any common encoding and delimiter), an .xlsx workbook, or a ZIP of the sheets' "
+            "CSV files (incidents.csv, breakdowns.csv, documents.csv)."
+        )
         mode = serializers.ChoiceField(
             choices=MODES,
             default="dry_run",
