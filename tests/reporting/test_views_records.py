@@ -111,6 +111,24 @@ def test_list_paginates(client, story, monkeypatch):
     assert "page=2" in first.content.decode()
 
 
+def test_list_counts_up_to_a_cap_and_says_more_than_past_it(client, story, monkeypatch):
+    from reporting.views import records
+
+    monkeypatch.setattr(records, "PAGE_SIZE", 2)
+    client.force_login(story.users["home_analyst"])
+    visible = len(story.expected_visible("home_analyst"))
+    monkeypatch.setattr(records.CappedCountPaginator, "cap", visible)
+    exact = client.get(LIST).content.decode()
+    assert f"{visible} records" in exact and "Page 1 of" in exact and "More than" not in exact
+
+    monkeypatch.setattr(records.CappedCountPaginator, "cap", visible - 1)
+    capped = client.get(LIST, {"sort": "national_reference"})
+    body = capped.content.decode()
+    assert f"More than {visible - 1} records" in body and "Page 1 of" not in body and "Page 1" in body
+    last = client.get(LIST, {"sort": "national_reference", "page": capped.context["page"].paginator.num_pages})
+    assert _refs(last) and not _refs(last) & _refs(capped)  # the pages run as far as the records counted
+
+
 def test_list_logs_reads_of_other_participants_only(client, story):
     client.force_login(story.users["home_analyst"])
     client.get(LIST)
