@@ -41,6 +41,11 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.reminders_records_returned_task",
         "schedule": crontab(minute="*/10"),
     },
+    # An import started while the broker was down, or whose worker died, is queued again.
+    "imports-sweep": {
+        "task": "reporting.tasks.imports_sweep_task",
+        "schedule": 60.0,
+    },
     # Uploaded import files hold national data the records already carry: a finished import's file
     # (and the report rebuilt from it) is kept IMPORT_FILE_RETENTION_DAYS, the batch and outcomes for ever.
     "import-files-expire-daily": {

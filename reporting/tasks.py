@@ -54,8 +54,9 @@ def reminders_records_returned_task() -> int:
     return reminders_records_returned()
 
 
-# Imports (issue 5): the work is in reporting/imports/services.py. No automatic retry: an import
-# either committed or rolled back whole, and the user starts it again from the batch's page.
+# Imports (issue 5): the work is in reporting/imports/services.py. No automatic retry of a run that
+# failed: an import either committed or rolled back whole, and the user starts it again from the
+# batch's page. A run that never reached a worker, or whose worker died, is queued again by the sweep.
 
 
 @shared_task(time_limit=3600, soft_time_limit=3500)
@@ -68,6 +69,13 @@ def import_run_task(*, batch_id: int, phase: str, language: str = "") -> dict:
     with translation.override(language or settings.LANGUAGE_CODE):  # the problems in the uploader's language
         batch = import_run(batch_id=batch_id, phase=phase)
     return {"batch": batch.pk, "status": batch.status, "checked": batch.rows_checked, "imported": batch.rows_imported}
+
+
+@shared_task
+def imports_sweep_task() -> list[int]:
+    from reporting.imports.services import import_sweep
+
+    return import_sweep()
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

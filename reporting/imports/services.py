@@ -15,6 +15,7 @@ validation (submitted), so a change to a validated record sends it back to revie
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -243,13 +244,61 @@ def import_map_codes(*, batch: ImportBatch, user: User, code_mapping: dict[str, 
 # Starting the background work ----------------------------------------------------------------------
 
 
+# The phase a worker runs for a batch in each working status.
+PHASES = {ImportBatch.Status.CHECKING: "check", ImportBatch.Status.IMPORTING: "import"}
+# A batch checking or importing for this long that no worker holds was lost on its way to one.
+SWEEP_AFTER = dt.timedelta(minutes=2)
+# Advisory-lock namespace (PostgreSQL): a worker holds (RUN_LOCK, batch id) while it runs a batch.
+RUN_LOCK = 51_205
+
+
 def _enqueue(batch_id: int, phase: str) -> None:
+    """Queue the run once the request's transaction commits."""
+    # ignore_result (in _send): the batch row carries the outcome; no result-store subscription in
+    # the request. The worker writes the rows' problems in the uploader's language (the request's, issue 10).
+    kwargs = {"batch_id": batch_id, "phase": phase, "language": translation.get_language() or ""}
+    transaction.on_commit(lambda: _send(kwargs))
+
+
+def _send(kwargs: dict) -> None:
     from reporting.tasks import import_run_task
 
-    # ignore_result: the batch row carries the outcome; no result-store subscription in the request.
-    # The worker writes the rows' problems in the uploader's language (the request's, issue 10).
-    kwargs = {"batch_id": batch_id, "phase": phase, "language": translation.get_language() or ""}
-    transaction.on_commit(lambda: import_run_task.apply_async(kwargs=kwargs, ignore_result=True))
+    try:
+        import_run_task.apply_async(kwargs=kwargs, ignore_result=True)
+    except Exception:  # noqa: BLE001 - any broker failure; the batch's status keeps the work
+        logger.exception("could not queue import %(batch_id)s (%(phase)s); the sweep will queue it again", kwargs)
+
+
+def _runs_held() -> set[int]:
+    """The batches a worker is running right now (their run lock is held)."""
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objsubid = 2 AND granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [RUN_LOCK],
+        )
+        return {int(row[0]) for row in cursor.fetchall()}
+
+
+def import_sweep(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the runs that never reached a worker (the broker was down when the user started
+    them) or whose worker died: batches checking or importing for SWEEP_AFTER that no worker holds.
+    A run queued twice is harmless: the second finds the batch held or moved on and does nothing."""
+    since = (now or timezone.now()) - SWEEP_AFTER
+    lost = (
+        ImportBatch.objects.filter(status__in=list(PHASES), started_at__lt=since)
+        .exclude(pk__in=_runs_held())
+        .select_related("uploaded_by")
+    )
+    queued = []
+    for batch in lost:
+        _send({"batch_id": batch.pk, "phase": PHASES[batch.status], "language": batch.uploaded_by.language})
+        queued.append(batch.pk)
+    if queued:
+        logger.warning("imports swept: %s queued again", queued)
+    return queued
 
 
 def import_check_start(*, batch: ImportBatch, user: User, then: str = "") -> ImportBatch:
@@ -954,9 +1003,38 @@ def import_files_expire(*, days: int | None = None, now: dt.datetime | None = No
     return deleted
 
 
+@contextlib.contextmanager
+def _run_lock(batch_id: int) -> Iterator[bool]:
+    """Hold the batch's run lock for as long as a worker runs it (released if the worker dies);
+    yields False when another worker holds it. Without PostgreSQL (the embedded demo, whose tasks run
+    in the request), every run may go."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [RUN_LOCK, batch_id])
+        held = cursor.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [RUN_LOCK, batch_id])
+
+
 def import_run(*, batch_id: int, phase: str) -> ImportBatch:
     """The task's one call: the dry run or the import. Whatever stops it, the batch does not stay
-    "checking" or "importing" for ever: it says it failed, and that nothing was imported."""
+    "checking" or "importing" for ever: it says it failed, and that nothing was imported. A run
+    delivered twice (queued again by the sweep) does nothing when the batch is held or moved on."""
+    with _run_lock(batch_id) as held:
+        batch = ImportBatch.objects.get(pk=batch_id)
+        if not held or PHASES.get(batch.status) != phase:
+            logger.info("import %s: %s not run (%s)", batch_id, phase, "held" if not held else batch.status)
+            return batch
+        return _run(batch_id=batch_id, phase=phase)
+
+
+def _run(*, batch_id: int, phase: str) -> ImportBatch:
     try:
         if phase == "check":
             return import_check(batch_id=batch_id)
@@ -980,6 +1058,7 @@ __all__ = [
     "import_map_codes",
     "import_map_columns",
     "import_run",
+    "import_sweep",
     "import_unresolved",
     "import_upload",
 ]
