@@ -4,7 +4,6 @@ download, print shows the tables. Screenshots of each dashboard go to docs/scree
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -12,10 +11,10 @@ from playwright.sync_api import expect
 from analytics.services import facts_rebuild_all
 from reporting.demo import demo_seed
 from reporting.models import ReciprocityPolicy
+from tests.browser import SHOTS
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHARTS = [
     "coverage",
     "series",

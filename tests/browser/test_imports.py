@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -16,11 +15,11 @@ from accounts.models import Agency, Role
 from accounts.services import user_create
 from reporting.models import ImportBatch, Incident
 from tests import factories
+from tests.browser import SHOTS
 from tests.imports.files import a_day
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "correct-horse-battery"
 ROWS = 3000  # enough rows for the progress bar to be seen moving
 
