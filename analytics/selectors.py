@@ -713,13 +713,28 @@ def _by_mode_and_route(reader: _Reader, rows: list[dict], column: Callable[[dict
 
 
 def _mode_and_route_table(
-    reader: _Reader, cells: dict[Hashable, Cell], columns: list[str], rank_by: str
+    reader: _Reader, cells: dict[Hashable, Cell], columns: list[str], rank_by: list[str]
 ) -> tuple[list[tuple], int]:
     """Protect the cells (each column's routes against its total) and choose the rows: every mode,
-    then the ten routes with the most `rank_by` (hidden ones last in code order)."""
+    then the ten routes with the most of the `rank_by` columns together, counting only the figures
+    shown (routes with hidden figures only come last, in code order; routes with nothing at all
+    are left out), so that neither the order nor the cut tells anything about a hidden figure."""
     groups = [((col, *TOTAL), [k for k in cells if k[0] == col and k[1] == "route"]) for col in columns]
     suppressed = protect(cells, groups=groups, limits=reader.limits)
-    routes = sorted({k[1:] for k in cells if k[1] == "route"}, key=lambda k: _rank(cells.get((rank_by, *k)), k))[:10]
+
+    def row_cells(route: tuple, names: list[str]) -> list[Cell]:
+        return [cell for name in names if (cell := cells.get((name, *route))) is not None]
+
+    def shown_total(route: tuple) -> int:
+        return sum(cell.value for cell in row_cells(route, rank_by) if not cell.suppressed)
+
+    def anything(route: tuple) -> bool:
+        return any(cell.suppressed or cell.value for cell in row_cells(route, columns))
+
+    routes = sorted(
+        (k for k in {k[1:] for k in cells if k[1] == "route"} if anything(k)),
+        key=lambda k: (shown_total(k) == 0, -shown_total(k), str(k)),
+    )[:10]
     return [("mode", m) for m in codes.Mode.values] + routes, suppressed
 
 
@@ -738,7 +753,7 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
     harm: dict[Hashable, Cell] = {}
     for measure in ("dead", "missing"):
         harm.update(_by_mode_and_route(reader, incident_rows, lambda _row, m=measure: m, measure))
-    keys, suppressed = _mode_and_route_table(reader, harm, ["dead", "missing"], "dead")
+    keys, suppressed = _mode_and_route_table(reader, harm, ["dead", "missing"], ["dead", "missing"])
     harm_chart = Chart(
         "harm",
         _("Dead and missing by mode and route"),
@@ -763,7 +778,7 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
     abuse_rows = reader.rows(AbuseFact, ["abuse", "modes", "origin", "destination"], ["incidents"])
     abuses.update(_by_mode_and_route(reader, abuse_rows, lambda row: row["abuse"], "incidents"))
     columns = [ANY_ABUSE, *ABUSE_NAMES]
-    keys, suppressed = _mode_and_route_table(reader, abuses, columns, ANY_ABUSE)
+    keys, suppressed = _mode_and_route_table(reader, abuses, columns, [ANY_ABUSE])
     abuse_chart = Chart(
         "abuse-routes",
         _("Detections reporting abuse, by mode and route"),
