@@ -115,6 +115,26 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The test database, with its copy of the migrations' rows (for serialized rollback) kept where
+    every test sees it.
+
+    Django keeps that copy on the connection object, and its connections are per context: in a
+    browser test (Playwright's sync API runs one of its own) the connection is a new object without
+    the copy, so serialized rollback restored nothing there and the first browser test after a
+    serialized test found the tables empty (no permissions). On the connection's class, every
+    context's connection sees it.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+    return django_db_setup
+
+
 def pytest_collection_modifyitems(items):
     """One policy for every test that commits: serialized rollback.
 
