@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
@@ -674,26 +674,32 @@ def aggregate_records_q(*, on: dt.date) -> Q:
 # The access log --------------------------------------------------------------------------------
 
 
-def record_access(*, user: User, incidents: Iterable[Incident], via: str) -> int:
-    """Log that `user` read these records: one event per other owner (its own records are not
-    logged). Call it inside the request's transaction. Returns the number of events written."""
+def record_access(*, user: User, incidents: Iterable[Incident | Mapping], via: str) -> int:
+    """Log that `user` read these records (instances, or `.values()` rows with `id` and
+    `participant_id`): one event per other owner (its own records are not logged). Call it inside
+    the request's transaction. Returns the number of events written."""
     own = user.participant_id
-    by_owner: dict[int, list[Incident]] = {}
+    by_owner: dict[int, list[int]] = {}
     for incident in incidents:
-        if incident.participant_id != own:
-            by_owner.setdefault(incident.participant_id, []).append(incident)
+        pk, owner = (
+            (incident["id"], incident["participant_id"])
+            if isinstance(incident, Mapping)
+            else (incident.pk, incident.participant_id)
+        )
+        if owner != own:
+            by_owner.setdefault(owner, []).append(pk)
     now = timezone.now()
     events = [
         AccessEvent(
             user=user,
             viewer_id=own,
             owner_id=owner,
-            incident=rows[0] if len(rows) == 1 else None,
-            record_count=len(rows),
+            incident_id=ids[0] if len(ids) == 1 else None,
+            record_count=len(ids),
             via=via,
             at=now,
         )
-        for owner, rows in by_owner.items()
+        for owner, ids in by_owner.items()
     ]
     AccessEvent.objects.bulk_create(events)
     return len(events)
