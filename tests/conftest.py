@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.outage import REDIS_SERVER, PrivateRedis, use_broker, wait_for
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -90,6 +92,66 @@ def celery_worker(transactional_db, settings):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def private_redis():
+    if not Path(REDIS_SERVER).exists():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("REQUIRE_SERVICES=1 but redis-server is not installed for the outage test")
+        pytest.skip("the outage test needs redis-server")
+    redis = PrivateRedis()
+    redis.start()
+    yield redis
+    redis.stop()
+
+
+@pytest.fixture
+def worker_on_private_redis(private_redis, transactional_db, settings):
+    """A real Celery worker whose broker is the private Redis; this process sends to it too."""
+    from config.celery import app
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("REQUIRE_SERVICES=1 but PostgreSQL is missing for the worker test")
+        pytest.skip("a real worker needs PostgreSQL")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    previous = app.conf.broker_url
+    use_broker(app, private_redis.url)
+    db = settings.DATABASES["default"]
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    node = f"{queue}-outage@localhost"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_QUEUE": queue,
+        "CELERY_BROKER_URL": private_redis.url,
+        "CELERY_RESULT_BACKEND": private_redis.url,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency", "1", "--pool", "prefork",
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
+         "-Q", queue, "-n", node],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: bool(app.control.ping(timeout=0.5, destination=[node])), timeout=30), (
+            "the worker did not answer"
+        )
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        use_broker(app, previous)
+        app.conf.task_always_eager = True
 
 
 # Browser tests: Debian's Chromium (Playwright's own download cannot run here), headless.

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from reporting.imports import services
 from reporting.models import ImportBatch
-from tests.analytics.test_tasks import app_ping, private_redis, wait_for, worker_on_private_redis  # noqa: F401
 from tests.imports.conftest import upload
 from tests.imports.files import csv_bytes, good_row
+from tests.outage import app_ping, wait_for
 
 
 def checking_batch(contributor, *, minutes_ago: int) -> ImportBatch:
@@ -88,8 +88,8 @@ def test_a_run_delivered_again_after_the_batch_moved_on_does_nothing(contributor
 @pytest.mark.worker
 def test_a_check_started_while_redis_is_down_is_done_once_it_is_back(
     shared_media,
-    private_redis,  # noqa: F811
-    worker_on_private_redis,  # noqa: F811
+    private_redis,
+    worker_on_private_redis,
     contributor,
     client,
     caplog,
