@@ -6,8 +6,10 @@
                                or nothing: "cancelled", to fix the file and upload it again
 
 A file that cannot be read at all is refused at upload and nothing is kept. The dry run writes
-only the batch's row outcomes. The import checks every row again (records may have changed since)
-and writes all of it in one transaction: a failure leaves nothing half-imported. Records are
+only the batch's row outcomes, and stages beside the file what it found: valid new records as COPY
+text, other rows as JSON. The import writes the staged new records whose reference is still new
+from there (in PostgreSQL, no row read in Python), checks every other row again (records may have
+changed since), and writes all of it in one transaction: a failure leaves nothing half-imported. Records are
 matched by national reference: a new reference creates a record, a known one becomes a new version
 of it (history kept) unless nothing changed; every imported record waits for the focal point's
 validation (submitted), so a change to a validated record sends it back to review.
@@ -29,7 +31,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import connection, connections, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -48,7 +50,7 @@ from reporting.imports.parsing import (
     zip_unpacked_size,
 )
 from reporting.imports.validation import COMPARED, Checked, Problem, RowChecker, existing_shape, record_signature
-from reporting.imports.writing import _copy, records_create, records_create_staged, records_update
+from reporting.imports.writing import StagedRecords, _copy, records_create, records_update
 from reporting.models import ImportBatch, ImportRow, Incident, Return
 from reporting.services import incidents as entry
 
@@ -451,13 +453,18 @@ class _Pass:
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)
 
-    def chunks(self, prepared: _PreparedReader | None = None) -> Iterator[list[tuple[Checked, tuple | None]]]:
-        """Chunks of (checked row, its existing record). With `prepared` (what the dry run built), a
-        row whose record is as the dry run saw it is rebuilt from there instead of checked again."""
+    def chunks(
+        self, prepared: _PreparedReader | None = None, only: set[int] | None = None
+    ) -> Iterator[list[tuple[Checked, tuple | None]]]:
+        """Chunks of (checked row, its existing record), of the rows numbered in `only` if given.
+        With `prepared` (what the dry run built), a row whose record is as the dry run saw it is
+        rebuilt from there instead of checked again."""
         rows = self.tables[INCIDENTS].rows
         while True:
             chunk = []
             for row in rows:
+                if only is not None and row.number not in only:
+                    continue
                 chunk.append(row)
                 if len(chunk) >= CHUNK:
                     break
@@ -473,9 +480,7 @@ class _Pass:
                 current = (match[0].pk, match[0].version) if match else (None, None)
                 breakdown_rows = self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None
                 document_rows = self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None
-                if isinstance(ready, Staged) and match is None:
-                    checked = ready  # a new record as the dry run staged it, and still new
-                elif ready is not None and not isinstance(ready, Staged) and tuple(ready[:2]) == current:
+                if ready is not None and tuple(ready[:2]) == current:
                     checked = _from_prepared(self.checker, row.number, reference, ready)
                 elif match is None:
                     checked = self.checker.check_new(row, breakdown_rows=breakdown_rows, document_rows=document_rows)
@@ -548,16 +553,6 @@ def _prepared_path(batch: ImportBatch) -> Path:
     return Path(f"{batch.file.path}.checked.json")
 
 
-class Staged:
-    """A valid new record as the dry run staged it: its COPY text, written as is by the import."""
-
-    __slots__ = ("children", "month", "number", "problems", "reference", "text")
-
-    def __init__(self, number: int, reference: str, month: str, text: str, children: list[tuple[str, str]]):
-        self.number, self.reference, self.month, self.text, self.children = number, reference, month, text, children
-        self.problems: list = []
-
-
 def _staged_write(handle, checked: Checked) -> None:
     """One staged record: `N <row> <children> <month> <reference>` then its COPY text, then one line
     per linked row (`T`, `B` or `D` and its COPY text). COPY text holds no line break."""
@@ -569,44 +564,40 @@ def _staged_write(handle, checked: Checked) -> None:
 
 
 class _PreparedReader:
-    """The dry run's rows, read along with the file (both in row order): memory stays flat. A staged
-    new record comes back as a Staged; any other row as the JSON list the dry run wrote."""
+    """The dry run's JSON entries (rows not staged as new records), read along with the file (both
+    in row order): memory stays flat. Staged records are skipped (StagedRecords loads them)."""
 
     def __init__(self, path: Path):
         try:
             self.handle = open(path, encoding="utf-8")  # noqa: SIM115 - read to the end by the import
         except OSError:
             self.handle = None  # no dry-run results to reuse: every row is checked again
-        self.current: list | Staged | None = None
+        self.current: list | None = None
         self.current_number = 0
 
     def _next(self) -> bool:
-        line = self.handle.readline()
-        if not line:
-            self.handle.close()
-            self.handle = None
-            self.current = None
-            return False
-        if line.startswith("N\t"):
-            _n, number, count, month, reference = line.rstrip("\n").split("\t", 4)
-            text = self.handle.readline().rstrip("\n")
-            children = []
-            for _i in range(int(count)):
-                code, _tab, child = self.handle.readline().rstrip("\n").partition("\t")
-                children.append((code, child))
-            self.current = Staged(int(number), reference, month, text, children)
-            self.current_number = int(number)
-        else:
+        while True:
+            line = self.handle.readline()
+            if not line:
+                self.handle.close()
+                self.handle = None
+                self.current = None
+                return False
+            if line.startswith("N\t"):
+                count = int(line.split("\t", 3)[2])
+                for _i in range(count + 1):  # its COPY text and its linked rows
+                    self.handle.readline()
+                continue
             self.current = json.loads(line)
             self.current_number = self.current[0]
-        return True
+            return True
 
-    def get(self, number: int) -> list | Staged | None:
+    def get(self, number: int) -> list | None:
         while self.handle is not None and (self.current is None or self.current_number < number):
             if not self._next():
                 return None
         if self.current is not None and self.current_number == number:
-            return self.current if isinstance(self.current, Staged) else self.current[1:]
+            return self.current[1:]
         return None
 
 
@@ -684,9 +675,12 @@ def _row_outcome(checked: Checked, match, *, dry_run: bool) -> str:
     return ImportRow.Outcome.VALID if dry_run else ImportRow.Outcome.CREATED
 
 
-def _rows_write(batch_id: int, outcomes: list[tuple]) -> None:
-    """Replace the batch's row outcomes (COPY on PostgreSQL)."""
-    ImportRow.objects.filter(batch_id=batch_id).delete()
+def _rows_write(batch_id: int, outcomes: list[tuple], *, only: list[int] | None = None) -> None:
+    """Replace the batch's row outcomes (COPY on PostgreSQL), or those of the rows numbered `only`."""
+    if only is None:
+        ImportRow.objects.filter(batch_id=batch_id).delete()
+    elif only:
+        ImportRow.objects.filter(batch_id=batch_id, row_number__in=only).delete()
     if connection.vendor == "postgresql":
         from reporting.demo.loading import _escape
 
@@ -760,12 +754,13 @@ def import_check(*, batch_id: int) -> ImportBatch:
         work = _Pass(batch)
         outcomes: list[list] = []
         prepared = open(_prepared_path(batch), "w", encoding="utf-8")  # noqa: SIM115 - closed below
+        stage = connection.vendor == "postgresql"  # new records staged for StagedRecords (PostgreSQL only)
         validated_changes: dict[int, list[int]] = defaultdict(list)
         checked_count = 0
         for chunk in work.chunks():
             for checked, match in chunk:
                 outcome = _row_outcome(checked, match, dry_run=True)
-                if outcome == ImportRow.Outcome.VALID and match is None and checked.staged is not None:
+                if outcome == ImportRow.Outcome.VALID and match is None and checked.staged is not None and stage:
                     _staged_write(prepared, checked)
                 elif outcome != ImportRow.Outcome.INVALID:
                     entry = [checked.number, *_prepared_entry(checked, match, outcome)]
@@ -838,118 +833,148 @@ class _AllOrNothing(Exception):  # noqa: N818 - a decision, not an error
     pass
 
 
+def _rows_checked_again(
+    batch: ImportBatch,
+    only: set[int] | None,
+    skipped: set[int],
+    dry_run_problems: dict[int, list],
+    returns: dict[dt.date, Return],
+    progress: _Progress,
+    done: int,
+) -> list[list]:
+    """Check again and write the rows in `only` (every row when None): each against its record as
+    it is now (locked), reusing what the dry run found while the record is as it saw it. Returns
+    their outcomes. An invalid row stops an all-or-nothing import (_AllOrNothing)."""
+    outcomes: list[list] = []
+    if only is not None and not only:
+        return outcomes
+    user = batch.uploaded_by
+    reason = _("Import #%(n)s (%(file)s)") % {"n": batch.pk, "file": batch.file_name}
+    work = _Pass(batch)
+    prepared = _PreparedReader(_prepared_path(batch))
+    checked_count = 0
+    for chunk in work.chunks(prepared, only=only):
+        creates: list = []
+        updates: list[tuple] = []
+        references = [c.reference for c, match in chunk if match]
+        locked = {
+            i.pk: i
+            for i in Incident.objects.select_for_update()
+            .filter(participant_id=batch.participant_id, national_reference__in=references)
+            .select_related("ret", "participant")
+        }
+        for checked, match in chunk:
+            checked_count += 1
+            if checked.number in skipped:
+                outcomes.append(
+                    [
+                        checked.number,
+                        checked.reference,
+                        ImportRow.Outcome.SKIPPED,
+                        dry_run_problems[checked.number],
+                        None,
+                    ]
+                )
+                continue
+            outcome = _row_outcome(checked, match, dry_run=False)
+            problems = [p.as_dict() for p in checked.problems]
+            if outcome == ImportRow.Outcome.INVALID:
+                if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
+                    raise _AllOrNothing(checked.number)
+                outcomes.append([checked.number, checked.reference, ImportRow.Outcome.SKIPPED, problems, None])
+                continue
+            if outcome == ImportRow.Outcome.CREATED:
+                incident = checked.incident
+                month = incident.detection_date.replace(day=1)
+                if month not in returns:
+                    returns[month] = entry._return_for(batch.participant, incident.detection_date)
+                incident.ret = returns[month]
+                incident.version = 1
+                incident.submitted_at = timezone.now()
+                incident.updated_at = timezone.now()
+                creates.append(checked)
+                outcomes.append([checked.number, checked.reference, outcome, [], incident])
+                continue
+            current = locked[match[0].pk]
+            if outcome == ImportRow.Outcome.UPDATED:
+                updates.append((current, checked.incident, checked.transits, checked.breakdowns, checked.documents))
+                done += 1
+            outcomes.append([checked.number, checked.reference, outcome, [], current.pk])
+        records_update(updates=updates, user=user, reason=reason, returns=returns)
+        records_create(
+            incidents=[c.incident for c in creates],
+            transits=[c.transits for c in creates],
+            breakdowns=[c.breakdowns for c in creates],
+            documents=[c.documents for c in creates],
+            user=user,
+            reason=reason,
+        )
+        done += len(creates)
+        # Keep ids, not records: 100,000 records held to the end cost 300 MB.
+        for outcome in outcomes[-len(chunk) :]:
+            if isinstance(outcome[4], Incident):
+                outcome[4] = outcome[4].pk
+        progress.save(rows_checked=checked_count if only is None else batch.rows_total, rows_imported=done)
+    return outcomes
+
+
 def import_commit(*, batch_id: int) -> ImportBatch:
-    """The import: every row checked again and the valid ones written, in one transaction."""
+    """The import, in one transaction. The new records the dry run staged are written from what it
+    staged (StagedRecords: INSERT … SELECT, no row read in Python) while their reference is still
+    new; every other row (changes, rows unchanged then, staged rows whose reference a record has now)
+    is checked again against the records as they are now (they may have changed since) and written."""
     batch = ImportBatch.objects.select_related("participant", "uploaded_by").get(pk=batch_id)
     user = batch.uploaded_by
     reason = _("Import #%(n)s (%(file)s)") % {"n": batch.pk, "file": batch.file_name}
-    skipped = set(
-        ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.INVALID).values_list("row_number", flat=True)
-    )
     dry_run_problems = {
         n: errors
         for n, errors in ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.INVALID).values_list(
             "row_number", "errors"
         )
     }
+    skipped = set(dry_run_problems)
     progress = _Progress(batch.pk, side=True)
+    path = _prepared_path(batch)
     try:
-        prepared = _PreparedReader(_prepared_path(batch))
         with transaction.atomic():
-            work = _Pass(batch)
-            outcomes: list[list] = []
             returns: dict[dt.date, Return] = {}
-            done = checked_count = 0
-            for chunk in work.chunks(prepared):
-                creates: list = []
-                staged: list[Staged] = []
-                updates: list[tuple] = []
-                staged_outcomes: list[list] = []
-                references = [c.reference for c, match in chunk if match]
-                locked = {
-                    i.pk: i
-                    for i in Incident.objects.select_for_update()
-                    .filter(participant_id=batch.participant_id, national_reference__in=references)
-                    .select_related("ret", "participant")
-                }
-                for checked, match in chunk:
-                    checked_count += 1
-                    if checked.number in skipped:
-                        outcomes.append(
-                            [
-                                checked.number,
-                                checked.reference,
-                                ImportRow.Outcome.SKIPPED,
-                                dry_run_problems[checked.number],
-                                None,
-                            ]
-                        )
-                        continue
-                    if isinstance(checked, Staged):
-                        staged.append(checked)
-                        outcomes.append([checked.number, checked.reference, ImportRow.Outcome.CREATED, [], None])
-                        staged_outcomes.append(outcomes[-1])
-                        continue
-                    outcome = _row_outcome(checked, match, dry_run=False)
-                    problems = [p.as_dict() for p in checked.problems]
-                    if outcome == ImportRow.Outcome.INVALID:
-                        if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
-                            raise _AllOrNothing(checked.number)
-                        outcomes.append([checked.number, checked.reference, ImportRow.Outcome.SKIPPED, problems, None])
-                        continue
-                    if outcome == ImportRow.Outcome.CREATED:
-                        incident = checked.incident
-                        month = incident.detection_date.replace(day=1)
-                        if month not in returns:
-                            returns[month] = entry._return_for(batch.participant, incident.detection_date)
-                        incident.ret = returns[month]
-                        incident.version = 1
-                        incident.submitted_at = timezone.now()
-                        incident.updated_at = timezone.now()
-                        creates.append(checked)
-                        outcomes.append([checked.number, checked.reference, outcome, [], incident])
-                        continue
-                    current = locked[match[0].pk]
-                    if outcome == ImportRow.Outcome.UPDATED:
-                        updates.append(
-                            (current, checked.incident, checked.transits, checked.breakdowns, checked.documents)
-                        )
-                        done += 1
-                    outcomes.append([checked.number, checked.reference, outcome, [], current.pk])
-                records_update(updates=updates, user=user, reason=reason, returns=returns)
-                records_create(
-                    incidents=[c.incident for c in creates],
-                    transits=[c.transits for c in creates],
-                    breakdowns=[c.breakdowns for c in creates],
-                    documents=[c.documents for c in creates],
+            only: set[int] | None = None  # the rows checked again here (None: every row)
+            done = 0
+            if connection.vendor == "postgresql" and path.exists():
+                staged = StagedRecords(path)
+                only = staged.others | staged.drop_rows(batch_id=batch.pk, participant_id=batch.participant_id)
+                for month in staged.months():
+                    if month not in returns:
+                        returns[month] = entry._return_for(batch.participant, month)
+                total = batch.rows_total
+                done = staged.insert(
                     user=user,
                     reason=reason,
+                    returns=returns,
+                    batch_id=batch.pk,
+                    progress=lambda n: progress.save(rows_checked=min(n, total), rows_imported=n),
                 )
-                done += len(creates)
-                for row, pk in zip(
-                    staged_outcomes,
-                    records_create_staged(
-                        staged=staged, participant=batch.participant, user=user, reason=reason, returns=returns
-                    ),
-                    strict=True,
-                ):
-                    row[4] = pk
-                done += len(staged)
-                # Keep ids, not records: 100,000 records held to the end cost 300 MB.
-                for outcome in outcomes[-len(chunk) :]:
-                    if isinstance(outcome[4], Incident):
-                        outcome[4] = outcome[4].pk
-                progress.save(rows_checked=checked_count, rows_imported=done)
-            _rows_write(batch.pk, [tuple(o) for o in outcomes])
-            counts = defaultdict(int)
-            for outcome in outcomes:
-                counts[outcome[2]] += 1
+                ImportRow.objects.filter(batch=batch, outcome=ImportRow.Outcome.INVALID).update(
+                    outcome=ImportRow.Outcome.SKIPPED
+                )
+            outcomes = _rows_checked_again(batch, only, skipped, dry_run_problems, returns, progress, done)
+            if only is None:
+                _rows_write(batch.pk, [tuple(o) for o in outcomes])
+            else:
+                _rows_write(batch.pk, [tuple(o) for o in outcomes], only=[o[0] for o in outcomes])
+            counts = dict(
+                ImportRow.objects.filter(batch=batch)
+                .values_list("outcome")
+                .annotate(n=models.Count("id"))
+                .values_list("outcome", "n")
+                .order_by()
+            )
             ImportBatch.objects.filter(pk=batch.pk).update(
                 status=ImportBatch.Status.DONE,
-                rows_checked=len(outcomes),
-                rows_imported=counts[ImportRow.Outcome.CREATED] + counts[ImportRow.Outcome.UPDATED],
-                rows_unchanged=counts[ImportRow.Outcome.UNCHANGED],
-                rows_failed=counts[ImportRow.Outcome.SKIPPED],
+                rows_checked=sum(counts.values()),
+                rows_imported=counts.get(ImportRow.Outcome.CREATED, 0) + counts.get(ImportRow.Outcome.UPDATED, 0),
+                rows_unchanged=counts.get(ImportRow.Outcome.UNCHANGED, 0),
+                rows_failed=counts.get(ImportRow.Outcome.SKIPPED, 0),
                 finished_at=timezone.now(),
                 error="",
             )

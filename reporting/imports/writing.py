@@ -1,19 +1,19 @@
 """Writing checked rows in bulk: new records, changed records, and the history of both.
 
-New records and their rows are inserted with PostgreSQL COPY (ids drawn from the tables' sequences
-first), each with its django-simple-history row ("+", the uploader, "import #n"), as a save through
-the web form would leave them: from the COPY text the dry run staged (records_create_staged), or
-from checked rows (records_create; on other databases simple-history's bulk_create_with_history).
-Changed records get a new version in one bulk UPDATE with their "~" history rows, and their linked
-rows are replaced where they changed, as the service's `_replace_rows` does (records_update). The
-caller holds the transaction.
+New records and their rows get ids from the tables' sequences and each its django-simple-history
+row ("+", the uploader, "import #n"), as a save through the web form would leave them: those the
+dry run staged are loaded into temporary tables and written by INSERT … SELECT (StagedRecords);
+rows checked again at import go by COPY (records_create; on other databases simple-history's
+bulk_create_with_history). Changed records get a new version in one bulk UPDATE with their "~"
+history rows, and their linked rows are replaced where they changed, as the service's
+`_replace_rows` does (records_update). The caller holds the transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.db import connection, models
 from django.utils import timezone
@@ -122,52 +122,175 @@ def records_create(
             bulk_create_with_history(rows, model, default_user=user, default_change_reason=reason)
 
 
-def _staged_copy(model: type[models.Model], columns: list[str], lines: list[str], history_tail: str) -> None:
-    """COPY ready lines into the model's table and, each with `history_tail`, into its history."""
-    if not lines:
-        return
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    history_columns = ", ".join(
-        connection.ops.quote_name(c)
-        for c in [*columns, "history_date", "history_change_reason", "history_type", "history_user_id"]
-    )
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {model._meta.db_table} ({quoted}) FROM STDIN", io.StringIO("".join(lines)))
-        text = "".join(f"{line[:-1]}\t{history_tail}\n" for line in lines)
-        history = model.history.model._meta.db_table
-        cursor.copy_expert(f"COPY {history} ({history_columns}) FROM STDIN", io.StringIO(text))
+class _Lines:
+    """A file-like object over an iterator of COPY lines, for cursor.copy_expert: PostgreSQL parses
+    one block while the next is read."""
+
+    def __init__(self, lines: Iterator[str]):
+        self.lines = lines
+
+    def read(self, size: int = -1) -> str:
+        out: list[str] = []
+        length = 0
+        for line in self.lines:
+            out.append(line)
+            length += len(line)
+            if length >= 1 << 16:
+                break
+        return "".join(out)
+
+    readline = read
 
 
-def records_create_staged(
-    *, staged: list, participant, user: User, reason: str, returns: dict[dt.date, Return]
-) -> list[int]:
-    """Insert new records as the dry run staged them (COPY text of checked rows, validation.STAGED)
-    and their linked rows, each with its "+" history row; the ids of the records, in order.
-    PostgreSQL only (the dry run stages on PostgreSQL alone). The caller holds the transaction."""
-    from reporting.imports.validation import CHILD_CODES, CHILD_STAGED, STAGED
+class StagedRecords:
+    """The new records the dry run staged (valid and new then), loaded from its file into temporary
+    tables of the import's transaction, and written from there by INSERT … SELECT: the import reads
+    no row in Python. PostgreSQL only; the caller holds the transaction (the tables go at its end).
 
-    if not staged:
-        return []
-    now = timezone.now().isoformat()
-    tail = f"{now}\t{_escape(reason)}\t+\t{user.pk}"
-    ret_ids: dict[str, int] = {}
-    for entry_ in staged:
-        if entry_.month not in ret_ids:
-            month = dt.date.fromisoformat(entry_.month)
-            if month not in returns:
-                returns[month] = entry._return_for(participant, month)
-            ret_ids[entry_.month] = returns[month].pk
-    ids = _ids(Incident, len(staged))
-    lines = [f"{pk}\t{ret_ids[s.month]}\t{now}\t{now}\t{now}\t{s.text}\n" for s, pk in zip(staged, ids, strict=True)]
-    _staged_copy(Incident, ["id", "ret_id", "created_at", "updated_at", "submitted_at", *STAGED], lines, tail)
-    for code, model in CHILD_CODES.items():
-        rows = [(pk, child) for s, pk in zip(staged, ids, strict=True) for kind, child in s.children if kind == code]
-        if not rows:
-            continue
-        child_ids = _ids(model, len(rows))
-        lines = [f"{cid}\t{pk}\t{child}\n" for (pk, child), cid in zip(rows, child_ids, strict=True)]
-        _staged_copy(model, ["id", "incident_id", *CHILD_STAGED[code]], lines, tail)
-    return ids
+    The file (services._staged_write) holds, per staged record, `N <row> <children> <month> <ref>`,
+    its COPY text (validation.STAGED), and one `T`/`B`/`D` line per linked row; its other lines are
+    the dry run's JSON entries of rows that are not staged (changes, unchanged rows), whose numbers
+    are kept in `others` for the import to check again."""
+
+    INCIDENTS = "vrs_stage_incident"
+
+    def __init__(self, path) -> None:
+        from reporting.imports.validation import CHILD_CODES, CHILD_STAGED, STAGED
+
+        self.others: set[int] = set()
+        self.children = {code: f"vrs_stage_{code.lower()}" for code in CHILD_CODES}
+        quote = connection.ops.quote_name
+        child_lines: dict[str, list[str]] = {code: [] for code in CHILD_CODES}
+        with connection.cursor() as cursor:
+            for table, model, columns in [
+                (self.INCIDENTS, Incident, ["month", *STAGED]),
+                *[(self.children[code], model, CHILD_STAGED[code]) for code, model in CHILD_CODES.items()],
+            ]:
+                names = ", ".join("NULL::date AS month" if name == "month" else quote(name) for name in columns)
+                cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")  # a test's transaction holds several imports
+                cursor.execute(
+                    f"CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT 0 AS row_number, {names}"  # noqa: S608 - our names
+                    f" FROM {model._meta.db_table} WITH NO DATA"
+                )
+                cursor.execute(
+                    f"ALTER TABLE {table} ADD COLUMN id bigint DEFAULT nextval(pg_get_serial_sequence(%s, 'id'))",
+                    [model._meta.db_table],
+                )
+            with open(path, encoding="utf-8") as handle:
+                cursor.copy_expert(
+                    f"COPY {self.INCIDENTS} (row_number, month, {', '.join(quote(n) for n in STAGED)}) FROM STDIN",
+                    _Lines(self._read(handle, child_lines)),
+                    size=1 << 16,
+                )
+            for code, lines in child_lines.items():
+                if lines:
+                    names = ", ".join(quote(n) for n in CHILD_STAGED[code])
+                    cursor.copy_expert(
+                        f"COPY {self.children[code]} (row_number, {names}) FROM STDIN", _Lines(iter(lines))
+                    )
+            cursor.execute(f"CREATE INDEX ON {self.INCIDENTS} (row_number)")
+            cursor.execute(f"ANALYZE {self.INCIDENTS} (row_number, month)")
+
+    def _read(self, handle, child_lines: dict[str, list[str]]) -> Iterator[str]:
+        for line in handle:
+            if line.startswith("N\t"):
+                _n, number, count, month, _reference = line.split("\t", 4)
+                yield f"{number}\t{month}\t{next(handle)}"
+                for _i in range(int(count)):
+                    code, _tab, child = next(handle).partition("\t")
+                    child_lines[code].append(f"{number}\t{child}")
+            elif line.startswith("["):
+                self.others.add(int(line[1 : line.index(",")]))  # a JSON entry: [row number, …]
+
+    def drop_rows(self, *, batch_id: int, participant_id: int) -> set[int]:
+        """Leave out the rows the dry run's whole-file rules made invalid (its outcome says so), and
+        the rows whose reference a record has now (created since the dry run): their numbers are
+        returned, to be checked again as changes of that record."""
+        from reporting.models import ImportRow
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {self.INCIDENTS} AS s USING {ImportRow._meta.db_table} AS r"  # noqa: S608 - our names
+                " WHERE r.batch_id = %s AND r.outcome = %s AND r.row_number = s.row_number",
+                [batch_id, ImportRow.Outcome.INVALID],
+            )
+            cursor.execute(
+                f"DELETE FROM {self.INCIDENTS} AS s USING {Incident._meta.db_table} AS i"  # noqa: S608 - our names
+                " WHERE i.participant_id = %s AND i.national_reference = s.national_reference RETURNING s.row_number",
+                [participant_id],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+    def months(self) -> list[dt.date]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT month FROM {self.INCIDENTS}")  # noqa: S608 - our name
+            return [row[0] for row in cursor.fetchall()]
+
+    def insert(
+        self,
+        *,
+        user: User,
+        reason: str,
+        returns: dict[dt.date, Return],
+        batch_id: int,
+        progress: Callable[[int], None],
+        step: int = 10_000,
+    ) -> int:
+        """Write the staged records (by row-number ranges of `step`, calling `progress` with the
+        records written so far), then their linked rows, each with its "+" history row, as
+        records_create does; set the batch's row outcomes to created. Returns the records written."""
+        from reporting.imports.validation import CHILD_CODES, CHILD_STAGED, STAGED
+        from reporting.models import ImportRow
+
+        quote = connection.ops.quote_name
+        now = timezone.now()
+        history = [now, reason, "+", user.pk]
+        history_columns = "history_date, history_change_reason, history_type, history_user_id"
+        months = sorted(returns)
+        ret_join = "JOIN unnest(%s::date[], %s::bigint[]) AS r(month, id) ON r.month = s.month"
+        ret_params = [months, [returns[m].pk for m in months]]
+        own = ", ".join(quote(n) for n in STAGED)
+        theirs = ", ".join(f"s.{quote(n)}" for n in STAGED)
+        columns = f"id, ret_id, created_at, updated_at, submitted_at, {own}"
+        select = f"SELECT s.id, r.id, %s, %s, %s, {theirs} FROM {self.INCIDENTS} AS s {ret_join}"  # noqa: S608 - our names
+        written = 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT min(row_number), max(row_number) FROM {self.INCIDENTS}")  # noqa: S608 - our name
+            low, high = cursor.fetchone()
+            if low is None:
+                return 0
+            for start in range(low, high + 1, step):
+                where = " WHERE s.row_number >= %s AND s.row_number < %s ORDER BY s.row_number"
+                params = [now, now, now, *ret_params, start, start + step]
+                cursor.execute(f"INSERT INTO {Incident._meta.db_table} ({columns}) {select}{where}", params)  # noqa: S608 - our names
+                written += cursor.rowcount
+                cursor.execute(
+                    f"INSERT INTO {Incident.history.model._meta.db_table} ({columns}, {history_columns})"  # noqa: S608 - our names
+                    f" SELECT s.id, r.id, %s, %s, %s, {theirs}, %s, %s, %s, %s"
+                    f" FROM {self.INCIDENTS} AS s {ret_join}{where}",
+                    [now, now, now, *history, *ret_params, start, start + step],
+                )
+                progress(written)
+            for code, model in CHILD_CODES.items():
+                names = ", ".join(quote(n) for n in CHILD_STAGED[code])
+                values = ", ".join(f"c.{quote(n)}" for n in CHILD_STAGED[code])
+                select_child = (
+                    f"SELECT c.id, s.id, {values} FROM {self.children[code]} AS c"  # noqa: S608 - our names
+                    f" JOIN {self.INCIDENTS} AS s ON s.row_number = c.row_number ORDER BY c.id"
+                )
+                cursor.execute(f"INSERT INTO {model._meta.db_table} (id, incident_id, {names}) {select_child}")  # noqa: S608 - our names
+                cursor.execute(
+                    f"INSERT INTO {model.history.model._meta.db_table} (id, incident_id, {names}, {history_columns})"  # noqa: S608 - our names
+                    f" SELECT c.id, s.id, {values}, %s, %s, %s, %s FROM {self.children[code]} AS c"
+                    f" JOIN {self.INCIDENTS} AS s ON s.row_number = c.row_number ORDER BY c.id",
+                    history,
+                )
+            cursor.execute(
+                f"UPDATE {ImportRow._meta.db_table} AS r SET outcome = %s, incident_id = s.id"  # noqa: S608 - our names
+                f" FROM {self.INCIDENTS} AS s WHERE r.batch_id = %s AND r.row_number = s.row_number",
+                [ImportRow.Outcome.CREATED, batch_id],
+            )
+        return written
 
 
 def _update_with_history(records: list[Incident], *, user: User, when: dt.datetime, reason: str) -> None:

@@ -4,7 +4,7 @@ back to review, every problem at once, bad files, nothing half-imported, remembe
 import pytest
 from django.core.exceptions import ValidationError
 
-from reporting.imports import services
+from reporting.imports import services, writing
 from reporting.models import ImportBatch, ImportRow, Incident, IncidentTransit, PersonBreakdown, ReturnOutbox
 from tests import factories
 from tests.imports.conftest import run_check, run_import, upload
@@ -194,26 +194,54 @@ def test_mappings_are_remembered_for_the_next_upload(contributor):
 
 
 def test_nothing_is_half_imported_when_the_import_fails(contributor, monkeypatch):
-    from reporting.imports import writing
-
-    monkeypatch.setattr(services, "CHUNK", 2)
+    # New records are written from what the dry run staged, then the rows' outcomes: a failure
+    # after the records and their history are written leaves none of them.
     batch = run_check(upload(contributor, csv_bytes([good_row(f"H-{i}") for i in range(5)])), contributor, codes=CODES)
+    real = services._rows_write
+
+    def failing(batch_id, outcomes, **kwargs):
+        assert Incident.objects.filter(national_reference__startswith="H-").count() == 5  # written, not committed
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_rows_write", failing)
+    with pytest.raises(RuntimeError):
+        run_import(batch, contributor)
+    monkeypatch.setattr(services, "_rows_write", real)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "rolled back" in batch.error
+    assert not Incident.objects.filter(national_reference__startswith="H-").exists()
+    assert not Incident.history.filter(national_reference__startswith="H-").exists()
+    assert ImportRow.objects.filter(batch=batch, outcome="created").count() == 0
+
+
+def test_nothing_is_half_imported_when_a_change_fails(contributor, monkeypatch):
+    # Rows checked again at import (here: changes of existing records), written chunk by chunk.
+    monkeypatch.setattr(services, "CHUNK", 2)
+    first = run_check(upload(contributor, csv_bytes([good_row(f"H-{i}") for i in range(5)])), contributor, codes=CODES)
+    run_import(first, contributor)
+    rows = [good_row(f"H-{i}") | {"Migrants": "77"} for i in range(5)] + [good_row(f"H-new-{i}") for i in range(3)]
+    batch = run_check(upload(contributor, csv_bytes(rows)), contributor, codes=CODES)
     calls = []
-    real = writing.records_create
+    real = writing.records_update
 
     def failing(**kwargs):
-        calls.append(1)
+        if kwargs["updates"]:
+            calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk full")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "records_create", failing)
+    monkeypatch.setattr(services, "records_update", failing)
     with pytest.raises(RuntimeError):
         run_import(batch, contributor)
     batch.refresh_from_db()
     assert batch.status == "failed" and "rolled back" in batch.error
-    assert not Incident.objects.filter(national_reference__startswith="H-").exists()
-    assert ImportRow.objects.filter(batch=batch, outcome="created").count() == 0
+    assert calls == [1, 1]
+    assert set(
+        Incident.objects.filter(national_reference__startswith="H-").values_list("migrants_total", flat=True)
+    ) != {77}
+    assert not Incident.objects.filter(national_reference__startswith="H-new-").exists()
+    assert Incident.objects.filter(national_reference__startswith="H-", version=1).count() == 5
 
 
 def test_bad_files_are_refused_at_upload_and_nothing_is_kept(contributor):
