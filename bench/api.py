@@ -227,15 +227,16 @@ def run(ctx: Context) -> list[Case]:
     """The demo data set (`demo_seed`, a million incidents over 21 participants). gunicorn (4
     gthread workers × 4 threads, keep-alive 30 s, DEBUG off, the project's middleware) on loopback,
     and 20 concurrent clients in this process, each with its own token and keep-alive connection
-    (raw `http.client`, not `requests`: they cost under 1 ms of CPU per request, measured, against
-    the server's 20+, so a lighter load generator would change little). **List**: the first page
+    (raw `http.client`, not `requests`: they cost under 1 ms of CPU per request, measured, a small
+    share of the server's). **List**: the first page
     (50 records) of `GET /api/v1/incidents/` as the Australian analyst (own records and, under the
     rule, others' shared ones; the page is access-logged), against the baseline of the same page
     from a bare Django view in the same server (`/bench/incidents/`: the same token check, the
-    rule's `visible_incidents`, the same plain-values query and record rendering, access log and
-    JSON, without DRF). Closed loop (each client sends again on each answer) gives the throughput;
-    paced at 150 requests/s (7.5 per client), or at 80% of the closed-loop throughput just measured
-    when that is lower, gives the latency at a load the server can carry, counted from when each
+    rule's `visible_incidents` choosing the page, the access log, the same records written as JSON
+    by PostgreSQL (`reporting/api/records.py`) and the same orjson encoding, without DRF). Closed
+    loop (each client sends again on each answer) gives the throughput; paced at 150 requests/s
+    (7.5 per client), or at 80% of the closed-loop throughput just measured when that is lower,
+    gives the latency at a load the server can carry, counted from when each
     request was due. **Create**: `POST /api/v1/incidents/` drafts with an Idempotency-Key each,
     closed loop, by the Australian contributor. Targets: list p95 ≤ 50 ms and ≥ 150 requests/s;
     creation ≥ 100 requests/s with 0 errors. Runs interleaved (bare, DRF, …) after a warm-up. The

@@ -75,6 +75,19 @@ class IncidentFilterSerializer(serializers.Serializer):
         return attrs
 
 
+_FILTER_NAMES = frozenset(IncidentFilterSerializer().fields)
+
+
+def incident_filter_values(query_params) -> dict:
+    """The list's validated filter parameters (400 with every problem at once). A request naming
+    none of them (most: a page, or the next) has nothing to check, and builds no serializer."""
+    if _FILTER_NAMES.isdisjoint(query_params):
+        return {}
+    filters = IncidentFilterSerializer(data=query_params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
 def _month(value: str) -> dt.date:
     year, month = value.split("-")
     return dt.date(int(year), int(month), 1)
