@@ -17,7 +17,8 @@ import functools
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -61,6 +62,53 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+@functools.cache
+def _claim_sql(vendor: str) -> str:
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id` (PostgreSQL and SQLite alike), written once."""
+    meta = IdempotencyKey._meta
+    quote = connection.ops.quote_name
+    columns = ("user", "key", "method", "path", "fingerprint", "response_headers", "created_at")
+    unique = next(c for c in meta.constraints if c.name == "idempotency_unique_user_key")
+    target = ", ".join(quote(meta.get_field(name).column) for name in unique.fields)
+    listed = ", ".join(quote(meta.get_field(name).column) for name in columns)
+    values = ", ".join(["%s"] * len(columns))
+    # Only names from the model, quoted; the values go in as parameters.
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({listed}) VALUES ({values}) "  # noqa: S608
+        f"ON CONFLICT ({target}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+
+
+def _claim(*, user_id: int, key: str, method: str, path: str, fingerprint: str) -> int | None:
+    """Take the key for this request: its row's id, or None when a request with the same key was
+    committed first. One statement and no savepoint: on a conflict with a request still running,
+    the database waits for that one to end (then takes the key if it failed)."""
+    field = IdempotencyKey._meta.get_field
+    headers = field("response_headers").get_db_prep_save({}, connection)
+    now = field("created_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(connection.vendor), [user_id, key, method, path, fingerprint, headers, now])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _replay(request: Request, *, key: str, fingerprint: str) -> Response:
+    record = IdempotencyKey.objects.get(user=request.user, key=key)
+    if record.fingerprint != fingerprint:
+        raise Unprocessable(
+            _("This Idempotency-Key was already used for a different request; use a new key."),
+            code="idempotency_key_reused",
+        )
+    if record.status_code is None:
+        raise Conflict(
+            _("A request with this Idempotency-Key is still being processed; retry shortly."),
+            code="idempotency_in_progress",
+        )
+    response = Response(record.response_body, status=record.status_code, headers=record.response_headers)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
 IDEMPOTENCY_OPTIONAL_PARAMETER = OpenApiParameter(
     name=HEADER,
     location=OpenApiParameter.HEADER,
@@ -95,33 +143,17 @@ def idempotent(handler=None, *, required: bool = True):
             )
         fingerprint = _fingerprint(request)
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(
-                        user=request.user, key=key, method=request.method, path=request.path, fingerprint=fingerprint
-                    )
-            except IntegrityError:
-                record = IdempotencyKey.objects.get(user=request.user, key=key)
-                if record.fingerprint != fingerprint:
-                    raise Unprocessable(
-                        _("This Idempotency-Key was already used for a different request; use a new key."),
-                        code="idempotency_key_reused",
-                    ) from None
-                if record.status_code is None:
-                    raise Conflict(
-                        _("A request with this Idempotency-Key is still being processed; retry shortly."),
-                        code="idempotency_in_progress",
-                    ) from None
-                response = Response(record.response_body, status=record.status_code, headers=record.response_headers)
-                response["Idempotent-Replayed"] = "true"
-                return response
+            claimed = _claim(
+                user_id=request.user.pk, key=key, method=request.method, path=request.path, fingerprint=fingerprint
+            )
+            if claimed is None:
+                return _replay(request, key=key, fingerprint=fingerprint)
             response = handler(view, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 headers = {name: response[name] for name in ("Location", "ETag") if response.has_header(name)}
-                record.status_code = response.status_code
-                record.response_body = response.data
-                record.response_headers = headers
-                record.save(update_fields=["status_code", "response_body", "response_headers"])
+                IdempotencyKey.objects.filter(pk=claimed).update(
+                    status_code=response.status_code, response_body=response.data, response_headers=headers
+                )
             else:
                 transaction.set_rollback(True)
             return response
