@@ -323,7 +323,7 @@ def _written(
         (record,) = incident_records(list(Incident.objects.filter(pk=incident.pk).values(*INCIDENT_VALUES)))
     else:
         # A record just created: its values as validated and written, its rows as the service kept
-        # them (tests/api/test_incidents.py: the same as reading it back).
+        # them (tests/api/test_incident_create_answer.py: the same as reading it back).
         record = IncidentOutputSerializer().to_representation(incident)
     headers = {"ETag": etag_for(record["version"])}
     if request is not None and status_code == 201:
