@@ -626,6 +626,11 @@ class RowChecker:
     # screening. The steps and their order are check()'s; tests/imports/test_rules.py holds both
     # paths, and the web form, to the same answers.
 
+    def prepare(self) -> None:
+        """Work out what check_new() starts every row from (done by its first call otherwise)."""
+        if not hasattr(self, "_fast_base"):
+            self._fast_setup()
+
     def _fast_setup(self) -> None:
         self._scratch = self._new_incident()  # each field's outcome is worked out on it in turn
         base = dict(self._template.__dict__)

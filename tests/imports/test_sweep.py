@@ -72,6 +72,8 @@ def test_a_batch_a_worker_holds_is_neither_swept_nor_run_twice(contributor, post
         assert services.import_run(batch_id=batch.pk, phase="check").status == ImportBatch.Status.CHECKING
     finally:
         other.close()  # the worker ends: its lock goes with its connection
+    # The server ends the closed connection's session (and frees its lock) a moment later.
+    assert wait_for(lambda: batch.pk not in services._runs_held(), timeout=10)
     assert services.import_sweep() == [batch.pk]
 
 
