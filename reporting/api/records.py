@@ -12,11 +12,11 @@ Only ids the caller may read come here: the page's ids are chosen by the recipro
 """
 
 import functools
-import weakref
 
 from django.db import connection
 from django.utils import timezone
 
+from accounts.prepared import execute_prepared
 from reporting.api.serializers import BREAKDOWN_KEYS, DOCUMENT_KEYS, IncidentOutputSerializer
 from reporting.models import Incident
 
@@ -114,23 +114,13 @@ def records_in_sql() -> bool:
     return connection.vendor == "postgresql" and timezone.get_current_timezone_name() == "UTC"
 
 
-# Connections (psycopg2's, so a reconnection counts as new) on which the records' statement is
-# prepared. Planning the query (five joins, three sub-queries, ~55 expressions) cost PostgreSQL
-# more CPU than running it, on every page; prepared once per connection, it is planned once.
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_STATEMENT = "vrs_incident_records"
-
-
 def incident_record_texts(ids: list[int]) -> list[str]:
-    """The JSON texts of the records `ids` (that the caller may read), in the order of `ids`."""
+    """The JSON texts of the records `ids` (that the caller may read), in the order of `ids`.
+    Planning the query (five joins, three sub-queries, ~55 expressions) cost PostgreSQL more CPU
+    than running it: it is prepared once per connection (accounts/prepared.py)."""
     if not ids:
         return []
     with connection.cursor() as cursor:
-        raw = connection.connection
-        if raw not in _PREPARED:
-            # (A prepared statement outlives a rolled-back transaction: it belongs to the session.)
-            cursor.execute(f"PREPARE {_STATEMENT}(bigint[]) AS {_records_sql().replace('%s', '$1')}")
-            _PREPARED[raw] = True
-        cursor.execute(f"EXECUTE {_STATEMENT}(%s)", [list(ids)])  # noqa: S608 - a fixed name
+        execute_prepared(cursor, name="vrs_incident_records", sql=_records_sql(), types=("bigint[]",), params=[ids])
         texts = dict(cursor.fetchall())
     return [texts[pk] for pk in ids]
