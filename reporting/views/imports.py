@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -288,7 +288,9 @@ class ImportReportView(RolesRequiredMixin, View):
     def get(self, request, pk, fmt):
         batch = selectors.batch_get_for(request.user, pk)
         if not batch.file:
-            raise Http404  # the file, which the report is rebuilt from, is past its retention
+            # The file, which the report is rebuilt from, is past its retention: say so (410 Gone).
+            context = {"batch": batch, "days": services.retention_days()}
+            return render(request, "reporting/imports/expired.html", context, status=410)
         stem = f"vrs-import-{batch.pk}-report"
         if fmt == "csv":
             response = HttpResponse(template.report_csv(batch), content_type="text/csv; charset=utf-8")

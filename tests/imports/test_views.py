@@ -63,7 +63,10 @@ def test_the_whole_journey_over_http(client_of, contributor, django_capture_on_c
     # Past the retention the file is deleted: the batch's page stays, its report is gone.
     services.import_files_expire(days=-1)
     assert client.get(reverse("reporting:import-detail", args=[batch.pk])).status_code == 200
-    assert client.get(reverse("reporting:import-report", args=[batch.pk, "xlsx"])).status_code == 404
+    expired = client.get(reverse("reporting:import-report", args=[batch.pk, "xlsx"]))
+    assert expired.status_code == 410 and expired["Content-Type"].startswith("text/html")
+    assert b"This report has expired" in expired.content and b"30 days" in expired.content
+    assert reverse("reporting:import-detail", args=[batch.pk]).encode() in expired.content
 
 
 def test_a_refused_file_keeps_nothing_and_says_why(client_of, contributor):
