@@ -133,12 +133,14 @@ def run(ctx: Context) -> list[Case]:
     organisations with nil returns, 45 participants in all; seeded once and shared by every case (the
     list cases only read). **Record list**: the first page (25 rows) of the record list as its selector
     builds it for an analyst of a contributing participant (`incident_list`: `visible_incidents`, whose
-    live standing check, guardian grants, owners' status and exclusions are sub-queries of the page's
-    one query, `select_related("participant", "agency")`, ordered by `-detection_date, -id`), against
+    live standing check, guardian grants, owners' status and exclusions are decided inside the page's
+    one query, by the database function `rcp_reader_owners` written from the rule's SQL, evaluated once
+    per query, `select_related("participant", "agency")`, ordered by `-detection_date, -id`), against
     the baseline of the same query over all incidents without the rule; the same for an analyst of an
-    organisation with no records of its own (its page is all others' shared records); runs
-    interleaved, after warm-up, each building its queryset anew as a request does. Target: at most
-    1.3× the baseline. **Sync**:
+    organisation with no records of its own (its page is all others' shared records: the read path
+    first probes whether the organisation owns records, one statement, then reads its page, the rule
+    decided inside it as above, from the index of shared records' order); runs interleaved, after warm-up,
+    each building its queryset anew as a request does. Target: at most 1.3× the baseline. **Sync**:
     `reciprocity_sync()` right after a return's submission, once where the submission makes a
     participant contributing again (44 grants written; the return is reopened and the revocations
     synced, untimed, before each run) and once with nothing to change. Target: under 1 s, with the
@@ -226,7 +228,8 @@ def run(ctx: Context) -> list[Case]:
             rows=PAGE_ROWS,
             note=f"the analyst reads {readable:,} of the {incidents:,} incidents; the whole path as a page view "
             "pays it: building the queryset (the rule's standing, guardian grants, owners' status and exclusions "
-            "are sub-queries of the page's one query), PostgreSQL's planning and execution, the rows",
+            "are decided inside the page's one query, by the function rcp_reader_owners), PostgreSQL's planning "
+            "and execution, the rows",
         ),
         Case(
             f"first page ({PAGE_ROWS} rows), visible_incidents({VIEWER} analyst), SQL only",
@@ -239,7 +242,8 @@ def run(ctx: Context) -> list[Case]:
             page["rule, reader"],
             rows=PAGE_ROWS,
             note=f"an organisation with no records of its own reads {reader_readable:,} of the {incidents:,}: "
-            "every row of its page is another owner's shared record (whole path, as above)",
+            "every row of its page is another owner's shared record (whole path, as above, plus the probe of "
+            "whether it owns records, a statement of its own before the page)",
         ),
         Case(
             "reciprocity_sync() after a submission, participant contributing again",

@@ -43,6 +43,15 @@ def policy_v1(db):
     return policy
 
 
+@pytest.fixture(autouse=True)
+def read_path_forgets_owners(monkeypatch):
+    """Each test starts with the read path knowing no participant to own records (its choice of
+    query form, reciprocity._OWNERS_OF_RECORDS, is process-wide), so both forms are exercised
+    whatever the order of the tests: the first read of a participant's user probes whether it
+    owns records, later ones may not."""
+    monkeypatch.setattr(reciprocity, "_OWNERS_OF_RECORDS", set())
+
+
 def _reads(user, incident: Incident) -> bool:
     """Whether the read path lets the user read the record; both halves must agree."""
     listed = visible_incidents(user).filter(pk=incident.pk).exists()
@@ -352,6 +361,7 @@ def test_the_specification_fails_when_the_rule_is_broken(story, monkeypatch, bro
             content_object=story.partner, group=story.lapsed.group, permission=reciprocity._permission()
         )
     monkeypatch.setattr(reciprocity, "readable_owners", broken)
+    monkeypatch.setattr(reciprocity, "_page_owners", broken)
     problems = spec_violations(story)
     assert problems, "the specification did not notice a broken rule"
     assert any(p.startswith("lapsed_") for p in problems)
@@ -366,9 +376,56 @@ def test_the_specification_fails_when_the_read_paths_sql_standing_is_broken(stor
     )
     assert spec_violations(story) == []
     monkeypatch.setattr(reciprocity, "_contributing_fragment", lambda *args, **kwargs: ("TRUE", []))
+    # The page asks the database function (migration reporting 0012), made from the same fragment:
+    # rewritten with the broken fragment, inside this test's transaction (rolled back after it).
+    with connection.cursor() as cursor:
+        cursor.execute(reciprocity.reader_owners_function_sql())
     problems = spec_violations(story)
     assert problems, "the specification did not notice a broken standing check"
     assert all(p.startswith("lapsed_") for p in problems)
+
+
+class _KnownToOwnRecords(set):
+    """The read path's memory of participants owning records, answering yes for every one: the
+    one-query form (owners a sub-query of the page) for every reader."""
+
+    def __contains__(self, item) -> bool:
+        return True
+
+
+class _NeverKnown(set):
+    """... answering no for every one and learning nothing: the probed form (`_owns_records`, then
+    the page, without an own-records arm for a participant owning none) for every reader."""
+
+    def __contains__(self, item) -> bool:
+        return False
+
+    def add(self, item) -> None:
+        pass
+
+
+@pytest.mark.parametrize("memory", [_KnownToOwnRecords, _NeverKnown], ids=["one query", "probed"])
+def test_both_forms_of_the_read_path_give_every_actor_what_the_rule_says(story, monkeypatch, memory):
+    """`visible_incidents` writes the same rule in two forms, chosen by what the process knows of
+    the reader's participant; each must give every actor exactly the rule's answer, a reader with
+    no records of its own (whose page has no own-records arm in the probed form) included."""
+    monkeypatch.setattr(reciprocity, "_OWNERS_OF_RECORDS", memory())
+    newcomer = factories.participant(code="NEW")
+    submitted_returns(newcomer, (1, 2, 3))
+    reciprocity_sync(trigger="test")
+    reader = factories.user(participant=newcomer)
+    expected = {"home_shared", "partner_shared", "lapsed_shared", "withholding_shared"}
+    by_pk = {r.pk: key for key, r in story.records.items()}
+    assert {by_pk[pk] for pk in visible_incidents(reader).values_list("pk", flat=True)} == expected
+    assert {key for key, r in story.records.items() if _reads(reader, r)} == expected
+    assert spec_violations(story) == []
+    policy_create(created_by=None, reason="audit", secretariat_reads_records=True)
+    assert spec_violations(story, secretariat_reads_records=True) == []
+    # Lapsed by a reopened return: neither form lets the newcomer read anything any more.
+    Return.objects.filter(participant=newcomer, month=months_back(1)).update(
+        status=Return.Status.OPEN, submitted_at=None
+    )
+    assert not visible_incidents(reader).exists()
 
 
 # The sync, the log and the drift check ----------------------------------------------------------
@@ -665,6 +722,19 @@ def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
                 )
         expected = participant_standing(p, on=on).contributing
         assert _contributing_in_sql(p.pk, on=on) is expected, world
+        # The database function the page asks (made from the same fragment): a granted, active owner
+        # is among its answer exactly while the viewer is contributing.
+        owner = factories.participant()
+        ParticipantGroupObjectPermission.objects.create(
+            content_object=owner, group=p.group, permission=reciprocity._permission()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {reciprocity.READER_OWNERS_FUNCTION}(%s, %s, %s, %s)",
+                [p.pk, on, on.replace(day=1), end_of_day],
+            )
+            (owners,) = cursor.fetchone()
+        assert (owner.pk in owners) is expected, world
         if policy is not None:
             assert _contributing_in_sql(p.pk, on=on, policy=policy) is expected, world
             # Another policy handed in explicitly is the one asked, not the one in the table.
@@ -677,14 +747,16 @@ def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
 def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_assert_num_queries):
-    """No round trip before the page: the standing, the grants, the owners' status and exclusions
-    are conditions of the record list's own query."""
+    """For a reader owning records, no round trip before the page: the standing, the grants, the
+    owners' status and exclusions are conditions of the record list's own query."""
     viewer, owner = factories.participant(), factories.participant()
     submitted_returns(viewer, (1, 2, 3))
     record = incident_for(owner)
+    incident_for(viewer)
     reciprocity_sync(trigger="test")
     # Nothing cached but the membership, which comes with the user (as the API's token check loads it).
     analyst = User.objects.select_related("membership").get(pk=factories.user(participant=viewer).pk)
+    assert record.pk in [r.pk for r in visible_incidents(analyst)]  # the read path learns it owns records
     with django_assert_num_queries(1):
         assert record.pk in [r.pk for r in visible_incidents(analyst)]
     # Lapsed by a reopened return: the same single query now leaves the partner's record out.
@@ -693,14 +765,97 @@ def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_asser
         assert record.pk not in [r.pk for r in visible_incidents(analyst)]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL read path")
+def test_the_databases_owners_function_is_the_rule_as_written_in_reciprocity():
+    """The page asks `rcp_reader_owners`, which a migration wrote from reciprocity.py's fragments
+    (the ones the property test above checks against standings()). When the rule's text changes in
+    reciprocity.py, this fails until a migration writes the new function
+    (reciprocity.reader_owners_function_sql())."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT prosrc, pg_get_function_identity_arguments(oid), provolatile FROM pg_proc WHERE proname = %s",
+            [reciprocity.READER_OWNERS_FUNCTION],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 1
+    body, arguments, volatility = rows[0]
+    assert body == reciprocity.reader_owners_function_body()
+    assert arguments == "viewer bigint, on_day date, month_start date, end_of_day timestamp with time zone"
+    assert volatility == "s"  # STABLE: it reads with the calling page's snapshot
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL read path")
+def test_the_owners_function_answers_as_the_sub_query_on_the_story(story):
+    """`rcp_reader_owners` and `readable_owners`' sub-query, for every participant of the story,
+    today and on other days (a lapse at a window's edge, a grace period's end)."""
+    today = timezone.localdate()
+    for on in (today, today - dt.timedelta(days=40), today + dt.timedelta(days=40), today.replace(day=1)):
+        for participant in Participant.objects.all():
+            user = factories.user(participant=participant)
+            expected = reciprocity.readable_owner_ids(user, on=on)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {reciprocity.READER_OWNERS_FUNCTION}(%s, %s, %s, %s)",
+                    [participant.pk, on, on.replace(day=1), reciprocity._end_of_day(on)],
+                )
+                (answer,) = cursor.fetchone()
+            assert frozenset(answer) == expected, (participant.code, on)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL read path")
+def test_a_reader_without_records_is_probed_when_its_query_runs(django_assert_num_queries):
+    """A reader owning no records: one probe just before the page asks whether it owns any, when
+    the page is read, not when the queryset was built; the rule itself is still the page's."""
+    viewer, owner = factories.participant(), factories.participant()
+    submitted_returns(viewer, (1, 2, 3))
+    record = incident_for(owner)
+    reciprocity_sync(trigger="test")
+    analyst = User.objects.select_related("membership").get(pk=factories.user(participant=viewer).pk)
+    with django_assert_num_queries(2):  # the probe, then the page
+        assert [r.pk for r in visible_incidents(analyst)] == [record.pk]
+    built = visible_incidents(analyst)
+    Return.objects.filter(participant=viewer, month=months_back(1)).update(status=Return.Status.OPEN, submitted_at=None)
+    with django_assert_num_queries(2):
+        assert list(built) == []  # lapsed: the page's own standing check
+    # Its first own record, created after the queryset was built, is listed; from then on its page
+    # is one query again.
+    built = visible_incidents(analyst)
+    own = incident_for(viewer, status=Incident.Status.DRAFT, submitted_return=False, months_ago=0)
+    assert [r.pk for r in built] == [own.pk]
+    with django_assert_num_queries(1):
+        assert [r.pk for r in visible_incidents(analyst)] == [own.pk]
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
-def test_a_readers_first_page_lets_the_index_skip_others_unshared_records():
-    """The read path's reader-key condition and the index's expressions (reporting.models.reader_key)
-    are written apart; PostgreSQL uses the index for the condition only if they match exactly."""
+def test_a_first_page_without_own_records_reads_the_index_of_shared_records():
+    """Without an own-records arm (a reader owning no records, the secretariat), the read path's
+    condition implies the predicate of the index of shared records' order (migration reporting
+    0011); PostgreSQL uses it only if the two stay in step."""
     viewer, owner = factories.participant(), factories.participant()
     submitted_returns(viewer, (1, 2, 3))
     incident_for(owner)
     incident_for(owner, status=Incident.Status.DRAFT, submitted_return=False, months_ago=0)
+    reciprocity_sync(trigger="test")
+    policy_create(created_by=None, reason="audit", secretariat_reads_records=True)
+    for user in (factories.user(participant=viewer), factories.user(role=Role.SECRETARIAT)):
+        page = visible_incidents(user).order_by("-detection_date", "-id")[:25]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            plan = page.explain()
+        assert "incident_shared_order" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
+def test_a_readers_first_page_lets_the_index_skip_others_unshared_records():
+    """The read path's reader-key condition and the index's expressions (reporting.models.reader_key)
+    are written apart; PostgreSQL uses the index for the condition only if they match exactly. (For a
+    reader owning records: one owning none reads the index of shared records, tested below.)"""
+    viewer, owner = factories.participant(), factories.participant()
+    submitted_returns(viewer, (1, 2, 3))
+    incident_for(owner)
+    incident_for(owner, status=Incident.Status.DRAFT, submitted_return=False, months_ago=0)
+    incident_for(viewer)
     reciprocity_sync(trigger="test")
     page = visible_incidents(factories.user(participant=viewer)).order_by("-detection_date", "-id")[:25]
     with transaction.atomic(), connection.cursor() as cursor:
