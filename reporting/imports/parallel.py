@@ -32,6 +32,7 @@ HELPER_SHARE = 0.6
 
 # The worker's connections, kept open (unused) in the helper: closing one would end the worker's session.
 _KEPT: list = []
+LAST_PRIVATE_KB = 0  # the last helper's memory of its own, as it ended
 
 
 def usable(rows: int) -> bool:
@@ -86,10 +87,13 @@ class Helper:
         return out
 
     def close(self) -> int:
-        """End the helper; its peak memory (KB) is then in the worker's RUSAGE_CHILDREN."""
+        """End the helper. Its memory of its own (what it did not share with the worker, in KB) is
+        kept in LAST_PRIVATE_KB, for the benchmark to add to the worker's."""
+        global LAST_PRIVATE_KB
         try:
             self.pipe.send(None)
-        except OSError:
+            LAST_PRIVATE_KB = self.pipe.recv()
+        except (OSError, EOFError):
             os.kill(self.pid, signal.SIGKILL)
         self.pipe.close()
         _pid, status = os.waitpid(self.pid, 0)
@@ -113,10 +117,20 @@ def _forget_connections() -> None:
             conn.connection = None
 
 
+def _private_kb() -> int:
+    """This process's memory that is its own (not shared with the worker it was forked from)."""
+    try:
+        with open("/proc/self/smaps_rollup") as handle:
+            return sum(int(line.split()[1]) for line in handle if line.startswith(("Private_Clean", "Private_Dirty")))
+    except OSError:
+        return 0
+
+
 def _serve(pipe, checker: RowChecker, linked: dict[str, dict[str, list]]) -> None:
     while True:
         rows = pipe.recv()
         if rows is None:
+            pipe.send(_private_kb())
             return
         answer = []
         for row, key in rows:
