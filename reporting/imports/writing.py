@@ -335,6 +335,26 @@ def _update_with_history(records: list[Incident], *, user: User, when: dt.dateti
         )
 
 
+def _delete_with_history(
+    model: type[models.Model], ids: list[int], *, user: User, when: dt.datetime, reason: str
+) -> None:
+    """DELETE rows by id, each with its "-" history row (the row as it was, by the uploader), in
+    two statements: Django's delete() writes the history row of each deleted row by one INSERT."""
+    if not ids:
+        return
+    quote = connection.ops.quote_name
+    names = [name for name, _f in _columns(model)]
+    own = ", ".join(quote(n) for n in names)
+    table, history = model._meta.db_table, model.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {history} ({own}, history_date, history_change_reason, history_type, history_user_id)"  # noqa: S608 - our names
+            f" SELECT {own}, %s, %s, '-', %s FROM {table} WHERE id = ANY(%s) ORDER BY id",
+            [when, reason, user.pk, ids],
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", [ids])  # noqa: S608 - our name
+
+
 def records_update(
     *,
     updates: list[tuple[Incident, Incident, list, list, list]],
@@ -397,6 +417,12 @@ def records_update(
             for row in new:
                 row.incident_id = record.pk
                 added.append(row)
+        if connection.vendor == "postgresql":
+            _delete_with_history(model, removed, user=user, when=now, reason=reason)
+            for row, pk in zip(added, _ids(model, len(added)), strict=True):
+                row.pk = pk
+            _copy_with_history(added, user=user, when=now, reason=reason)
+            continue
         if removed:
             model.objects.filter(pk__in=removed).delete()  # each with its "-" history row
         if added:
