@@ -410,8 +410,9 @@ def _linked_rows(tables, checker: RowChecker) -> tuple[dict[str, dict[str, list]
     return linked, []
 
 
-def _existing(participant_id: int, references: list[str]) -> dict[str, tuple[Incident, dict]]:
-    """{reference (case-folded): (record, its form shape)} for the references that exist, in four queries."""
+def _existing(participant_id: int, references: list[str], *, lock: bool = False) -> dict[str, tuple[Incident, dict]]:
+    """{reference (case-folded): (record, its form shape)} for the references that exist, in four
+    queries; with `lock`, the records are locked (FOR UPDATE) before they are read."""
     records = Incident.objects.select_related("ret").order_by()
     if connection.vendor == "postgresql":
         # Which references exist first, as one array parameter: a new file's rows are all new, and
@@ -419,7 +420,7 @@ def _existing(participant_id: int, references: list[str]) -> dict[str, tuple[Inc
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT id FROM {Incident._meta.db_table} WHERE participant_id = %s"  # noqa: S608 - our name
-                " AND national_reference = ANY(%s)",
+                " AND national_reference = ANY(%s) ORDER BY id" + (" FOR UPDATE" if lock else ""),
                 [participant_id, references],
             )
             ids = [row[0] for row in cursor.fetchall()]
@@ -428,6 +429,8 @@ def _existing(participant_id: int, references: list[str]) -> dict[str, tuple[Inc
         records = records.filter(pk__in=ids)
     else:
         records = records.filter(participant_id=participant_id, national_reference__in=references)
+        if lock:
+            records = records.select_for_update()
     found = {incident.national_reference.casefold(): incident for incident in records}
     if not found:
         return {}
@@ -487,11 +490,12 @@ class _Pass:
         return [self.checker.check_new(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in pending]
 
     def chunks(
-        self, prepared: _PreparedReader | None = None, only: set[int] | None = None
+        self, prepared: _PreparedReader | None = None, only: set[int] | None = None, *, lock: bool = False
     ) -> Iterator[list[tuple[Checked, tuple | None]]]:
-        """Chunks of (checked row, its existing record), of the rows numbered in `only` if given.
-        With `prepared` (what the dry run built), a row whose record is as the dry run saw it is
-        rebuilt from there instead of checked again."""
+        """Chunks of (checked row, its existing record), of the rows numbered in `only` if given;
+        with `lock`, each chunk's records are locked before they are read. With `prepared` (what
+        the dry run built), a row whose record is as the dry run saw it is rebuilt from there
+        instead of checked again."""
         rows = self.tables[INCIDENTS].rows
         while True:
             chunk = []
@@ -504,7 +508,7 @@ class _Pass:
             if not chunk:
                 return
             references = [self.checker.reference_of(row) for row in chunk]
-            existing = _existing(self.batch.participant_id, [r for r in references if r])
+            existing = _existing(self.batch.participant_id, [r for r in references if r], lock=lock)
             out: list[list] = []
             pending: list[tuple] = []  # new rows, checked together (on two cores where there is a helper)
             for row, reference in zip(chunk, references, strict=True):
@@ -922,16 +926,9 @@ def _rows_checked_again(
     work = _Pass(batch)
     prepared = _PreparedReader(_prepared_path(batch))
     checked_count = 0
-    for chunk in work.chunks(prepared, only=only):
+    for chunk in work.chunks(prepared, only=only, lock=True):  # each record read once locked
         creates: list = []
         updates: list[tuple] = []
-        references = [c.reference for c, match in chunk if match]
-        locked = {
-            i.pk: i
-            for i in Incident.objects.select_for_update()
-            .filter(participant_id=batch.participant_id, national_reference__in=references)
-            .select_related("ret", "participant")
-        }
         for checked, match in chunk:
             checked_count += 1
             if checked.number in skipped:
@@ -964,7 +961,7 @@ def _rows_checked_again(
                 creates.append(checked)
                 outcomes.append([checked.number, checked.reference, outcome, [], incident])
                 continue
-            current = locked[match[0].pk]
+            current = match[0]
             if outcome == ImportRow.Outcome.UPDATED:
                 updates.append((current, checked.incident, checked.transits, checked.breakdowns, checked.documents))
                 done += 1
