@@ -13,8 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# gthread: keep-alive connections (national systems keep theirs open), threads for the DB waits.
-GUNICORN = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "256", "--keep-alive", "30"]
+# Production's settings (gunicorn.conf.py, read from the working directory: 4 gthread workers × 4
+# threads, keep-alive 30 s), with its defaults: the sizes of the environment are not the benchmark's.
+PRODUCTION = ROOT / "gunicorn.conf.py"
+SIZES = {"WEB_CONCURRENCY": "4", "WEB_THREADS": "4"}
+GUNICORN = ["--config", str(PRODUCTION)]
 
 
 @contextlib.contextmanager
@@ -24,7 +27,7 @@ def gunicorn_serving(*, settings: str, env: dict[str, str], ready_path: str, log
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(ROOT), **env}
+    environment = {**os.environ, **SIZES, "DJANGO_SETTINGS_MODULE": settings, "PYTHONPATH": str(ROOT), **env}
     errors = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn, fixed arguments
@@ -47,7 +50,10 @@ def gunicorn_serving(*, settings: str, env: dict[str, str], ready_path: str, log
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start; see {errors.name}") from None
                 time.sleep(0.3)
-        log(f"  gunicorn {' '.join(GUNICORN)} on 127.0.0.1:{port} (log: {errors.name})")
+        log(
+            f"  gunicorn with {PRODUCTION.name} ({SIZES['WEB_CONCURRENCY']} gthread workers × {SIZES['WEB_THREADS']} "
+            f"threads) on 127.0.0.1:{port} (log: {errors.name})"
+        )
         yield port, process.pid
     finally:
         process.terminate()

@@ -224,8 +224,9 @@ def _note(results: list[dict], ok: int) -> str:
 
 @register(name="api", title="The REST API under load: incident list and record creation")
 def run(ctx: Context) -> list[Case]:
-    """The demo data set (`demo_seed`, a million incidents over 21 participants). gunicorn (4
-    gthread workers × 4 threads, keep-alive 30 s, DEBUG off, the project's middleware) on loopback,
+    """The demo data set (`demo_seed`, a million incidents over 21 participants). gunicorn with
+    production's gunicorn.conf.py (4 gthread workers × 4 threads, keep-alive 30 s; docker-compose.yml
+    runs the same), DEBUG off, the project's middleware, on loopback,
     and 20 concurrent clients in this process, each with its own token and keep-alive connection
     (raw `http.client`, not `requests`: they cost under 1 ms of CPU per request, measured, a small
     share of the server's). **List**: the first page
