@@ -28,7 +28,7 @@ from reporting.imports.validation import Checked, RowChecker
 PARALLEL_ROWS = 20_000
 # Share of a chunk's new rows the helper checks: the worker also reads the file, matches
 # references and writes the outcomes, so it keeps the smaller part.
-HELPER_SHARE = 0.6
+HELPER_SHARE = 0.62
 
 # The worker's connections, kept open (unused) in the helper: closing one would end the worker's session.
 _KEPT: list = []
