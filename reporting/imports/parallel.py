@@ -57,7 +57,10 @@ class Helper:
             try:
                 here.close()
                 _forget_connections()
-                _serve(there, checker, linked)
+                try:
+                    _serve(there, checker, linked)
+                finally:
+                    connections.close_all()  # the helper's own connections (the worker's are in _KEPT)
             except BaseException:  # noqa: BLE001 - whatever stops the helper, the worker hears of it
                 code = 1
                 try:
