@@ -573,8 +573,17 @@ class _OwnersArray(RawSQL):
 def readable_owner_ids(
     user: User, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
 ) -> frozenset[int]:
-    """`readable_owners`, evaluated."""
-    owners = readable_owners(user, on=on, policy=policy)
+    """`readable_owners`, evaluated (under the policy in force, through `rcp_reader_owners` where
+    the page would ask it: the same decision, planned once per session)."""
+    if policy is None:
+        owners = _page_owners(user, on=on or timezone.localdate())
+        if isinstance(owners, _OwnersArray):
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT {READER_OWNERS_FUNCTION}(%s, %s, %s, %s)", owners.params)
+                (ids,) = cursor.fetchone()
+            return frozenset(ids)
+    else:
+        owners = readable_owners(user, on=on, policy=policy)
     if not isinstance(owners, Expression):
         return frozenset(owners)
     return frozenset(Participant.objects.filter(pk__in=owners).values_list("pk", flat=True))
