@@ -5,7 +5,8 @@ with the same shape (the token check, the list's records), planning cost more CP
 them; a statement prepared on a connection is planned once and reused while the connection lives
 (connections are kept, CONN_MAX_AGE). A prepared statement belongs to the session: a rolled-back
 transaction keeps it, and a new connection (after a restart or a failed health check) is a new
-key here, so it is prepared again.
+key here, so it is prepared again. (A pooler in front of PostgreSQL must then keep sessions, as a
+direct connection does: PgBouncer's transaction mode would hand the statement to other sessions.)
 """
 
 import re
