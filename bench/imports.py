@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import random
 import resource
+import shutil
 import tempfile
 import time
 
@@ -220,10 +221,18 @@ def run(ctx: Context) -> list[Case]:
     data = make_csv(rows)
     ctx.log(f"  {rows:,} rows, {len(data) / 1e6:.1f} MB of CSV")
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="vrs-bench-media-")
+    try:
+        return _run(ctx, rows, data)
+    finally:
+        shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)  # the uploaded files and what the dry runs staged
+
+
+def _run(ctx: Context, rows: int, data: bytes) -> list[Case]:
     repeat = ctx.repeats(3 if not ctx.quick else 1)
     totals: list[float] = []
     per_phase: dict[str, list[float]] = {}
     user = None
+    own = 0.0  # the largest of the helpers' own memory
     for i in range(repeat):
         ctx.fresh_database()
         user = _people()
@@ -238,10 +247,10 @@ def run(ctx: Context) -> list[Case]:
             + f"; peak memory so far {_rss_mb():.0f} MB, its dry run's helper {_helper_rss_mb():.0f} MB"
             f" resident, {_helper_own_mb():.0f} MB of it its own"
         )
+        own = max(own, _helper_own_mb())
     # The worker's peak over the imports alone, before the baseline's preparation adds its own: the
     # process's peak and what its dry run's helper held of its own (the pages the fork shares with the
     # process are in the process's figure).
-    own = _helper_own_mb()
     peak = _rss_mb() + own
     copies = _copy_baseline(data, user, repeat)
     ctx.log("    COPY of the same rows: " + ", ".join(f"{s:.2f} s" for s in copies))
