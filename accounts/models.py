@@ -284,7 +284,8 @@ class IdempotencyKey(models.Model):
     """The first answer to a creating request sent with an `Idempotency-Key` header: a retry with
     the same key returns it and creates nothing more (the unique constraint is the guarantee)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (user, key) constraint leads with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)

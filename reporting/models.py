@@ -544,7 +544,8 @@ class IncidentComment(ValidatedWithoutQueries):
 class IncidentTransit(ValidatedWithoutQueries):
     """One transit country of an incident's route, in order."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="transits")
+    # No index of its own: the unique constraint below leads with it (one index less to write per row).
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="transits", db_index=False)
     sequence = models.PositiveSmallIntegerField(_("order"))
     country = CodeChoiceField(_("transit country"), max_length=3, choices=country_choices)
     history = HistoricalRecords()
@@ -568,7 +569,8 @@ class PersonBreakdown(ValidatedWithoutQueries):
     service and, in PostgreSQL, by a deferred constraint trigger); the rest is an explicit unknown.
     """
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="breakdowns")
+    # No index of its own: the unique constraint below leads with it (one index less to write per row).
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="breakdowns", db_index=False)
     group = models.CharField(_("group"), max_length=10, choices=codes.PersonGroup.choices)
     citizenship = CodeChoiceField(
         _("citizenship"), max_length=3, choices=country_choices, blank=True, help_text=_("Empty if unknown.")
@@ -758,7 +760,8 @@ class ImportRow(models.Model):
         UNCHANGED = "unchanged", _("Unchanged")
         SKIPPED = "skipped", _("Skipped")
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: the unique constraint below leads with it (one index less to write per row).
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False)
     row_number = models.PositiveIntegerField()
     national_reference = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
