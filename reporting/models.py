@@ -193,6 +193,11 @@ class Return(models.Model):
                 violation_error_message=_("Only a submitted return can be a nil return, and it has a date."),
             ),
         ]
+        indexes = [
+            # The read path's "in a submitted return" asks for the returns not submitted (few: the
+            # open months and reopened ones), reciprocity._records_condition.
+            models.Index(fields=["id"], condition=~Q(status="submitted"), name="return_not_submitted"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.participant.code} {self.month:%Y-%m}"
@@ -944,7 +949,8 @@ class AccessEvent(models.Model):
         related_name="+",
         help_text=_("Empty for the secretariat."),
     )
-    owner = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="access_events")
+    # No index of its own: the index access_owner_time leads with it.
+    owner = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="access_events", db_index=False)
     incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     record_count = models.PositiveIntegerField(default=1)
     via = models.CharField(max_length=20, choices=Via.choices)
