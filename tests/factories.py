@@ -2,14 +2,23 @@
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
-from accounts.models import Participant, Role
+from accounts.models import Agency, Participant, Role
 from accounts.services import participant_create, user_create
 from reporting import codes
-from reporting.models import ImportBatch, Incident, Return
+from reporting.models import (
+    BorderCrossingPoint,
+    ImportBatch,
+    Incident,
+    IncidentDocument,
+    IncidentTransit,
+    PersonBreakdown,
+    Return,
+)
 
 _codes = itertools.count(1)
 
@@ -185,3 +194,40 @@ def matrix_import_batch(story):
         )
         story.import_batch = batch
     return batch
+
+
+def sparse_and_full_incidents(*, agency_name: str = "Border Force", **full_fields) -> tuple[Incident, Incident]:
+    """Two records of one owner for output tests: a sparse draft (no rows, no agency) and a full one
+    with agency, crossing point, decimals, an embargo, and transit (created out of sequence),
+    breakdown and document rows. `full_fields` override the full record's fields."""
+    owner = participant()
+    sparse = IncidentFactory(participant=owner, status=Incident.Status.DRAFT, categories=[])
+    fields = {
+        "agency": Agency.objects.create(participant=owner, name=agency_name, kind="immigration"),
+        "border_crossing_point": BorderCrossingPoint.objects.create(
+            participant=owner, code="BCP-1", name="Reef", mode="sea"
+        ),
+        "latitude": Decimal("-12.25"),
+        "longitude": Decimal("123.04"),
+        "embargo_until": timezone.localdate() + dt.timedelta(days=9),
+        "fee_per_person": Decimal("4500"),
+        "fee_currency": "USD",
+        "fee_usd": Decimal("4500"),
+        "methods": [codes.Method.FISHING_BOAT],
+        "abuses": [codes.Abuse.ENDANGERMENT],
+        "narrative": "Fishing vessel intercepted; “quoted” text and ünïcode.",
+        "migrants_total": 8,
+        "smugglers_total": 1,
+        "submitted_at": timezone.now(),
+        "validated_at": timezone.now(),
+        **full_fields,
+    }
+    full = IncidentFactory(participant=owner, **fields)
+    IncidentTransit.objects.create(incident=full, country="MYS", sequence=2)
+    IncidentTransit.objects.create(incident=full, country="IDN", sequence=1)
+    PersonBreakdown.objects.create(incident=full, group="migrant", citizenship="LKA", sex="male", count=3)
+    PersonBreakdown.objects.create(incident=full, group="migrant", citizenship="LKA", sex="female", count=5)
+    PersonBreakdown.objects.create(incident=full, group="smuggler", citizenship="IDN", sex="male", count=1)
+    IncidentDocument.objects.create(incident=full, document_type="passport", fraud_type="counterfeit", count=2)
+    IncidentDocument.objects.create(incident=full, document_type="visa", fraud_type="forged", count=1)
+    return sparse, full

@@ -9,18 +9,15 @@ from decimal import Decimal
 
 import orjson
 import pytest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 
-from accounts.models import Agency
-from reporting import codes
 from reporting.api.records import incident_record_texts, records_in_sql
 from reporting.api.renderers import FastJSONRenderer
 from reporting.api.serializers import INCIDENT_PREFETCH, INCIDENT_RELATED, IncidentOutputSerializer
-from reporting.models import BorderCrossingPoint, Incident, IncidentDocument, IncidentTransit, PersonBreakdown
+from reporting.models import Incident
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -32,36 +29,16 @@ def _generic(incident: Incident) -> dict:
 
 def test_records_written_by_postgresql_equal_drfs_rendering():
     assert records_in_sql()
-    owner = factories.participant()
-    sparse = factories.IncidentFactory(participant=owner, status=Incident.Status.DRAFT, categories=[])
-    agency = Agency.objects.create(participant=owner, name="Border “Force”", kind="immigration")
-    crossing = BorderCrossingPoint.objects.create(participant=owner, code="BCP-1", name="Reef", mode="sea")
-    full = factories.IncidentFactory(
-        participant=owner,
-        agency=agency,
-        border_crossing_point=crossing,
-        latitude=Decimal("-12.25"),
+    sparse, full = factories.sparse_and_full_incidents(
+        agency_name="Border “Force”",
         longitude=Decimal("0"),
-        embargo_until=timezone.localdate() + dt.timedelta(days=9),
         fee_per_person=Decimal("4500.5"),
-        fee_currency="USD",
         fee_usd=Decimal("0.01"),
-        methods=[codes.Method.FISHING_BOAT],
-        abuses=[codes.Abuse.ENDANGERMENT],
         narrative='Fishing vessel intercepted; "quoted" text, a\\backslash, a tab\there,\nünïcode and \u2028.',
-        migrants_total=8,
-        smugglers_total=1,
         # A time with microseconds and one without: DRF writes the fraction only when there is one.
         submitted_at=dt.datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=dt.UTC),
         validated_at=dt.datetime(2026, 3, 5, 0, 0, 0, tzinfo=dt.UTC),
     )
-    IncidentTransit.objects.create(incident=full, country="MYS", sequence=2)
-    IncidentTransit.objects.create(incident=full, country="IDN", sequence=1)
-    PersonBreakdown.objects.create(incident=full, group="migrant", citizenship="LKA", sex="male", count=3)
-    PersonBreakdown.objects.create(incident=full, group="migrant", citizenship="LKA", sex="female", count=5)
-    PersonBreakdown.objects.create(incident=full, group="smuggler", citizenship="IDN", sex="male", count=1)
-    IncidentDocument.objects.create(incident=full, document_type="passport", fraud_type="counterfeit", count=2)
-    IncidentDocument.objects.create(incident=full, document_type="visa", fraud_type="forged", count=1)
 
     ids = [full.pk, sparse.pk]
     texts = incident_record_texts(ids)

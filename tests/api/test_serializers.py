@@ -2,15 +2,9 @@
 plain values (the list's hot path, `incident_records`), give exactly what DRF's field-by-field
 conversion of the declared fields gives: the declared fields stay the contract."""
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
-from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import Agency
-from reporting import codes
 from reporting.api.serializers import (
     INCIDENT_PREFETCH,
     INCIDENT_RELATED,
@@ -18,7 +12,7 @@ from reporting.api.serializers import (
     IncidentOutputSerializer,
     incident_records,
 )
-from reporting.models import BorderCrossingPoint, Incident, IncidentDocument, IncidentTransit, PersonBreakdown
+from reporting.models import Incident
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,35 +23,7 @@ def _generic(incident: Incident) -> dict:
 
 
 def test_the_direct_output_equals_drfs_for_sparse_and_full_records():
-    owner = factories.participant()
-    sparse = factories.IncidentFactory(participant=owner, status=Incident.Status.DRAFT, categories=[])
-    agency = Agency.objects.create(participant=owner, name="Border Force", kind="immigration")
-    crossing = BorderCrossingPoint.objects.create(participant=owner, code="BCP-1", name="Reef", mode="sea")
-    full = factories.IncidentFactory(
-        participant=owner,
-        agency=agency,
-        border_crossing_point=crossing,
-        latitude=Decimal("-12.25"),
-        longitude=Decimal("123.04"),
-        embargo_until=timezone.localdate() + dt.timedelta(days=9),
-        fee_per_person=Decimal("4500"),
-        fee_currency="USD",
-        fee_usd=Decimal("4500"),
-        methods=[codes.Method.FISHING_BOAT],
-        abuses=[codes.Abuse.ENDANGERMENT],
-        narrative="Fishing vessel intercepted; “quoted” text and ünïcode.",
-        migrants_total=8,
-        smugglers_total=1,
-        submitted_at=timezone.now(),
-        validated_at=timezone.now(),
-    )
-    IncidentTransit.objects.create(incident=full, country="IDN", sequence=1)
-    IncidentTransit.objects.create(incident=full, country="MYS", sequence=2)
-    PersonBreakdown.objects.create(incident=full, group="migrant", citizenship="LKA", sex="male", count=3)
-    PersonBreakdown.objects.create(incident=full, group="migrant", citizenship="LKA", sex="female", count=5)
-    PersonBreakdown.objects.create(incident=full, group="smuggler", citizenship="IDN", sex="male", count=1)
-    IncidentDocument.objects.create(incident=full, document_type="passport", fraud_type="counterfeit", count=2)
-    IncidentDocument.objects.create(incident=full, document_type="visa", fraud_type="forged", count=1)
+    sparse, full = factories.sparse_and_full_incidents()
     records = Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH)
     rows = list(Incident.objects.filter(pk__in=[sparse.pk, full.pk]).order_by("-id").values(*INCIDENT_VALUES))
     from_values = {record["id"]: record for record in incident_records(rows)}
