@@ -23,7 +23,7 @@ from django.db.models import Model, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, AuthLockout, Membership, Participant, User
+from accounts.models import ApiToken, AuthLockout, Membership, Participant, User, membership_cache
 from accounts.prepared import execute_prepared
 
 TOKEN_TAG = "vrs"  # noqa: S105 - the public tag every token starts with, not a secret
@@ -183,10 +183,11 @@ def _token_and_lock(*, prefix: str, keys: list[str], now: dt.datetime) -> tuple[
         instances.append(None if values[0] is None else model.from_db(connection.alias, names, values))
     token, user, membership, participant = instances
     ApiToken.user.field.set_cached_value(token, user)
-    User.membership.related.set_cached_value(user, membership)
+    membership_cache(user, membership)
     if membership is not None:
-        Membership.user.field.set_cached_value(membership, user)
         Membership.participant.field.set_cached_value(membership, participant)
+        # As User.membership_or_none reads it: the read path trusts it only when read with the user.
+        membership.participant_owns_records = participant.owns_records if participant else None
     return token, row[start]
 
 

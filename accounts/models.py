@@ -29,6 +29,16 @@ class User(AbstractUser):
 
     @property
     def membership_or_none(self) -> "Membership | None":
+        """The user's membership, or None. Read the first time with whether its participant owns
+        records (`participant_owns_records`, as the API's token check reads it too): the read path
+        leaves the own-records arm out of the page of a participant owning none."""
+        if not User.membership.is_cached(self):
+            membership = (
+                Membership.objects.annotate(participant_owns_records=models.F("participant__owns_records"))
+                .filter(user_id=self.pk)
+                .first()
+            )
+            membership_cache(self, membership)
         try:
             return self.membership
         except Membership.DoesNotExist:
@@ -102,6 +112,14 @@ class Participant(models.Model):
         related_name="participant",
         help_text=_("The group that object permissions about other participants' data are granted to."),
     )
+
+    # Whether the participant owns (or has owned) any record. Kept by PostgreSQL itself, by triggers
+    # on the records' table (migration reporting 0016), never written by the application (a save of
+    # a stale participant cannot turn it back to false); elsewhere (the embedded demo's SQLite) it
+    # is not kept, and nothing reads it. Read with a user's membership (`participant_owns_records`),
+    # it lets the read path leave the own-records arm out of the page of a participant owning none
+    # (reporting.reciprocity.visible_incidents).
+    owns_records = models.BooleanField(_("owns records"), default=False, db_default=False, editable=False)
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -216,6 +234,13 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.agency_id and self.agency.participant_id != self.participant_id:
             raise ValidationError({"agency": _("Choose an agency of the user's own participant.")})
+
+
+def membership_cache(user: User, membership: Membership | None) -> None:
+    """Keep a membership read with its user (None: the user has none) on both, as select_related would."""
+    User.membership.related.set_cached_value(user, membership)
+    if membership is not None:
+        Membership.user.field.set_cached_value(membership, user)
 
 
 class ParticipantGroupObjectPermission(GroupObjectPermissionBase):

@@ -594,6 +594,20 @@ def readable_owner_ids(
 _OWNERS_OF_RECORDS: set[int] = set()
 
 
+def records_written(participant_id: int) -> None:
+    """This process just wrote a record of the participant: its users' pages hold their own records
+    from now on, whatever their user was read with."""
+    _OWNERS_OF_RECORDS.add(participant_id)
+
+
+def _owns_records_as_read(user: User) -> bool | None:
+    """Whether the user's participant owned records when the user was read: the flag
+    `User.membership_or_none` and the API's token check read with the membership
+    (`Participant.owns_records`, kept by the database); None for a membership read otherwise
+    (e.g. `select_related("membership")`, or made in code): no query here."""
+    return getattr(user.membership_or_none, "participant_owns_records", None)
+
+
 def _owns_records(participant_id: int, db) -> bool:
     """Whether the participant owns any record (one probe of an index led by the owner); a yes is
     remembered in `_OWNERS_OF_RECORDS`."""
@@ -743,22 +757,33 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
 
     Except for a participant that owns no records: the reader keys would make its first page step
     over every other owner's unshared record newer than it (the current months' drafts: tens of
-    thousands at 1M). So for a participant not yet seen owning records (`_OWNERS_OF_RECORDS`), one
-    probe just before the page, when the query runs, asks whether it owns any; if not, the page has
-    no own-records arm and no reader keys, and PostgreSQL reads it from the index of shared records'
-    order (migration reporting 0011). The rule itself (owners, standing) stays in the page's one
-    statement either way: the probe only decides whether the answer may contain own records. (A
-    first record created between the two statements, microseconds apart, appears from the next
-    query on, as if the page had been read just before.) tests/reporting/test_reciprocity.py checks
-    both forms against the rule. The secretariat owns no records either: its page has no own-records
-    arm.
+    thousands at 1M). Its page has no own-records arm and no reader keys, and PostgreSQL reads it
+    from the index of shared records' order (migration reporting 0011). Whether it owns any comes
+    with the user: `Participant.owns_records`, which the database keeps true from the statement
+    that writes the participant's first record on (migration reporting 0016), read with the
+    membership by the request's authentication (`User.membership_or_none`, the API's token
+    check). A first record written after the user was read (by another process, within the
+    request) appears from the next request on, as if the page had been read when the user was;
+    one written by this process is known at once (`_OWNERS_OF_RECORDS`, which incident_create
+    tells through `records_written`). A membership read otherwise (e.g. `select_related
+    ("membership")`, or made in code) carries no flag: a probe of its own then asks, just before
+    the page, when the query runs (`_owns_records`). The rule itself (owners, standing) stays in
+    the page's one statement either way: the flag only decides whether the answer may contain own
+    records. tests/reporting/test_reciprocity.py checks every form against the rule. The
+    secretariat owns no records either: its page has no own-records arm.
     """
     on = on or timezone.localdate()
     if not user.is_authenticated or not user.is_active:
         return Incident.objects.none()
     own = user.participant_id
     if own is not None and connection.vendor == "postgresql" and own not in _OWNERS_OF_RECORDS:
-        return Incident.objects.filter(_ReadableRecords(reader=user, on=on))
+        owns = _owns_records_as_read(user)
+        if owns is None:
+            return Incident.objects.filter(_ReadableRecords(reader=user, on=on))
+        if owns:
+            _OWNERS_OF_RECORDS.add(own)
+        else:
+            own = None
     owners = _page_owners(user, on=on)
     condition = _records_condition(own=own, owners=owners, on=on, db=connection)
     if condition is None:

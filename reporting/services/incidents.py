@@ -39,6 +39,7 @@ from reporting.models import (
     PersonBreakdown,
     Return,
 )
+from reporting.reciprocity import records_written
 from reporting.screening import Hit, screen_fields
 from reporting.services.outbox import return_mark_dirty
 
@@ -466,6 +467,7 @@ def incident_create(
     now = timezone.now()
     incident.updated_at = now
     _insert_with_history([[incident]], by=created_by, when=now)
+    records_written(participant.pk)
     for rows in (transit_rows, breakdown_rows, document_rows):
         for row in rows:
             row.incident = incident

@@ -27,6 +27,7 @@ from reporting.reciprocity import (
     reciprocity_sync,
     visible_incidents,
 )
+from reporting.services.incidents import incident_create
 from reporting.services.sharing import exclusion_set, policy_create
 from reporting.tasks import reciprocity_drift_check_task, reciprocity_sync_task
 from tests import factories
@@ -404,16 +405,26 @@ class _NeverKnown(set):
         pass
 
 
-@pytest.mark.parametrize("memory", [_KnownToOwnRecords, _NeverKnown], ids=["one query", "probed"])
-def test_both_forms_of_the_read_path_give_every_actor_what_the_rule_says(story, monkeypatch, memory):
-    """`visible_incidents` writes the same rule in two forms, chosen by what the process knows of
-    the reader's participant; each must give every actor exactly the rule's answer, a reader with
-    no records of its own (whose page has no own-records arm in the probed form) included."""
+@pytest.mark.parametrize(
+    ("memory", "read_as_a_request_does"),
+    [(_KnownToOwnRecords, False), (_NeverKnown, False), (_NeverKnown, True)],
+    ids=["one query", "probed", "flag read with the user"],
+)
+def test_every_form_of_the_read_path_gives_every_actor_what_the_rule_says(
+    story, monkeypatch, memory, read_as_a_request_does
+):
+    """`visible_incidents` writes the same rule in three forms, chosen by what the process knows of
+    the reader's participant (owning records, or not: by a probe, or by the flag read with the
+    user); each must give every actor exactly the rule's answer, a reader with no records of its
+    own (whose page then has no own-records arm) included."""
     monkeypatch.setattr(reciprocity, "_OWNERS_OF_RECORDS", memory())
     newcomer = factories.participant(code="NEW")
     submitted_returns(newcomer, (1, 2, 3))
     reciprocity_sync(trigger="test")
     reader = factories.user(participant=newcomer)
+    if read_as_a_request_does:
+        reader = User.objects.get(pk=reader.pk)
+        assert reader.membership_or_none.participant_owns_records is False
     expected = {"home_shared", "partner_shared", "lapsed_shared", "withholding_shared"}
     by_pk = {r.pk: key for key, r in story.records.items()}
     assert {by_pk[pk] for pk in visible_incidents(reader).values_list("pk", flat=True)} == expected
@@ -743,6 +754,64 @@ def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
                 participant_standing(p, on=on, policy=strict).contributing
             )
         transaction.set_rollback(True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the flag is kept by PostgreSQL's triggers")
+def test_the_database_keeps_whether_a_participant_owns_records():
+    """`Participant.owns_records`: set by the statement that writes a participant's first record,
+    whichever way it is written, and never turned back to false, even by a save of a stale copy."""
+    first, second, third, bystander = (factories.participant() for _ in range(4))
+    assert not Participant.objects.filter(owns_records=True).exists()
+    record = incident_for(first)
+    first.refresh_from_db()
+    assert first.owns_records
+    # One statement adding the records of two owners flags both, and only them.
+    Incident.objects.bulk_create([factories.IncidentFactory.build(participant=p) for p in (second, third)])
+    assert set(Participant.objects.filter(owns_records=True)) == {first, second, third}
+    # A save from a copy read before its first record keeps the flag.
+    stale = Participant.objects.get(pk=bystander.pk)
+    incident_for(bystander)
+    stale.name = "Renamed"
+    stale.save()
+    bystander.refresh_from_db()
+    assert bystander.owns_records and bystander.name == "Renamed"
+    # A record moved to another owner (the application never does it) flags the new one.
+    newcomer = factories.participant()
+    Incident.objects.filter(pk=record.pk).update(participant=newcomer)
+    newcomer.refresh_from_db()
+    assert newcomer.owns_records
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the flag is kept by PostgreSQL's triggers")
+def test_a_reader_owning_no_records_reads_its_page_in_one_query_and_then_its_first_record(
+    django_assert_num_queries,
+):
+    """A user read as a request reads it carries whether its participant owns records: for one
+    owning none, the page is one query (no probe), without an own-records arm; the first record
+    the user then writes through the service is in its next page at once."""
+    viewer, owner = factories.participant(), factories.participant()
+    submitted_returns(viewer, (1, 2, 3))
+    shared = incident_for(owner)
+    reciprocity_sync(trigger="test")
+    created = factories.user(participant=viewer, role=Role.CONTRIBUTOR)
+    user = User.objects.get(pk=created.pk)
+    assert user.participant_id == viewer.pk  # the membership, read with the flag: one query
+    with django_assert_num_queries(1):
+        assert [r.pk for r in visible_incidents(user)] == [shared.pk]
+    draft = incident_create(
+        created_by=user,
+        participant=user.participant,
+        data={"detection_date": months_back(1), "national_reference": "FIRST-1"},
+        transits=[],
+        breakdowns=[],
+        documents=[],
+    )
+    assert user.membership_or_none.participant_owns_records is False  # as read, before the record
+    assert draft.pk in [r.pk for r in visible_incidents(user)]
+    # The next request reads the flag set by the database.
+    again = User.objects.get(pk=created.pk)
+    assert again.membership_or_none.participant_owns_records is True
+    assert {r.pk for r in visible_incidents(again)} == {shared.pk, draft.pk}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
