@@ -591,7 +591,8 @@ class PersonBreakdown(ValidatedWithoutQueries):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["incident", "group", "-count"]
+        # The id last, so rows of equal count read in one order everywhere (PostgreSQL's JSON of a record too).
+        ordering = ["incident", "group", "-count", "id"]
         verbose_name = _("breakdown row")
         verbose_name_plural = _("breakdown rows")
         constraints = [

@@ -51,6 +51,7 @@ def test_a_secretariat_user_and_a_user_without_membership_are_loaded_too(django_
         assert token.user.role is None
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_the_statement_is_prepared_once_per_connection():
     user = factories.user(role="analyst", participant=factories.participant())
     raw = _token(user)

@@ -4,6 +4,7 @@ cursor pages; creation is idempotent; changes are optimistically locked; the wor
 import json
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -123,8 +124,9 @@ def test_list_queries_do_not_grow_with_the_page(story, django_assert_max_num_que
     assert expected > 30
     # Auth (the token with its user, participant and any lockout: one), the rule's standing and
     # grants, the page, its three kinds of rows, the access log: a fixed number, whatever the page
-    # holds (7 when this was written).
-    with django_assert_max_num_queries(8):
+    # holds (7 when this was written; 9 on other databases, where the policy and the standing are
+    # queries of their own before the page).
+    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 9):
         assert len(client.get("/api/v1/incidents/?page_size=40").json()["results"]) == expected
 
 
