@@ -264,6 +264,7 @@ edit = st.one_of(
 )
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the truth is PostgreSQL SQL (jsonb_array_elements_text)")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(edit, min_size=1, max_size=12))
 def test_facts_equal_a_direct_sql_aggregate_after_random_edits(edits):

@@ -1,6 +1,7 @@
 """The record list and record detail pages: the rule decides, the owner is labelled, reads are logged."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Participant
@@ -55,7 +56,11 @@ def test_lapsed_user_sees_own_records_and_why(client, story):
         ({"owner": "PAR"}, {"partner_shared"}),
         ({"status": Incident.Status.DRAFT}, {"home_draft"}),
         ({"sort": "national_reference", "owner": "HOM"}, {"home_shared", "home_draft", "home_national"}),
-        ({"q": "boats reef"}, {"partner_shared"}),  # full-text: stemming, every word
+        pytest.param(  # full-text: stemming, every word (elsewhere, a plain search of the words as written)
+            {"q": "boats reef"},
+            {"partner_shared"},
+            marks=pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's full-text search"),
+        ),
         ({"q": "sea"}, {"home_shared"}),
     ],
 )
