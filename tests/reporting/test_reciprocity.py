@@ -777,7 +777,9 @@ def test_the_database_keeps_whether_a_participant_owns_records():
     assert bystander.owns_records and bystander.name == "Renamed"
     # A record moved to another owner (the application never does it) flags the new one.
     newcomer = factories.participant()
-    Incident.objects.filter(pk=record.pk).update(participant=newcomer)
+    Incident.objects.filter(pk=record.pk).update(
+        participant=newcomer, ret=factories.return_for(newcomer, months_back(2))
+    )
     newcomer.refresh_from_db()
     assert newcomer.owns_records
 
