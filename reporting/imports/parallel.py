@@ -105,8 +105,8 @@ class Helper:
         self.requests.send([(row.number, row.cells, row.problems or None, key) for row, _b, _d, key in rows])
 
     def receive(self) -> tuple[list[tuple], float]:
-        """The answers to the earliest rows sent and not yet answered: [(reference, problems, staged)], and the
-        seconds the helper spent checking them."""
+        """The answers to the earliest rows sent and not yet answered, [(reference, problems, its lines
+        of the staged file or None)], and the seconds the helper spent checking them."""
         answer = self.answers.recv()
         if isinstance(answer, tuple) and answer[0] == "error":
             raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
@@ -142,10 +142,8 @@ class Helper:
         out = [self.checker.check_new(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in mine]
         if theirs:
             answers, _seconds = self.receive()
-            for (row, _b, _d, _key), (reference, problems, staged) in zip(theirs, answers, strict=True):
-                checked = Checked(number=row.number, reference=reference, problems=problems)
-                checked.staged = staged
-                out.append(checked)
+            for (row, _b, _d, _key), (reference, problems, staged_text) in zip(theirs, answers, strict=True):
+                out.append(Checked(number=row.number, reference=reference, problems=problems, staged_text=staged_text))
         return out
 
     def close(self) -> int:
@@ -222,6 +220,8 @@ def _serve(requests, answers, checker: RowChecker, linked: dict[str, dict[str, l
     threading.Thread(target=read, daemon=True).start()
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
+    from reporting.imports.services import _staged_text as staged_text  # the staged file's format is the service's
+
     breakdowns_of = linked.get(BREAKDOWNS)
     documents_of = linked.get(DOCUMENTS)
     try:
@@ -239,7 +239,9 @@ def _serve(requests, answers, checker: RowChecker, linked: dict[str, dict[str, l
                     document_rows=documents_of.get(key, []) if documents_of is not None else None,
                     objects=False,  # the worker gets the problems and the staged text only
                 )
-                answer.append((checked.reference, checked.problems, checked.staged))
+                answer.append(
+                    (checked.reference, checked.problems, staged_text(checked) if checked.staged is not None else None)
+                )
             outgoing.put((answer, time.perf_counter() - started))
     finally:
         outgoing.put(None)

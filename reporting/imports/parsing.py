@@ -169,7 +169,7 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
         width = len(headers)
         for line in reader:
             number += 1
-            cells = [c.strip() for c in line]
+            cells = list(map(str.strip, line))
             if not any(cells):
                 continue
             row = Row(number, cells, {}) if len(cells) == width else _fit(number, cells, width)

@@ -568,9 +568,12 @@ class _Pass:
                     if entry_[0] is None:
                         found = next(checked_new, None)
                         if found is None:
-                            reference, problems, staged = next(answered)
+                            reference, problems, staged_text = next(answered)
                             found = Checked(
-                                number=entry_[2].number, reference=reference, problems=problems, staged=staged
+                                number=entry_[2].number,
+                                reference=reference,
+                                problems=problems,
+                                staged_text=staged_text,
                             )
                         entry_[0] = found
                 yield self._rules(out_behind)
@@ -930,7 +933,9 @@ def _check(*, batch_id: int) -> ImportBatch:
                 if match is None and not checked.problems and not getattr(checked, "known_unchanged", False):
                     # A new row without problems: valid (_row_outcome's answer, without asking it).
                     outcome = valid
-                    if checked.staged is not None and stage:
+                    if checked.staged_text is not None and stage:
+                        text.append(checked.staged_text)  # written by the helper
+                    elif checked.staged is not None and stage:
                         text.append(_staged_text(checked))
                     else:
                         text.append(
