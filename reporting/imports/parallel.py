@@ -102,15 +102,32 @@ class Helper:
     def send(self, rows: list) -> None:
         """Rows (row, breakdown rows, document rows, key) for the helper: only what it cannot know
         (number, cells, the cells' problems, the reference's key) crosses the pipe."""
-        self.requests.send([(row.number, row.cells, row.problems or None, key) for row, _b, _d, key in rows])
+        try:
+            self.requests.send([(row.number, row.cells, row.problems or None, key) for row, _b, _d, key in rows])
+        except OSError:  # the helper has stopped (a broken pipe): say why, as it told
+            self._stopped()
 
     def receive(self) -> tuple[list[tuple], float]:
         """The answers to the earliest rows sent and not yet answered, [(reference, problems, its lines
         of the staged file or None)], and the seconds the helper spent checking them."""
-        answer = self.answers.recv()
+        try:
+            answer = self.answers.recv()
+        except (OSError, EOFError):
+            self._stopped()
         if isinstance(answer, tuple) and answer[0] == "error":
             raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
         return answer
+
+    def _stopped(self) -> None:
+        """Raise what stopped the helper: its error, read past the answers it sent before it."""
+        try:
+            while True:
+                answer = self.answers.recv()
+                if isinstance(answer, tuple) and answer[0] == "error":
+                    raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
+        except (OSError, EOFError):
+            pass
+        raise RuntimeError("the import's helper process stopped without saying why")
 
     def share_next(
         self,
