@@ -115,6 +115,14 @@ def test_a_failing_helper_fails_the_dry_run_and_is_waited_for(contributor, monke
         return real_check_new(self, row, **kwargs)
 
     monkeypatch.setattr(RowChecker, "check_new", failing)
+    helpers = []
+    real_init = parallel.Helper.__init__
+
+    def counted(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        helpers.append(self.pid)
+
+    monkeypatch.setattr(parallel.Helper, "__init__", counted)
     batch = upload(contributor, workbook(), "book.xlsx")
     services.import_map_columns(
         batch=batch, user=contributor, column_mapping=batch.column_mapping, date_order=batch.date_order
@@ -123,8 +131,9 @@ def test_a_failing_helper_fails_the_dry_run_and_is_waited_for(contributor, monke
         services.import_check(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.status == "failed" and not ImportRow.objects.filter(batch=batch).exists()
+    assert len(helpers) == 1
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child of this process left, running or unwaited
+        os.waitpid(helpers[0], os.WNOHANG)  # the helper is gone, and was waited for
 
 
 def test_the_share_follows_both_paces():
