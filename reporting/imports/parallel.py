@@ -17,18 +17,29 @@ from __future__ import annotations
 
 import multiprocessing.connection
 import os
+import queue
 import signal
+import threading
+import time
 import traceback
 
 from django.db import connection, connections
 
+try:
+    import fcntl
+except ImportError:  # not a Unix system: no helper is started there anyway (no fork)
+    fcntl = None
+
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS
+from reporting.imports.parsing import Row
 from reporting.imports.validation import Checked, RowChecker
 
 PARALLEL_ROWS = 20_000
-# Share of a chunk's new rows the helper checks: the worker also reads the file, matches
-# references and writes the outcomes, so it keeps the smaller part.
+# Share of a chunk's new rows the helper checks at first; then it follows what each side takes
+# (share_next): the worker also reads the file, matches references and writes the outcomes.
 HELPER_SHARE = 0.62
+SHARE_RANGE = (0.3, 0.95)
+PIPE_BYTES = 1 << 20
 
 # The worker's connections, kept open (unused) in the helper: closing one would end the worker's session.
 _KEPT: list = []
@@ -46,47 +57,110 @@ def usable(rows: int) -> bool:
 
 
 class Helper:
-    """The forked checker. check_new_many() checks rows here and there; close() ends the helper."""
+    """The forked checker. send() hands it rows to check and returns at once; receive() gives the
+    answers of the earliest rows sent, in order; close() ends the helper.
+
+    Two one-way pipes; in the helper a thread reads what the worker sends as it comes, so the worker
+    can send the next chunk's rows while the helper is still answering the last (neither waits on
+    the other's full pipe)."""
 
     def __init__(self, checker: RowChecker, linked: dict[str, dict[str, list]]):
         self.checker, self.linked = checker, linked
-        here, there = multiprocessing.Pipe()
+        self.share = HELPER_SHARE
+        requests_in, requests_out = multiprocessing.Pipe(duplex=False)
+        answers_in, answers_out = multiprocessing.Pipe(duplex=False)
+        for end in (requests_out, answers_out):
+            _widen(end)
         pid = os.fork()
         if pid == 0:  # the helper
             code = 0
             try:
-                here.close()
+                requests_out.close()
+                answers_in.close()
                 _forget_connections()
                 try:
-                    _serve(there, checker, linked)
+                    _serve(requests_in, answers_out, checker, linked)
                 finally:
                     connections.close_all()  # the helper's own connections (the worker's are in _KEPT)
             except BaseException:  # noqa: BLE001 - whatever stops the helper, the worker hears of it
                 code = 1
                 try:
-                    there.send(("error", traceback.format_exc()))
+                    answers_out.send(("error", traceback.format_exc()))
                 except Exception:  # noqa: BLE001, S110 - the worker is gone: nothing left to tell
                     pass
             finally:
                 os._exit(code)  # no clean-up of what belongs to the worker (its connections, files)
-        there.close()
-        self.pid, self.pipe = pid, here
+        requests_in.close()
+        answers_out.close()
+        self.pid, self.requests, self.answers = pid, requests_out, answers_in
+
+    def split(self, rows: list) -> tuple[list, list]:
+        """(rows the worker checks, rows the helper checks), at the current share."""
+        cut = len(rows) - int(len(rows) * self.share)
+        return rows[:cut], rows[cut:]
+
+    def send(self, rows: list) -> None:
+        """Rows (row, breakdown rows, document rows, key) for the helper: only what it cannot know
+        (number, cells, the cells' problems, the reference's key) crosses the pipe."""
+        try:
+            self.requests.send([(row.number, row.cells, row.problems or None, key) for row, _b, _d, key in rows])
+        except OSError:  # the helper has stopped (a broken pipe): say why, as it told
+            self._stopped()
+
+    def receive(self) -> tuple[list[tuple], float]:
+        """The answers to the earliest rows sent and not yet answered, [(reference, problems, its lines
+        of the staged file or None)], and the seconds the helper spent checking them."""
+        try:
+            answer = self.answers.recv()
+        except (OSError, EOFError):
+            self._stopped()
+        if isinstance(answer, tuple) and answer[0] == "error":
+            raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
+        return answer
+
+    def _stopped(self) -> None:
+        """Raise what stopped the helper: its error, read past the answers it sent before it."""
+        try:
+            while True:
+                answer = self.answers.recv()
+                if isinstance(answer, tuple) and answer[0] == "error":
+                    raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
+        except (OSError, EOFError):
+            pass
+        raise RuntimeError("the import's helper process stopped without saying why")
+
+    def share_next(
+        self,
+        *,
+        helper_seconds: float,
+        helper_rows: int,
+        own_seconds: float,
+        own_rows: int,
+        other_seconds: float,
+        rows: int,
+    ) -> None:
+        """The share for the next chunk of `rows` new rows, so that both processes are busy as long:
+        the worker's other work (`other_seconds`: reading, matching, writing) plus its rows at its
+        pace, against the helper's rows at the helper's pace (each measured on the last chunk)."""
+        if helper_rows <= 0 or own_rows <= 0 or rows <= 0:
+            return
+        helper_pace, own_pace = helper_seconds / helper_rows, own_seconds / own_rows
+        if helper_pace + own_pace <= 0:
+            return
+        wanted = (other_seconds + rows * own_pace) / (rows * (helper_pace + own_pace))
+        low, high = SHARE_RANGE
+        self.share = min(high, max(low, (self.share + wanted) / 2))  # halfway: one noisy chunk moves it less
 
     def check_new_many(self, rows: list) -> list[Checked]:
-        """check_new() of each (row, breakdown rows, document rows, key), in order."""
-        split = len(rows) - int(len(rows) * HELPER_SHARE)
-        mine, theirs = rows[:split], rows[split:]
+        """check_new() of each (row, breakdown rows, document rows, key), in order, here and there."""
+        mine, theirs = self.split(rows)
         if theirs:
-            self.pipe.send([(row, key) for row, _b, _d, key in theirs])
+            self.send(theirs)
         out = [self.checker.check_new(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in mine]
         if theirs:
-            answer = self.pipe.recv()
-            if isinstance(answer, tuple) and answer[0] == "error":
-                raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
-            for (row, _b, _d, _key), (reference, problems, staged) in zip(theirs, answer, strict=True):
-                checked = Checked(number=row.number, reference=reference, problems=problems)
-                checked.staged = staged
-                out.append(checked)
+            answers, _seconds = self.receive()
+            for (row, _b, _d, _key), (reference, problems, staged_text) in zip(theirs, answers, strict=True):
+                out.append(Checked(number=row.number, reference=reference, problems=problems, staged_text=staged_text))
         return out
 
     def close(self) -> int:
@@ -94,11 +168,12 @@ class Helper:
         kept in LAST_PRIVATE_KB, for the benchmark to add to the worker's."""
         global LAST_PRIVATE_KB
         try:
-            self.pipe.send(None)
-            LAST_PRIVATE_KB = self.pipe.recv()
+            self.requests.send(None)
+            LAST_PRIVATE_KB = self.answers.recv()
         except (OSError, EOFError):
             os.kill(self.pid, signal.SIGKILL)
-        self.pipe.close()
+        self.requests.close()
+        self.answers.close()
         _pid, status = os.waitpid(self.pid, 0)
         return status
 
@@ -108,7 +183,8 @@ class Helper:
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
-        self.pipe.close()
+        self.requests.close()
+        self.answers.close()
 
 
 def _forget_connections() -> None:
@@ -129,16 +205,62 @@ def _private_kb() -> int:
         return 0
 
 
-def _serve(pipe, checker: RowChecker, linked: dict[str, dict[str, list]]) -> None:
-    while True:
-        rows = pipe.recv()
-        if rows is None:
-            pipe.send(_private_kb())
-            return
-        answer = []
-        for row, key in rows:
-            breakdowns = linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in linked else None
-            documents = linked[DOCUMENTS].get(key, []) if DOCUMENTS in linked else None
-            checked = checker.check_new(row, breakdown_rows=breakdowns, document_rows=documents)
-            answer.append((checked.reference, checked.problems, checked.staged))
-        pipe.send(answer)
+def _widen(end) -> None:
+    """A pipe that holds a whole chunk's rows or answers (Linux: up to its pipe-max-size), so that
+    neither process waits on the other to drain it mid-message."""
+    try:
+        fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (AttributeError, OSError):
+        pass  # another system, or a smaller limit: the threads below still keep both going
+
+
+def _serve(requests, answers, checker: RowChecker, linked: dict[str, dict[str, list]]) -> None:
+    """The helper's loop. A thread takes the worker's requests off the pipe as they come and another
+    sends the answers, so this one only checks: neither process waits on the other's full pipe."""
+    waiting: queue.SimpleQueue = queue.SimpleQueue()
+    outgoing: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                rows = requests.recv()
+                waiting.put(rows)
+                if rows is None:
+                    return
+        except (OSError, EOFError):
+            waiting.put(None)
+
+    def write() -> None:
+        while (answer := outgoing.get()) is not None:
+            answers.send(answer)
+
+    threading.Thread(target=read, daemon=True).start()
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    from reporting.imports.services import _staged_text as staged_text  # the staged file's format is the service's
+
+    breakdowns_of = linked.get(BREAKDOWNS)
+    documents_of = linked.get(DOCUMENTS)
+    try:
+        while True:
+            rows = waiting.get()
+            if rows is None:
+                break
+            started = time.perf_counter()
+            answer = []
+            for number, cells, problems, key in rows:
+                row = Row(number, cells, problems or {})
+                checked = checker.check_new(
+                    row,
+                    breakdown_rows=breakdowns_of.get(key, []) if breakdowns_of is not None else None,
+                    document_rows=documents_of.get(key, []) if documents_of is not None else None,
+                    objects=False,  # the worker gets the problems and the staged text only
+                )
+                answer.append(
+                    (checked.reference, checked.problems, staged_text(checked) if checked.staged is not None else None)
+                )
+            outgoing.put((answer, time.perf_counter() - started))
+    finally:
+        outgoing.put(None)
+        writer.join()
+    answers.send(_private_kb())

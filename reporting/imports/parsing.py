@@ -166,11 +166,13 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
     def rows() -> Iterator[Row]:
         number = header_row
         pending: Row | None = None
+        width = len(headers)
         for line in reader:
             number += 1
-            if not any(cell.strip() for cell in line):
+            cells = list(map(str.strip, line))
+            if not any(cells):
                 continue
-            row = _fit(number, [c.strip() for c in line], len(headers))
+            row = Row(number, cells, {}) if len(cells) == width else _fit(number, cells, width)
             if pending is not None:
                 yield pending
             pending = row

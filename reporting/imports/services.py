@@ -469,6 +469,9 @@ class _Pass:
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)
         self.helper: parallel.Helper | None = None
+        # Only the problems and the staged COPY text of new rows are wanted (the dry run, staging):
+        # their linked rows are not built as objects.
+        self.lean = False
 
     def start_helper(self) -> None:
         """Check new rows on a second core too, where parallel.usable() says it can be done."""
@@ -487,7 +490,11 @@ class _Pass:
     def _check_new(self, pending: list) -> list[Checked]:
         if self.helper is not None:
             return self.helper.check_new_many(pending)
-        return [self.checker.check_new(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in pending]
+        objects = not self.lean
+        return [
+            self.checker.check_new(row, breakdown_rows=b, document_rows=d, objects=objects)
+            for row, b, d, _key in pending
+        ]
 
     def chunks(
         self, prepared: _PreparedReader | None = None, only: set[int] | None = None, *, lock: bool = False
@@ -496,63 +503,126 @@ class _Pass:
         with `lock`, each chunk's records are locked before they are read. With `prepared` (what
         the dry run built), a row whose record is as the dry run saw it is rebuilt from there
         instead of checked again."""
-        rows = self.tables[INCIDENTS].rows
-        while True:
-            chunk = []
-            for row in rows:
-                if only is not None and row.number not in only:
-                    continue
-                chunk.append(row)
-                if len(chunk) >= CHUNK:
-                    break
-            if not chunk:
-                return
-            references = [self.checker.reference_of(row) for row in chunk]
-            existing = _existing(self.batch.participant_id, [r for r in references if r], lock=lock)
-            out: list[list] = []
-            pending: list[tuple] = []  # new rows, checked together (on two cores where there is a helper)
-            for row, reference in zip(chunk, references, strict=True):
-                key = reference.casefold()
-                match = existing.get(key) if key else None
-                ready = prepared.get(row.number) if prepared is not None else None
-                current = (match[0].pk, match[0].version) if match else (None, None)
-                breakdown_rows = self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None
-                document_rows = self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None
-                checked = None
-                if ready is not None and tuple(ready[:2]) == current:
-                    checked = _from_prepared(self.checker, row.number, reference, ready)
-                elif match is None:
-                    pending.append((row, breakdown_rows, document_rows, key))
-                else:
-                    checked = self.checker.check(
-                        row, breakdown_rows=breakdown_rows, document_rows=document_rows, existing=match[1]
-                    )
-                out.append([checked, match, row, reference, key])
+        if self.helper is not None and prepared is None and only is None and not lock:
+            yield from self._chunks_two_cores()
+            return
+        rows = iter(self.tables[INCIDENTS].rows)
+        while chunk := self._read(rows, only):
+            out, pending = self._sort(chunk, prepared, lock)
             if pending:
                 checked_new = iter(self._check_new(pending))
                 for entry_ in out:
                     if entry_[0] is None:
                         entry_[0] = next(checked_new)
-            for i, (checked, match, row, reference, key) in enumerate(out):
-                if key:
-                    if key in self.seen:
-                        self.duplicates[key].append(row.number)
-                        checked.problems.append(
-                            Problem(
-                                INCIDENTS,
-                                row.number,
-                                self.checker.heading(INCIDENTS, "national_reference"),
-                                reference,
-                                _(
-                                    "This national reference is also on row %(first)s. Each record once per file: "
-                                    "merge the rows or correct the reference."
-                                )
-                                % {"first": self.seen[key]},
-                            )
+            yield self._rules(out)
+
+    def _chunks_two_cores(self) -> Iterator[list[tuple[Checked, tuple | None]]]:
+        """chunks() of the dry run with its helper, one chunk behind: the helper's share of the next
+        chunk is sent before this one is finished, so it checks while the worker finishes a chunk
+        (its rules, and what the caller writes) and checks its own share; each process's pace on the
+        last chunk sets the next share (Helper.share_next)."""
+        helper, checker = self.helper, self.checker
+        rows = iter(self.tables[INCIDENTS].rows)
+        behind = None  # the last chunk read: (out, its rows checked here, how many the helper has)
+        other = 0.0
+        mark = time.perf_counter()
+        while True:
+            chunk = self._read(rows, None)
+            ahead = None
+            own_seconds = 0.0
+            if chunk:
+                out, pending = self._sort(chunk, None, False)
+                mine, theirs = helper.split(pending)
+                if theirs:
+                    helper.send(theirs)
+                started = time.perf_counter()
+                other += started - mark
+                done = [
+                    checker.check_new(row, breakdown_rows=b, document_rows=d, objects=not self.lean)
+                    for row, b, d, _key in mine
+                ]
+                mark = time.perf_counter()
+                own_seconds = mark - started
+                ahead = (out, done, len(theirs))
+            if behind is not None:
+                out_behind, done, helper_rows = behind
+                answers: list = []
+                if helper_rows:
+                    started = time.perf_counter()
+                    other += started - mark
+                    answers, helper_seconds = helper.receive()
+                    mark = time.perf_counter()  # the wait is neither side's work
+                    if ahead is not None:
+                        helper.share_next(
+                            helper_seconds=helper_seconds,
+                            helper_rows=helper_rows,
+                            own_seconds=own_seconds,
+                            own_rows=len(ahead[1]),
+                            other_seconds=other,
+                            rows=len(ahead[1]) + ahead[2],
                         )
-                    else:
-                        self.seen[key] = row.number
-                if match and match[0].status == Incident.Status.WITHDRAWN:
+                    other = 0.0
+                checked_new = iter(done)
+                answered = iter(answers)
+                for entry_ in out_behind:
+                    if entry_[0] is None:
+                        found = next(checked_new, None)
+                        if found is None:
+                            reference, problems, staged_text = next(answered)
+                            found = Checked(
+                                number=entry_[2].number,
+                                reference=reference,
+                                problems=problems,
+                                staged_text=staged_text,
+                            )
+                        entry_[0] = found
+                yield self._rules(out_behind)
+            if ahead is None:
+                return
+            behind = ahead
+
+    def _read(self, rows: Iterator, only: set[int] | None) -> list:
+        chunk = []
+        for row in rows:
+            if only is not None and row.number not in only:
+                continue
+            chunk.append(row)
+            if len(chunk) >= CHUNK:
+                break
+        return chunk
+
+    def _sort(self, chunk: list, prepared: _PreparedReader | None, lock: bool) -> tuple[list[list], list[tuple]]:
+        """[checked or None, match, row, reference, key] per row (rows with an existing record
+        checked here), and the new rows to check, (row, breakdown rows, document rows, key)."""
+        references = [self.checker.reference_of(row) for row in chunk]
+        existing = _existing(self.batch.participant_id, [r for r in references if r], lock=lock)
+        out: list[list] = []
+        pending: list[tuple] = []  # new rows, checked together (on two cores where there is a helper)
+        for row, reference in zip(chunk, references, strict=True):
+            key = reference.casefold()
+            match = existing.get(key) if key else None
+            ready = prepared.get(row.number) if prepared is not None else None
+            current = (match[0].pk, match[0].version) if match else (None, None)
+            breakdown_rows = self.linked[BREAKDOWNS].get(key, []) if BREAKDOWNS in self.linked else None
+            document_rows = self.linked[DOCUMENTS].get(key, []) if DOCUMENTS in self.linked else None
+            checked = None
+            if ready is not None and tuple(ready[:2]) == current:
+                checked = _from_prepared(self.checker, row.number, reference, ready)
+            elif match is None:
+                pending.append((row, breakdown_rows, document_rows, key))
+            else:
+                checked = self.checker.check(
+                    row, breakdown_rows=breakdown_rows, document_rows=document_rows, existing=match[1]
+                )
+            out.append([checked, match, row, reference, key])
+        return out, pending
+
+    def _rules(self, out: list[list]) -> list[tuple[Checked, tuple | None]]:
+        """What spans rows, in row order: a reference seen on an earlier row, a withdrawn record."""
+        for i, (checked, match, row, reference, key) in enumerate(out):
+            if key:
+                if key in self.seen:
+                    self.duplicates[key].append(row.number)
                     checked.problems.append(
                         Problem(
                             INCIDENTS,
@@ -560,13 +630,29 @@ class _Pass:
                             self.checker.heading(INCIDENTS, "national_reference"),
                             reference,
                             _(
-                                "A record with this reference was withdrawn; imports do not change withdrawn records. "
-                                "Give the case a new reference."
-                            ),
+                                "This national reference is also on row %(first)s. Each record once per file: "
+                                "merge the rows or correct the reference."
+                            )
+                            % {"first": self.seen[key]},
                         )
                     )
-                out[i] = (checked, match)
-            yield out
+                else:
+                    self.seen[key] = row.number
+            if match and match[0].status == Incident.Status.WITHDRAWN:
+                checked.problems.append(
+                    Problem(
+                        INCIDENTS,
+                        row.number,
+                        self.checker.heading(INCIDENTS, "national_reference"),
+                        reference,
+                        _(
+                            "A record with this reference was withdrawn; imports do not change withdrawn records. "
+                            "Give the case a new reference."
+                        ),
+                    )
+                )
+            out[i] = (checked, match)
+        return out
 
     def orphans(self) -> list[dict]:
         """Linked rows whose national reference is on no incident row."""
@@ -602,11 +688,19 @@ def _prepared_path(batch: ImportBatch) -> Path:
 def _staged_write(handle, checked: Checked) -> None:
     """One staged record: `N <row> <children> <month> <reference>` then its COPY text, then one line
     per linked row (`T`, `B` or `D` and its COPY text). COPY text holds no line break."""
+    handle.write(_staged_text(checked))
+
+
+def _staged_text(checked: Checked) -> str:
+    """_staged_write()'s text (the dry run writes a chunk's at once)."""
     month, text, children = checked.staged
-    reference = checked.reference.replace("\n", " ").replace("\r", " ")
-    handle.write(f"N\t{checked.number}\t{len(children)}\t{month}\t{reference}\n{text}\n")
-    for code, child in children:
-        handle.write(f"{code}\t{child}\n")
+    reference = checked.reference
+    if "\n" in reference or "\r" in reference:
+        reference = reference.replace("\n", " ").replace("\r", " ")
+    head = f"N\t{checked.number}\t{len(children)}\t{month}\t{reference}\n{text}\n"
+    if not children:
+        return head
+    return head + "".join(f"{code}\t{child}\n" for code, child in children)
 
 
 class _PreparedReader:
@@ -810,7 +904,9 @@ def _fewer_collections() -> Iterator[None]:
 
 def import_check(*, batch_id: int) -> ImportBatch:
     """The dry run: every row checked, every problem kept beside its row; nothing else written."""
-    with _fewer_collections():
+    # The current time zone made explicit (the same zone): Incident.clean() asks for it on every row,
+    # and an explicit one is found faster than the default behind an unset one.
+    with _fewer_collections(), timezone.override(timezone.get_current_timezone()):
         batch = _check(batch_id=batch_id)
     if batch.status == ImportBatch.Status.CHECKED and batch.mode:
         return _import_after_check(batch)
@@ -827,22 +923,38 @@ def _check(*, batch_id: int) -> ImportBatch:
         outcomes: list[list] = []
         prepared = open(_prepared_path(batch), "w", encoding="utf-8")  # noqa: SIM115 - closed below
         stage = connection.vendor == "postgresql"  # new records staged for StagedRecords (PostgreSQL only)
+        work.lean = stage  # a valid new row is written from its staged text alone
         validated_changes: dict[int, list[int]] = defaultdict(list)
         checked_count = 0
+        valid, invalid = ImportRow.Outcome.VALID, ImportRow.Outcome.INVALID
         for chunk in work.chunks():
+            text = []  # the chunk's part of the staged file, written at once
             for checked, match in chunk:
+                if match is None and not checked.problems and not getattr(checked, "known_unchanged", False):
+                    # A new row without problems: valid (_row_outcome's answer, without asking it).
+                    outcome = valid
+                    if checked.staged_text is not None and stage:
+                        text.append(checked.staged_text)  # written by the helper
+                    elif checked.staged is not None and stage:
+                        text.append(_staged_text(checked))
+                    else:
+                        text.append(
+                            json.dumps([checked.number, *_prepared_entry(checked, match, outcome)], default=str)
+                        )
+                        text.append("\n")
+                    outcomes.append([checked.number, checked.reference, outcome, [], None])
+                    continue
                 outcome = _row_outcome(checked, match, dry_run=True)
-                if outcome == ImportRow.Outcome.VALID and match is None and checked.staged is not None and stage:
-                    _staged_write(prepared, checked)
-                elif outcome != ImportRow.Outcome.INVALID:
-                    entry = [checked.number, *_prepared_entry(checked, match, outcome)]
-                    prepared.write(json.dumps(entry, default=str) + "\n")
+                if outcome != invalid:
+                    text.append(json.dumps([checked.number, *_prepared_entry(checked, match, outcome)], default=str))
+                    text.append("\n")
                 pk = match[0].pk if match else None
-                if match and outcome == ImportRow.Outcome.VALID and match[0].status == Incident.Status.VALIDATED:
+                if match and outcome == valid and match[0].status == Incident.Status.VALIDATED:
                     validated_changes[match[0].ret_id].append(checked.number)
                 outcomes.append(
                     [checked.number, checked.reference, outcome, [p.as_dict() for p in checked.problems], pk]
                 )
+            prepared.write("".join(text))
             checked_count += len(chunk)
             progress.save(rows_checked=checked_count)
         work.close()

@@ -31,7 +31,7 @@ from django.db.models.base import ModelState
 from django.forms.utils import ErrorDict
 
 from accounts.models import Participant, User
-from reporting import codes
+from reporting import codes, screening
 from reporting.demo.loading import _formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
@@ -99,6 +99,8 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     # A valid new record as the import writes it: (month, its COPY text, [(child code, COPY text)]).
     staged: tuple[str, str, list[tuple[str, str]]] | None = None
+    # Its lines of the staged file, when the dry run's helper wrote them (services._staged_text).
+    staged_text: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -211,6 +213,110 @@ def _freeze(value):
     if isinstance(value, list):
         return tuple(value)
     return value
+
+
+def _plain_text_fits(name: str, form) -> tuple[int | None, str] | None:
+    """(the longest text, the attname) when a plain text cell (not empty, no outer spaces, no NUL)
+    no longer than that is taken as it is by the form's field and the model's, as they are: a
+    CharField of the form with no hook and only the length and NUL checks, and a CharField or
+    TextField of the model with no choices and only the length check. Else None (the whole way)."""
+    from django import forms
+    from django.core import validators
+    from django.db import models
+
+    form_field = form.fields.get(name)
+    model_field = Incident._meta.get_field(name)
+    if type(form_field) is not forms.CharField or not form_field.strip or hasattr(form, f"clean_{name}"):
+        return None
+    if type(model_field) not in (models.CharField, models.TextField) or model_field.choices:
+        return None
+    limits = []
+    for validator in form_field.validators:
+        if type(validator) is validators.MaxLengthValidator:
+            limits.append(validator.limit_value)
+        elif type(validator) is not validators.ProhibitNullCharactersValidator:
+            return None
+    for validator in model_field.validators:
+        if type(validator) is not validators.MaxLengthValidator:
+            return None
+        limits.append(validator.limit_value)
+    if not all(type(limit) is int for limit in limits):
+        return None
+    return (min(limits) if limits else None, model_field.attname)
+
+
+# The personal-data screening, with a first look -------------------------------------------------
+#
+# screen_text runs seven patterns over a text: on a narrative, a quarter of a row's check. None of
+# them can match an ASCII text that lacks what it needs: "<<" (an MRZ line), "@" (an e-mail), a
+# date-of-birth word and a digit, a document word and a digit, six digits in a row (a bare document
+# number), "+" or a 0 and digits shaped like a national phone number, a capitalised word then a
+# space then a capital (a title and a name). A text with none of them has no hits, as screen_text
+# would say; any other text (and every text that is not ASCII, whose case folding is wider) is
+# screened by screen_text itself. Each condition is written for one pattern exactly as
+# reporting/screening.py has it (its text and flags): if a pattern changes, the first look is off
+# and every text goes to screen_text (tests/imports/test_screen_first_look.py says so, and holds
+# the two to the same answers on many generated texts).
+
+_DIGIT = re.compile(r"\d")
+_SIX_DIGITS = re.compile(r"\d{6}")
+_TITLE_SHAPE = re.compile(r"[A-Z][a-z]+\.?[ \t]+[A-Z]")  # every title is [A-Z][a-z]+ in ASCII
+_NATIONAL_PHONE = re.compile(r"0\d{1,4}\)?[\s-]\d{3}")
+
+
+def _may_be_birth_date(text: str, lower: str) -> bool:
+    # born, date of birth, birth date, DOB, D.O.B, b. (any case); every date shape has digits
+    return (
+        "born" in lower or "birth" in lower or "dob" in lower or "d.o.b" in lower or "b." in lower
+    ) and _DIGIT.search(text) is not None
+
+
+def _may_be_document_number(text: str, lower: str) -> bool:
+    # passport(s), passport number, travel document, identity card, ID card, national ID, ID, NIC,
+    # NRIC, KTP, NIK, CNIC, Aadhaar, document number, doc no (any case); the number holds a digit
+    return (
+        "passport" in lower
+        or "id" in lower
+        or "nic" in lower
+        or "nric" in lower
+        or "ktp" in lower
+        or "nik" in lower
+        or "aadhaar" in lower
+        or "doc" in lower
+    ) and _DIGIT.search(text) is not None
+
+
+_NEEDS = {
+    ("mrz", screening.MRZ.pattern, screening.MRZ.flags): lambda text, lower: "<<" in text,
+    ("email", screening.EMAIL.pattern, screening.EMAIL.flags): lambda text, lower: "@" in text,
+    ("birth_date", screening.BIRTH_DATE.pattern, screening.BIRTH_DATE.flags): _may_be_birth_date,
+    ("name", screening.NAME.pattern, screening.NAME.flags): lambda text, lower: _TITLE_SHAPE.search(text) is not None,
+    ("document_number", screening.DOCUMENT_CONTEXT.pattern, screening.DOCUMENT_CONTEXT.flags): (
+        _may_be_document_number
+    ),
+    ("document_number", screening.DOCUMENT_SHAPE.pattern, screening.DOCUMENT_SHAPE.flags): lambda text, lower: (
+        _SIX_DIGITS.search(text) is not None
+    ),
+    ("phone", screening.PHONE.pattern, screening.PHONE.flags): lambda text, lower: (
+        "+" in text or _NATIONAL_PHONE.search(text) is not None
+    ),
+}
+# The first look, in the screening's order; None when a pattern is not the one the conditions are for.
+FIRST_LOOK = [_NEEDS.get((kind, pattern.pattern, pattern.flags)) for kind, pattern, _group in screening.PATTERNS]
+FIRST_LOOK = None if None in FIRST_LOOK else FIRST_LOOK
+
+
+def screen(text: str) -> list:
+    """screen_text(text), the same answer: a text that no pattern can match is answered at once."""
+    if not text:
+        return []
+    if FIRST_LOOK is not None and text.isascii():
+        lower = text.lower()
+        for may_match in FIRST_LOOK:
+            if may_match(text, lower):
+                return screen_text(text)
+        return []
+    return screen_text(text)
 
 
 # The checker -------------------------------------------------------------------------------------
@@ -428,40 +534,58 @@ class RowChecker:
             cleaned["issuing_country"] = cleaned["issuing_country"] or ""
         return cleaned, errors
 
-    def _service_rows(self, transits: list[str], breakdowns: list[dict], documents: list[dict]):
-        """The service's own row checks (`_rows`), remembered per distinct set of rows."""
+    def _service_rows(
+        self, transits, breakdowns: list[dict], documents: list[dict], *, copies: bool = True, staged: bool = False
+    ):
+        """The service's own row checks (`_rows`), remembered per distinct set of rows: (transit rows,
+        breakdown rows, document rows, errors), each row a copy of the remembered one; with
+        `staged`, and the rows' COPY text as well ([(child code, COPY text)]). Without `copies`,
+        the remembered rows themselves (read, never changed)."""
         key = (
             tuple(transits),
-            tuple(tuple(sorted(b.items())) for b in breakdowns),
-            tuple(tuple(sorted(d.items())) for d in documents),
+            tuple(tuple(sorted(b.items())) for b in breakdowns) if breakdowns else (),
+            tuple(tuple(sorted(d.items())) for d in documents) if documents else (),
         )
-        if key not in self._rows_memo:
-            self._rows_memo[key] = entry._rows(
+        found = self._rows_memo.get(key)
+        if found is None:
+            transit_rows, breakdown_rows, document_rows, errors = entry._rows(
                 transits=list(transits),
                 breakdowns=[dict(b) for b in breakdowns],
                 documents=[dict(d) for d in documents],
             )
-        transit_rows, breakdown_rows, document_rows, errors = self._rows_memo[key]
+            children = []
+            if not errors:
+                for code, rows in (("T", transit_rows), ("B", breakdown_rows), ("D", document_rows)):
+                    names, formats = CHILD_STAGED[code], CHILD_FORMATS[code]
+                    for child in rows:
+                        children.append(
+                            (code, "\t".join(f(child.__dict__[n]) for n, f in zip(names, formats, strict=True)))
+                        )
+            found = self._rows_memo[key] = (transit_rows, breakdown_rows, document_rows, errors, children)
+        transit_rows, breakdown_rows, document_rows, errors, children = found
+        if copies:
 
-        def copy(model, rows, names):
-            copies = []
-            for r in rows:
-                row = model.__new__(model)
-                row.__dict__.update(self._row_templates[model].__dict__)
-                row._state = ModelState()
-                for n in names:
-                    row.__dict__[n] = r.__dict__[n]
-                copies.append(row)
-            return copies
+            def copy(model, rows, names):
+                copies = []
+                for r in rows:
+                    row = model.__new__(model)
+                    row.__dict__.update(self._row_templates[model].__dict__)
+                    row._state = ModelState()
+                    for n in names:
+                        row.__dict__[n] = r.__dict__[n]
+                    copies.append(row)
+                return copies
 
-        return (
-            copy(IncidentTransit, transit_rows, ("sequence", "country")),
-            copy(
+            transit_rows = copy(IncidentTransit, transit_rows, ("sequence", "country"))
+            breakdown_rows = copy(
                 PersonBreakdown, breakdown_rows, ("group", "citizenship", "sex", "age_group", "count", "unaccompanied")
-            ),
-            copy(IncidentDocument, document_rows, ("document_type", "fraud_type", "issuing_country", "count")),
-            errors,
-        )
+            )
+            document_rows = copy(
+                IncidentDocument, document_rows, ("document_type", "fraud_type", "issuing_country", "count")
+            )
+        if staged:
+            return transit_rows, breakdown_rows, document_rows, errors, list(children)
+        return transit_rows, breakdown_rows, document_rows, errors
 
     def _header_at(self, sheet: str, index: int) -> str:
         for i, col in self.columns[sheet]:
@@ -678,6 +802,15 @@ class RowChecker:
                 form_field = self.form.fields[name]
                 self._fast_text[name] = (form_field, model_field, model_field.attname, name != "narrative")
         self._screen_memo: dict[tuple[str, str], list] = {}
+        self._months: dict[dt.date, tuple[dt.date, str]] = {}  # a day's month, and as the COPY text has it
+        self._fee_index = self._staged_index["fee_usd"]
+        self._required_items = list(self._required.items())
+        self._plain_text = {name: _plain_text_fits(name, self.form) for name in UNREMEMBERED}
+        self._plain_text = {
+            name: (fits[0], fits[1], self._staged_index[fits[1]])
+            for name, fits in self._plain_text.items()
+            if fits is not None and fits[1] in self._staged_index
+        }
 
     def _field_outcome(self, name: str, value, text: str | None) -> tuple:
         """One field's outcome as check() reaches it: ((attname, value, COPY text), …), the related
@@ -731,11 +864,40 @@ class RowChecker:
             value = self._convert(col, text)
         return self._field_outcome(col.name, value, text)
 
+    def _compiled(self, col: Column, text: str) -> tuple:
+        """A cell's outcome as check_new() applies it: (attname, value, index in the COPY text, its
+        COPY text, None) for a valid cell of one plain value (nearly every cell), else the same with
+        its last item (related object or None, problems, failed, a list value) for the rest."""
+        assigns, related, found, bad = self._cell_outcome(col, text)
+        attname = value = formatted = index = None
+        if assigns:
+            attname, value, formatted = assigns[0]
+            index = self._staged_index.get(attname) if formatted is not None else None
+        if assigns and related is None and not found and not bad and type(value) is not list and index is not None:
+            return (attname, value, index, formatted, None)
+        return (attname, value, index, formatted, (related, found, bad, type(value) is list))
+
+    def _free_text(self, col: Column, text: str) -> tuple:
+        """_compiled() of a free-text cell (never remembered), with a valid plain text answered at
+        once: _plain_text_fits says when the form's and the model's fields would take it as it is."""
+        plain = self._plain_text.get(col.name)
+        if plain is not None and type(text) is str and text:
+            limit, attname, index = plain
+            if (limit is None or len(text) <= limit) and "\x00" not in text and text == text.strip():
+                return (attname, text, index, FORMATS[attname](text), None)
+        return self._compiled(col, text)
+
     def check_new(
-        self, row: Row, *, breakdown_rows: list[Row] | None = None, document_rows: list[Row] | None = None
+        self,
+        row: Row,
+        *,
+        breakdown_rows: list[Row] | None = None,
+        document_rows: list[Row] | None = None,
+        objects: bool = True,
     ) -> Checked:
         """check() of a row with no existing record, with each cell's outcome remembered; a valid
-        row comes with its COPY text (Checked.staged)."""
+        row comes with its COPY text (Checked.staged). Without `objects` (the dry run, which needs
+        the problems and the COPY text only), the record's linked rows are not built for it."""
         if not hasattr(self, "_fast_base"):
             self._fast_setup()
         cells = row.cells
@@ -743,46 +905,55 @@ class RowChecker:
         reference = cells[self._reference_index].strip() if self._reference_index is not None else ""
         checked = Checked(number=number, reference=reference)
         problems = checked.problems
-        values = dict(self._fast_base)
+        values = self._fast_base.copy()
         for name in self._fast_lists:
             values[name] = list(values[name])
-        parts = list(self._staged_base)
-        index_of = self._staged_index
-        cache = dict(self._fast_cache)
-        failed = set(self._fast_failed)
-        for index, message in row.problems.items():
-            problems.append(Problem(INCIDENTS, number, self._header_at(INCIDENTS, index), cells[index], message))
+        parts = self._staged_base.copy()
+        cache = self._fast_cache.copy()
+        failed = None
+        if row.problems:
+            for index, message in row.problems.items():
+                problems.append(Problem(INCIDENTS, number, self._header_at(INCIDENTS, index), cells[index], message))
         for heading, shown, message in self._fast_problems:
             problems.append(Problem(INCIDENTS, number, heading, shown, message))
+        free_text = self._free_text
+        compiled = self._compiled
         for index, col, memo in self._fast_cells:
             text = cells[index]
             if memo is None:
-                outcome = self._cell_outcome(col, text)
+                outcome = free_text(col, text)
             else:
                 outcome = memo.get(text)
                 if outcome is None:
-                    outcome = memo[text] = self._cell_outcome(col, text)
-            assigns, related, found, bad = outcome
-            if assigns:
-                attname, value, formatted = assigns[0]
-                values[attname] = list(value) if type(value) is list else value
-                if formatted is not None:
-                    parts[index_of[attname]] = formatted
+                    outcome = memo[text] = compiled(col, text)
+            attname, value, at, formatted, rest = outcome
+            if rest is None:
+                values[attname] = value
+                parts[at] = formatted
+                continue
+            related, found, bad, many = rest
+            if attname is not None:
+                values[attname] = list(value) if many else value
+                if at is not None:
+                    parts[at] = formatted
             if related is not None:
                 cache[col.name] = related
-            if found:
-                for heading, shown, message in found:
-                    problems.append(Problem(INCIDENTS, number, heading, shown, message))
+            for heading, shown, message in found:
+                problems.append(Problem(INCIDENTS, number, heading, shown, message))
             if bad:
+                if failed is None:
+                    failed = set(self._fast_failed)
                 failed.add(col.name)
+        if failed is None:
+            failed = self._fast_failed
         transits: list[str] = []
         if self._fast_transits is not None:
             text = cells[self._fast_transits]
             found_transits = self._fast_transit_memo.get(text)
             if found_transits is None:
                 col = next(c for i, c in self.columns[INCIDENTS] if i == self._fast_transits)
-                found_transits = self._fast_transit_memo[text] = self._convert(col, text)
-            transits = list(found_transits)
+                found_transits = self._fast_transit_memo[text] = tuple(self._convert(col, text))
+            transits = found_transits
 
         incident = Incident.__new__(Incident)
         state = ModelState()
@@ -791,7 +962,11 @@ class RowChecker:
         incident.__dict__ = values
         # The fee in dollars, and the model's check of it (check() runs it with the other fields).
         day = values["detection_date"]
-        key = (values["fee_per_person"], values["fee_currency"], day.replace(day=1) if day else None)
+        month = self._months.get(day) if day else None
+        if month is None and day:
+            first = day.replace(day=1)
+            month = self._months[day] = (first, first.isoformat())
+        key = (values["fee_per_person"], values["fee_currency"], month[0] if month else None)
         fee = self._fast_fee_memo.get(key)
         if fee is None:
             usd = self._fee_usd(incident)
@@ -801,9 +976,10 @@ class RowChecker:
                 messages = self._model_clean(Incident, self._scratch, "fee_usd")
                 usd = self._scratch.fee_usd
             fee = self._fast_fee_memo[key] = (usd, FORMATS["fee_usd"](usd), messages)
-        values["fee_usd"], parts[index_of["fee_usd"]], messages = fee
-        for message in messages or ():
-            problems.append(self._fast_problem("fee_usd", "", message, number, cells))
+        values["fee_usd"], parts[self._fee_index], messages = fee
+        if messages:
+            for message in messages:
+                problems.append(self._fast_problem("fee_usd", "", message, number, cells))
         try:
             incident.clean()
         except ValidationError as error:
@@ -819,7 +995,9 @@ class RowChecker:
             documents, document_numbers = self._sub_rows(DOCUMENTS, document_rows, problems)
         else:
             documents, document_numbers = [], []
-        transit_rows, breakdown_objs, document_objs, row_errors = self._service_rows(transits, breakdowns, documents)
+        transit_rows, breakdown_objs, document_objs, row_errors, children = self._service_rows(
+            transits, breakdowns, documents, copies=objects, staged=True
+        )
         if row_errors:
             numbers = {"breakdowns": breakdown_numbers, "documents": document_numbers}
             for key, messages in row_errors.items():
@@ -832,45 +1010,35 @@ class RowChecker:
         if breakdown_objs:
             for name, message in entry.breakdown_excess(incident=incident, breakdowns=breakdown_objs).items():
                 problems.append(self._fast_problem(name, None, message, number, cells))
-        for name, message in self._required.items():
+        for name, message in self._required_items:
             if name not in failed and values[name] in (None, "", []):
                 problems.append(self._fast_problem(name, "", message, number, cells))
         # The personal-data screening (entry.incident_screening), remembered per value of a column
         # of few values.
-        screened = []
         for name in entry.SCREENED_FIELDS:
             value = values[name] or ""
             if name in UNREMEMBERED:
-                hits = screen_text(value)
+                hits = screen(value)
             else:
                 hits = self._screen_memo.get((name, value))
                 if hits is None:
-                    hits = self._screen_memo[(name, value)] = screen_text(value)
+                    hits = self._screen_memo[(name, value)] = screen(value)
             if hits:
-                screened.append((name, hits))
-        for name, hits in screened:
-            found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
-            problems.append(
-                self._fast_problem(
-                    name,
-                    None,
-                    f"This looks like personal data: {found}. Remove it from the file and upload again.",
-                    number,
-                    cells,
+                found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
+                problems.append(
+                    self._fast_problem(
+                        name,
+                        None,
+                        f"This looks like personal data: {found}. Remove it from the file and upload again.",
+                        number,
+                        cells,
+                    )
                 )
-            )
         checked.incident = incident
-        checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
+        if objects:
+            checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
         if not problems:
-            children = []
-            for code, rows in (("T", transit_rows), ("B", breakdown_objs), ("D", document_objs)):
-                if rows:
-                    names, formats = CHILD_STAGED[code], CHILD_FORMATS[code]
-                    for child in rows:
-                        children.append(
-                            (code, "\t".join(f(child.__dict__[n]) for n, f in zip(names, formats, strict=True)))
-                        )
-            checked.staged = (day.replace(day=1).isoformat(), "\t".join(parts), children)
+            checked.staged = (month[1], "\t".join(parts), children)
         return checked
 
     def _fast_problem(self, name: str, shown: str | None, message: str, number: int, cells: list[str]) -> Problem:

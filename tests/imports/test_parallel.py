@@ -1,12 +1,14 @@
 """The dry run on two cores (reporting/imports/parallel.py) finds exactly what one process finds:
 the same outcome and the same problems for every row, the same staged records, and the same import."""
 
+import os
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from reporting.imports import parallel, services
+from reporting.imports.validation import RowChecker
 from reporting.models import ImportRow, Incident, IncidentDocument, PersonBreakdown
 from tests.imports.conftest import upload
 from tests.imports.files import HEADERS, good_row, xlsx_bytes
@@ -96,3 +98,56 @@ def test_no_helper_inside_a_transaction(contributor, monkeypatch):
     # A forked connection could not see the rows this transaction has not committed: one process.
     monkeypatch.setattr(parallel, "PARALLEL_ROWS", 1)
     assert not parallel.usable(10**6)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_failing_helper_fails_the_dry_run_and_is_waited_for(contributor, monkeypatch):
+    """An error in the helper stops the dry run with its traceback; nothing is kept as checked and
+    no helper process is left behind."""
+    monkeypatch.setattr(services, "CHUNK", 7)
+    monkeypatch.setattr(parallel, "PARALLEL_ROWS", 1)
+    worker = os.getpid()
+    real_check_new = RowChecker.check_new
+
+    def failing(self, row, **kwargs):
+        if os.getpid() != worker and row.number > 20:
+            raise ZeroDivisionError("the helper's own failure")
+        return real_check_new(self, row, **kwargs)
+
+    monkeypatch.setattr(RowChecker, "check_new", failing)
+    helpers = []
+    real_init = parallel.Helper.__init__
+
+    def counted(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        helpers.append(self.pid)
+
+    monkeypatch.setattr(parallel.Helper, "__init__", counted)
+    batch = upload(contributor, workbook(), "book.xlsx")
+    services.import_map_columns(
+        batch=batch, user=contributor, column_mapping=batch.column_mapping, date_order=batch.date_order
+    )
+    with pytest.raises(RuntimeError, match="the helper's own failure"):
+        services.import_check(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and not ImportRow.objects.filter(batch=batch).exists()
+    assert len(helpers) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helpers[0], os.WNOHANG)  # the helper is gone, and was waited for
+
+
+def test_the_share_follows_both_paces():
+    helper = parallel.Helper.__new__(parallel.Helper)  # its arithmetic only: no process
+    helper.share = 0.62
+    # Equal paces (1 ms a row) and 1 s of the worker's other work for 2,000 rows: 75% to the helper,
+    # reached halfway from where it was.
+    helper.share_next(
+        helper_seconds=1.0, helper_rows=1000, own_seconds=1.0, own_rows=1000, other_seconds=1.0, rows=2000
+    )
+    assert helper.share == pytest.approx((0.62 + 0.75) / 2)
+    for _ in range(20):  # a worker with nothing else to do and twice as fast: at least its bound
+        helper.share_next(
+            helper_seconds=2.0, helper_rows=1000, own_seconds=1.0, own_rows=1000, other_seconds=0.0, rows=2000
+        )
+    assert helper.share == pytest.approx(max(1 / 3, parallel.SHARE_RANGE[0]), abs=0.01)
+    assert helper.split(list(range(10))) == (list(range(7)), list(range(7, 10)))

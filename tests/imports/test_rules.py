@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reporting.forms import IncidentForm
 from reporting.imports.mapping import suggest_columns
@@ -145,3 +147,59 @@ def test_both_import_paths_agree_row_for_row(contributor):
         assert sorted(p.as_dict().items() for p in fast.problems) == sorted(p.as_dict().items() for p in whole.problems)
         assert fast.signature() == whole.signature()
         assert (fast.staged is not None) == (not whole.problems)
+
+
+FREE_TEXT_PIECES = [
+    "A",
+    "boat",
+    " ",
+    "  ",
+    "\t",
+    "\n",
+    "\u00a0",
+    "\u2003",
+    "\x00",
+    "é",
+    "Ç",
+    "中",
+    "-",
+    "'",
+    "1",
+    "X" * 30,
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(
+        st.lists(st.sampled_from(FREE_TEXT_PIECES), max_size=12).map("".join),
+        st.integers(min_value=55, max_value=75).map(lambda n: "R" * n),  # about the reference's limit of 64
+        st.text(max_size=80),
+    )
+)
+def test_a_plain_free_text_cell_is_answered_as_the_fields_answer_it(contributor, text):
+    """RowChecker._free_text answers a plain text at once; the form's and the model's fields (by
+    _compiled, the whole way) answer every text the same."""
+    checker, _rows = checker_and_rows(contributor, [import_row("FREE-1")])
+    checker.prepare()
+    assert set(checker._plain_text) == {"national_reference", "narrative"}  # the shortcut applies
+    for _index, col, memo in checker._fast_cells:
+        if memo is None:  # the free-text columns
+            assert checker._free_text(col, text) == checker._compiled(col, text), (col.name, text)
+
+
+def test_the_dry_runs_check_without_objects_finds_the_same(contributor):
+    """check_new(objects=False), as the dry run calls it, finds the same problems and stages the
+    same text as check_new() and check()."""
+    rows = [import_row(f"O-{i}") for i in range(30)]
+    for i, (heading, cell, _field, _typed) in enumerate(BAD_VALUES):
+        rows[i] = import_row(f"O-{i}", **{heading: cell})
+    rows.append(import_row("O-30", Narrative="Passport number N1234567 found on the boat."))
+    rows.append(import_row("O-31", Transit="IDN; Narnia"))
+    rows.append(import_row("O-32", Transit=""))
+    checker, parsed = checker_and_rows(contributor, rows)
+    for row in parsed + parsed:
+        lean, full, whole = checker.check_new(row, objects=False), checker.check_new(row), checker.check(row)
+        assert (lean.reference, lean.problems, lean.staged) == (full.reference, full.problems, full.staged)
+        assert sorted(p.as_dict().items() for p in lean.problems) == sorted(p.as_dict().items() for p in whole.problems)
+        assert lean.transits == [] and (full.transits != []) == (row.cells[HEADERS.index("Transit")] != "")
