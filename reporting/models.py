@@ -329,6 +329,7 @@ class Incident(ValidatedWithoutQueries):
         null=True,
         blank=True,
         verbose_name=_("border crossing point"),
+        db_index=False,  # a partial index in Meta: most records have none
     )
     detection_context = models.CharField(
         _("detection context"), max_length=20, choices=codes.DetectionContext.choices, blank=True
@@ -391,7 +392,7 @@ class Incident(ValidatedWithoutQueries):
         help_text=_("Recorded by the focal point; cleared whenever the screened text changes."),
     )
     screening_override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     # Bookkeeping
@@ -403,7 +404,7 @@ class Incident(ValidatedWithoutQueries):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
     validated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
 
     # A record's history is read by record (id) and by date; the copies of the foreign keys are not
@@ -437,6 +438,22 @@ class Incident(ValidatedWithoutQueries):
                 models.F("id").desc(),
                 *READER_KEYS,
                 name="incident_list_reader_order",
+            ),
+            # Foreign keys empty on most records (on every new or imported one): indexed where set
+            # only, which is all that the lookups of a PROTECT (a user's or crossing point's records,
+            # by value) need; a record without one writes no entry.
+            models.Index(
+                fields=["border_crossing_point"],
+                condition=Q(border_crossing_point__isnull=False),
+                name="incident_crossing_point",
+            ),
+            models.Index(
+                fields=["validated_by"], condition=Q(validated_by__isnull=False), name="incident_validated_by"
+            ),
+            models.Index(
+                fields=["screening_override_by"],
+                condition=Q(screening_override_by__isnull=False),
+                name="incident_screening_override_by",
             ),
         ]
         constraints = [
@@ -771,7 +788,12 @@ class ImportRow(models.Model):
     national_reference = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     errors = models.JSONField(default=list, blank=True)
-    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # No index: nothing looks rows up by record, and records are never deleted (withdrawn instead),
+    # so the index would serve no query and would stop the import's update of each row's outcome
+    # and record from staying on its page (a HOT update, fillfactor 50 in migration 0016).
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["batch", "row_number"]
