@@ -192,6 +192,8 @@ class Return(models.Model):
         verbose_name_plural = _("monthly returns")
         constraints = [
             models.UniqueConstraint(fields=["participant", "month"], name="return_one_per_participant_month"),
+            # What a record's (participant, return) key refers to (Incident.participant).
+            models.UniqueConstraint(fields=["participant", "id"], name="return_participant_id"),
             models.CheckConstraint(
                 condition=Q(month__day=1),
                 name="return_month_first_day",
@@ -274,9 +276,21 @@ class Incident(ValidatedWithoutQueries):
     # Ownership and workflow
     # No index of their own: the (participant, national_reference) and (ret, status) indexes below
     # lead with them, and every index is one more write per record saved or imported.
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="incidents", db_index=False)
+    # One database key for both, on PostgreSQL: (participant, ret) must be a return's (participant,
+    # id) (migration 0018, incident_return_of_participant), which holds all that the two keys held
+    # (the return exists; the participant exists, as the return's own key says) and also that the
+    # record's return is its participant's, which only clean() checked. One check per record at
+    # commit instead of two (100,000 fewer for a 100,000-row import). PROTECT stays Django's.
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="incidents", db_index=False, db_constraint=False
+    )
     ret = models.ForeignKey(
-        Return, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("monthly return"), db_index=False
+        Return,
+        on_delete=models.PROTECT,
+        related_name="incidents",
+        verbose_name=_("monthly return"),
+        db_index=False,
+        db_constraint=False,
     )
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("reporting agency")
