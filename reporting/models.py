@@ -281,7 +281,7 @@ class Incident(ValidatedWithoutQueries):
     # No index of their own: the (participant, national_reference) and (ret, status) indexes below
     # lead with them, and every index is one more write per record saved or imported.
     # One database key for both, on PostgreSQL: (participant, ret) must be a return's (participant,
-    # id) (migration 0018, incident_return_of_participant), which holds all that the two keys held
+    # id) (migration 0020, incident_return_of_participant), which holds all that the two keys held
     # (the return exists; the participant exists, as the return's own key says) and also that the
     # record's return is its participant's, which only clean() checked. One check per record at
     # commit instead of two (100,000 fewer for a 100,000-row import). PROTECT stays Django's.
@@ -821,7 +821,7 @@ class ImportRow(models.Model):
     errors = models.JSONField(default=list, blank=True)
     # No index: nothing looks rows up by record, and records are never deleted (withdrawn instead),
     # so the index would serve no query and would stop the import's update of each row's outcome
-    # and record from staying on its page (a HOT update, fillfactor 50 in migration 0016).
+    # and record from staying on its page (a HOT update, fillfactor 50 in migration 0018).
     incident = models.ForeignKey(
         Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )

@@ -1,4 +1,4 @@
-"""A record's participant and return, checked by one composite database key since reporting 0018
+"""A record's participant and return, checked by one composite database key since reporting 0020
 (participant, ret) -> the return's (participant, id): what it refuses."""
 
 import pytest

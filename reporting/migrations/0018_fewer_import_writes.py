@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_idempotency_fewer_indexes'),
-        ('reporting', '0015_return_not_submitted_index'),
+        ('reporting', '0017_breakdown_order_by_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0016_fewer_import_writes'),
+        ('reporting', '0018_fewer_import_writes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_idempotency_fewer_indexes'),
-        ('reporting', '0017_record_history_user_unchecked'),
+        ('reporting', '0019_record_history_user_unchecked'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0018_incident_return_of_participant'),
+        ('reporting', '0020_incident_return_of_participant'),
     ]
 
     operations = [
