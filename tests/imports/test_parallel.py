@@ -50,6 +50,19 @@ def checked(user, data: bytes):
     return batch
 
 
+def helper_pids(monkeypatch) -> list[int]:
+    """The pids of the helper processes started from now on, in a list that fills as they start."""
+    pids = []
+    real_init = parallel.Helper.__init__
+
+    def counted(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        pids.append(self.pid)
+
+    monkeypatch.setattr(parallel.Helper, "__init__", counted)
+    return pids
+
+
 def outcomes(batch) -> list[tuple]:
     return list(
         ImportRow.objects.filter(batch=batch).order_by("row_number").values_list("row_number", "outcome", "errors")
@@ -65,14 +78,7 @@ def test_the_dry_run_on_two_cores_finds_what_one_process_finds(contributor, monk
     monkeypatch.setattr(parallel, "PARALLEL_ROWS", 10**9)
     one = checked(contributor, data)
 
-    helpers = []
-    real_init = parallel.Helper.__init__
-
-    def counted(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        helpers.append(self.pid)
-
-    monkeypatch.setattr(parallel.Helper, "__init__", counted)
+    helpers = helper_pids(monkeypatch)
     monkeypatch.setattr(parallel, "PARALLEL_ROWS", 1)
     two = checked(contributor, data)
 
@@ -115,14 +121,7 @@ def test_a_failing_helper_fails_the_dry_run_and_is_waited_for(contributor, monke
         return real_check_new(self, row, **kwargs)
 
     monkeypatch.setattr(RowChecker, "check_new", failing)
-    helpers = []
-    real_init = parallel.Helper.__init__
-
-    def counted(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        helpers.append(self.pid)
-
-    monkeypatch.setattr(parallel.Helper, "__init__", counted)
+    helpers = helper_pids(monkeypatch)
     batch = upload(contributor, workbook(), "book.xlsx")
     services.import_map_columns(
         batch=batch, user=contributor, column_mapping=batch.column_mapping, date_order=batch.date_order
