@@ -17,6 +17,11 @@ CODES = {"methods": {"BOAT": "fishing_boat"}}
 BREAKDOWN_HEADERS = ["National reference", "Group", "Citizenship", "Sex", "Age group", "Count", "Unaccompanied"]
 
 
+needs_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the helper process runs on PostgreSQL only (parallel.usable)"
+)
+
+
 def workbook() -> bytes:
     """Valid rows and every kind of problem, spread over chunks of both processes."""
     rows = [good_row(f"P-{i}", Migrants=str(10 + i)) for i in range(40)]
@@ -69,7 +74,7 @@ def outcomes(batch) -> list[tuple]:
     )
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the helper process runs on PostgreSQL only")
+@needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_dry_run_on_two_cores_finds_what_one_process_finds(contributor, monkeypatch):
     monkeypatch.setattr(services, "CHUNK", 7)  # many chunks, each split between the processes
@@ -106,6 +111,7 @@ def test_no_helper_inside_a_transaction(contributor, monkeypatch):
     assert not parallel.usable(10**6)
 
 
+@needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failing_helper_fails_the_dry_run_and_is_waited_for(contributor, monkeypatch):
     """An error in the helper stops the dry run with its traceback; nothing is kept as checked and
