@@ -490,6 +490,9 @@ class _Pass:
     def _check_new(self, pending: list) -> list[Checked]:
         if self.helper is not None:
             return self.helper.check_new_many(pending)
+        return self._check_new_here(pending)
+
+    def _check_new_here(self, pending: list) -> list[Checked]:
         objects = not self.lean
         return [
             self.checker.check_new(row, breakdown_rows=b, document_rows=d, objects=objects)
@@ -521,7 +524,7 @@ class _Pass:
         chunk is sent before this one is finished, so it checks while the worker finishes a chunk
         (its rules, and what the caller writes) and checks its own share; each process's pace on the
         last chunk sets the next share (Helper.share_next)."""
-        helper, checker = self.helper, self.checker
+        helper = self.helper
         rows = iter(self.tables[INCIDENTS].rows)
         behind = None  # the last chunk read: (out, its rows checked here, how many the helper has)
         other = 0.0
@@ -537,10 +540,7 @@ class _Pass:
                     helper.send(theirs)
                 started = time.perf_counter()
                 other += started - mark
-                done = [
-                    checker.check_new(row, breakdown_rows=b, document_rows=d, objects=not self.lean)
-                    for row, b, d, _key in mine
-                ]
+                done = self._check_new_here(mine)
                 mark = time.perf_counter()
                 own_seconds = mark - started
                 ahead = (out, done, len(theirs))
@@ -624,10 +624,8 @@ class _Pass:
                 if key in self.seen:
                     self.duplicates[key].append(row.number)
                     checked.problems.append(
-                        Problem(
-                            INCIDENTS,
-                            row.number,
-                            self.checker.heading(INCIDENTS, "national_reference"),
+                        self._reference_problem(
+                            row,
                             reference,
                             _(
                                 "This national reference is also on row %(first)s. Each record once per file: "
@@ -640,10 +638,8 @@ class _Pass:
                     self.seen[key] = row.number
             if match and match[0].status == Incident.Status.WITHDRAWN:
                 checked.problems.append(
-                    Problem(
-                        INCIDENTS,
-                        row.number,
-                        self.checker.heading(INCIDENTS, "national_reference"),
+                    self._reference_problem(
+                        row,
                         reference,
                         _(
                             "A record with this reference was withdrawn; imports do not change withdrawn records. "
@@ -653,6 +649,9 @@ class _Pass:
                 )
             out[i] = (checked, match)
         return out
+
+    def _reference_problem(self, row, reference: str, message: str) -> Problem:
+        return Problem(INCIDENTS, row.number, self.checker.heading(INCIDENTS, "national_reference"), reference, message)
 
     def orphans(self) -> list[dict]:
         """Linked rows whose national reference is on no incident row."""
@@ -685,14 +684,10 @@ def _prepared_path(batch: ImportBatch) -> Path:
     return Path(f"{batch.file.path}.checked.json")
 
 
-def _staged_write(handle, checked: Checked) -> None:
-    """One staged record: `N <row> <children> <month> <reference>` then its COPY text, then one line
-    per linked row (`T`, `B` or `D` and its COPY text). COPY text holds no line break."""
-    handle.write(_staged_text(checked))
-
-
 def _staged_text(checked: Checked) -> str:
-    """_staged_write()'s text (the dry run writes a chunk's at once)."""
+    """One staged record's lines of the staged file: `N <row> <children> <month> <reference>` then
+    its COPY text, then one line per linked row (`T`, `B` or `D` and its COPY text). COPY text holds
+    no line break. The dry run writes a chunk's at once."""
     month, text, children = checked.staged
     reference = checked.reference
     if "\n" in reference or "\r" in reference:
@@ -930,22 +925,12 @@ def _check(*, batch_id: int) -> ImportBatch:
         for chunk in work.chunks():
             text = []  # the chunk's part of the staged file, written at once
             for checked, match in chunk:
-                if match is None and not checked.problems and not getattr(checked, "known_unchanged", False):
-                    # A new row without problems: valid (_row_outcome's answer, without asking it).
-                    outcome = valid
-                    if checked.staged_text is not None and stage:
-                        text.append(checked.staged_text)  # written by the helper
-                    elif checked.staged is not None and stage:
-                        text.append(_staged_text(checked))
-                    else:
-                        text.append(
-                            json.dumps([checked.number, *_prepared_entry(checked, match, outcome)], default=str)
-                        )
-                        text.append("\n")
-                    outcomes.append([checked.number, checked.reference, outcome, [], None])
-                    continue
                 outcome = _row_outcome(checked, match, dry_run=True)
-                if outcome != invalid:
+                if outcome == valid and match is None and stage and checked.staged_text is not None:
+                    text.append(checked.staged_text)  # written by the helper
+                elif outcome == valid and match is None and stage and checked.staged is not None:
+                    text.append(_staged_text(checked))
+                elif outcome != invalid:
                     text.append(json.dumps([checked.number, *_prepared_entry(checked, match, outcome)], default=str))
                     text.append("\n")
                 pk = match[0].pk if match else None

@@ -147,7 +147,7 @@ class StagedRecords:
     tables of the import's transaction, and written from there by INSERT … SELECT: the import reads
     no row in Python. PostgreSQL only; the caller holds the transaction (the tables go at its end).
 
-    The file (services._staged_write) holds, per staged record, `N <row> <children> <month> <ref>`,
+    The file (services._staged_text) holds, per staged record, `N <row> <children> <month> <ref>`,
     its COPY text (validation.STAGED), and one `T`/`B`/`D` line per linked row; its other lines are
     the dry run's JSON entries of rows that are not staged (changes, unchanged rows), whose numbers
     are kept in `others` for the import to check again."""
