@@ -114,17 +114,14 @@ class Helper:
             answer = self.answers.recv()
         except (OSError, EOFError):
             self._stopped()
-        if isinstance(answer, tuple) and answer[0] == "error":
-            raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
+        _raise_if_error(answer)
         return answer
 
     def _stopped(self) -> None:
         """Raise what stopped the helper: its error, read past the answers it sent before it."""
         try:
             while True:
-                answer = self.answers.recv()
-                if isinstance(answer, tuple) and answer[0] == "error":
-                    raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
+                _raise_if_error(self.answers.recv())
         except (OSError, EOFError):
             pass
         raise RuntimeError("the import's helper process stopped without saying why")
@@ -159,8 +156,8 @@ class Helper:
         out = [self.checker.check_new(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in mine]
         if theirs:
             answers, _seconds = self.receive()
-            for (row, _b, _d, _key), (reference, problems, staged_text) in zip(theirs, answers, strict=True):
-                out.append(Checked(number=row.number, reference=reference, problems=problems, staged_text=staged_text))
+            for (row, _b, _d, _key), answer in zip(theirs, answers, strict=True):
+                out.append(checked_from(row.number, answer))
         return out
 
     def close(self) -> int:
@@ -203,6 +200,18 @@ def _private_kb() -> int:
             return sum(int(line.split()[1]) for line in handle if line.startswith(("Private_Clean", "Private_Dirty")))
     except OSError:
         return 0
+
+
+def _raise_if_error(answer) -> None:
+    if isinstance(answer, tuple) and answer[0] == "error":
+        raise RuntimeError(f"the import's helper process failed:\n{answer[1]}")
+
+
+def checked_from(number: int, answer: tuple) -> Checked:
+    """The helper's answer for row `number`, (reference, problems, its staged lines or None), as the
+    worker's own check gives it."""
+    reference, problems, staged_text = answer
+    return Checked(number=number, reference=reference, problems=problems, staged_text=staged_text)
 
 
 def _widen(end) -> None:

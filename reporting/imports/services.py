@@ -568,13 +568,7 @@ class _Pass:
                     if entry_[0] is None:
                         found = next(checked_new, None)
                         if found is None:
-                            reference, problems, staged_text = next(answered)
-                            found = Checked(
-                                number=entry_[2].number,
-                                reference=reference,
-                                problems=problems,
-                                staged_text=staged_text,
-                            )
+                            found = parallel.checked_from(entry_[2].number, next(answered))
                         entry_[0] = found
                 yield self._rules(out_behind)
             if ahead is None:
