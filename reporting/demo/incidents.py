@@ -36,6 +36,11 @@ OPEN_STATUSES = (
     (Incident.Status.SUBMITTED, 0.45),
     (Incident.Status.RETURNED, 0.15),
 )
+# The first records of each open return go through every step of the workflow, starting at a step
+# that turns with the participant and the month, so that the returns being worked on show drafts,
+# submitted records and returned ones with their comment whatever the day; the rest are drawn from
+# OPEN_STATUSES.
+OPEN_STATUS_SHOWCASE = (Incident.Status.RETURNED, Incident.Status.SUBMITTED, Incident.Status.DRAFT)
 REVIEW_COMMENTS = (
     "Please complete the citizenship breakdown.",
     "Check the detection context: the interception was at sea, not at a crossing point.",
@@ -264,6 +269,7 @@ class IncidentGenerator:
                 batch=batch,
                 incident_id=first_id + n,
                 national_reference=f"{reference_prefix}{n + 1:06d}",
+                order=n,
                 participant=planned.participant,
                 refs=refs,
                 planned=planned,
@@ -279,6 +285,7 @@ class IncidentGenerator:
         batch: Batch,
         incident_id: int,
         national_reference: str,
+        order: int,
         participant: DemoParticipant,
         refs: ParticipantRefs,
         planned: PlannedReturn,
@@ -336,7 +343,9 @@ class IncidentGenerator:
             ),
             **harm,
             **self.fee_draw(route=route, month=planned.month, migrants=migrants),
-            **self.workflow_draw(planned=planned, ret=ret, refs=refs, detection_date=detection_date),
+            **self.workflow_draw(
+                planned=planned, ret=ret, refs=refs, detection_date=detection_date, order=order
+            ),
         }
         batch.incidents.append(row)
         batch.transits.extend((incident_id, i, country) for i, country in enumerate(transits, start=1))
@@ -450,15 +459,24 @@ class IncidentGenerator:
             embargo = month_add(month, self.draws.between(6, 18))
         return level, embargo
 
-    def workflow_draw(self, *, planned: PlannedReturn, ret: ReturnRefs, refs: ParticipantRefs, detection_date):
-        """Status and dates: validated in a submitted return; draft, submitted or returned in an open one."""
+    def workflow_draw(
+        self, *, planned: PlannedReturn, ret: ReturnRefs, refs: ParticipantRefs, detection_date, order: int
+    ):
+        """Status and dates: validated in a submitted return; draft, submitted or returned in an open one
+        (the `order`-th record of its return: the first ones follow OPEN_STATUS_SHOWCASE)."""
         rng = self.draws
         created_at = min(
             dt.datetime.combine(detection_date, dt.time(9), tzinfo=dt.UTC)
             + dt.timedelta(days=rng.between(0, 4), minutes=rng.between(0, 480)),
             self.now,
         )
-        status = Incident.Status.VALIDATED if planned.submitted else OPEN_STATUS_CHOICE.draw(rng)
+        if planned.submitted:
+            status = Incident.Status.VALIDATED
+        elif order < len(OPEN_STATUS_SHOWCASE):
+            turn = catalogue.PARTICIPANTS.index(planned.participant) + planned.month.month
+            status = OPEN_STATUS_SHOWCASE[(order + turn) % len(OPEN_STATUS_SHOWCASE)]
+        else:
+            status = OPEN_STATUS_CHOICE.draw(rng)
         submitted_at = validated_at = None
         if status != Incident.Status.DRAFT:
             submitted_at = min(created_at + dt.timedelta(hours=rng.between(1, 72)), self.now)

@@ -10,13 +10,18 @@ import random
 from dataclasses import dataclass
 
 from reporting.demo.catalogue import PARTICIPANTS, DemoParticipant, Standing
+from reporting.models import RETURN_DUE_DAY
 
 MONTHS = 24  # months of returns, the current (open) month included
 LAPSED_SINCE = 8  # a lapsed participant's last return is this many months back
 SUSPENDED_SINCE = 10  # the suspended participant was suspended this many months ago
 GRACE_DAYS = 40  # the newcomer joined this many days ago (the policy's grace period is 90)
 MISSING_SHARE = 0.06  # closed months an active participant simply skips
-STILL_OPEN_SHARE = 0.3  # participants still working on last month's return (due mid-month)
+# Participants still working on last month's return: most of them before it is due (mid-month),
+# a few late ones after. Before the due day the open work is mostly last month's, so that the
+# demo shows drafts, submitted and returned records on any day, the 1st of a month included.
+STILL_OPEN_BEFORE_DUE = 0.7
+STILL_OPEN_AFTER_DUE = 0.2
 
 
 def month_add(month: dt.date, n: int) -> dt.date:
@@ -90,7 +95,8 @@ def returns_plan(*, rng: random.Random, participant: DemoParticipant, joined: dt
     """The returns of one participant: mostly submitted with data; some nil, some months missing;
     the current month open and, for some, last month still open."""
     current = today.replace(day=1)
-    still_open_last_month = rng.random() < STILL_OPEN_SHARE
+    still_open_share = STILL_OPEN_BEFORE_DUE if today.day < RETURN_DUE_DAY else STILL_OPEN_AFTER_DUE
+    still_open_last_month = rng.random() < still_open_share
     nil_share = 0.25 if participant.weight <= 1.0 else 0.04
     planned = []
     for month in _reporting_months(participant=participant, joined=joined, today=today):
