@@ -139,6 +139,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
+# History (django-simple-history): a change's reason is the reason a person gave (a withdrawal, a
+# return, a correction), up to the length forms and the API accept, so it is stored as text.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # CACHES
 # "default" is Django's own default (per-process memory). "analytics" holds the dashboards' sums and
 # rendered charts, keyed on the facts' versions (analytics/selectors.py): per process unless
@@ -199,7 +203,7 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "reporting.api.errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["reporting.api.renderers.FastJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["reporting.api.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 # Reverse proxies of our own in front of the site (docs/security.md): 0 reads the client's address

@@ -41,6 +41,11 @@ THROTTLED = error(
     "Request was throttled. Expected available in 12 seconds.",
 )
 TOO_LARGE = error("The request body is over the size limit.", "too_large", "The request body is too large.")
+UNSUPPORTED_MEDIA_TYPE = error(
+    "The body's Content-Type is not one this operation reads (JSON; an import also takes multipart form data).",
+    "unsupported_media_type",
+    'Unsupported media type "text/plain" in request.',
+)
 STALE_412 = error(
     "If-Match does not match the record's current ETag: someone changed it since you read it; nothing was changed.",
     "stale_record",
@@ -64,7 +69,14 @@ KEY_REUSED = error(
 )
 
 READ_ERRORS = {401: UNAUTHENTICATED, 403: FORBIDDEN, 429: THROTTLED}
-WRITE_ERRORS = {400: INVALID, 401: UNAUTHENTICATED, 403: FORBIDDEN, 413: TOO_LARGE, 429: THROTTLED}
+WRITE_ERRORS = {
+    400: INVALID,
+    401: UNAUTHENTICATED,
+    403: FORBIDDEN,
+    413: TOO_LARGE,
+    415: UNSUPPORTED_MEDIA_TYPE,
+    429: THROTTLED,
+}
 
 CURSOR_PARAMETER = OpenApiParameter(
     "cursor", str, OpenApiParameter.QUERY, description="Opaque position, from a page's `next` or `previous` link."

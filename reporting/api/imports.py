@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -38,6 +38,7 @@ from reporting.api.docs import (
 from reporting.api.errors import PayloadTooLarge
 from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
+from reporting.api.parsers import JSONParser
 from reporting.api.permissions import CanEnterRecords
 from reporting.imports import selectors, services
 from reporting.models import ImportBatch

@@ -343,9 +343,7 @@ class IncidentGenerator:
             ),
             **harm,
             **self.fee_draw(route=route, month=planned.month, migrants=migrants),
-            **self.workflow_draw(
-                planned=planned, ret=ret, refs=refs, detection_date=detection_date, order=order
-            ),
+            **self.workflow_draw(planned=planned, ret=ret, refs=refs, detection_date=detection_date, order=order),
         }
         batch.incidents.append(row)
         batch.transits.extend((incident_id, i, country) for i, country in enumerate(transits, start=1))
