@@ -4,10 +4,13 @@ A token reads `vrs_<prefix>_<secret>`. Only the prefix (to find the row) and a S
 secret are stored: the secret has 256 bits of randomness, so a fast hash is enough and a leaked
 database reveals no usable token. The plaintext is returned once, by `api_token_create`.
 
-Brute force is met by lockout, not only by throttling: a token prefix, or a client address, with
-`API_LOCKOUT_FAILURES` failed attempts within `API_LOCKOUT_WINDOW` is refused, even with the right
-secret, until `API_LOCKOUT_DURATION` has passed. The counters live in PostgreSQL, so every web
-process sees the same lock.
+A right token is never refused by a lock: the secret cannot be guessed (256 bits), so wrong secrets
+sent with a token's prefix are refused and audited, and lock nothing (else anyone who saw a prefix
+in a list could lock that token for its owner). A client address with `API_LOCKOUT_FAILURES`
+failed attempts within `API_LOCKOUT_WINDOW` is locked for its failing attempts only: they answer
+429 with Retry-After, for `API_LOCKOUT_DURATION` seconds, doubled at each lock that follows within
+a day (at most a day), while valid tokens sent from the same address (a ministry behind one NAT)
+go on working. The counters live in PostgreSQL, so every web process sees the same lock.
 """
 
 import datetime as dt
@@ -31,16 +34,20 @@ MAX_LIFETIME_DAYS = 366
 # Writing last_used_at on every request would make each API call a write; once a minute is enough
 # to tell a focal point whether a token is still in use.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
+MAX_LOCK = dt.timedelta(days=1)  # the longest an address is locked, however often it fails
 
 
 class TokenRejected(Exception):
     """A presented token is not accepted; `message` says why in words a user understands."""
 
-    def __init__(self, message: str, *, code: str, retry_after: int | None = None):
+    def __init__(
+        self, message: str, *, code: str, retry_after: int | None = None, lock_until: dt.datetime | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
         self.retry_after = retry_after
+        self.lock_until = lock_until  # set when this failure started a lock (to be audited)
 
 
 def _hash(secret: str) -> str:
@@ -117,20 +124,25 @@ def _locked_until(keys: list[str], now: dt.datetime) -> dt.datetime | None:
     return until
 
 
-def _failure_record(keys: list[str], now: dt.datetime) -> None:
+def _failure_record(key: str, now: dt.datetime) -> dt.datetime | None:
+    """Count a failed attempt against `key`; returns the end of the lock it started, if it did."""
     limit, window, duration = _lockout_settings()
     with transaction.atomic():
-        for key in keys:
-            row, _created = AuthLockout.objects.select_for_update().get_or_create(
-                key=key, defaults={"first_failure_at": now}
-            )
-            if row.first_failure_at < now - window:
-                row.failures, row.first_failure_at = 0, now
-            row.failures += 1
-            if row.failures >= limit:
-                row.locked_until = now + duration
-                row.failures, row.first_failure_at = 0, now
-            row.save()
+        row, _created = AuthLockout.objects.select_for_update().get_or_create(
+            key=key, defaults={"first_failure_at": now}
+        )
+        if row.first_failure_at < now - window:
+            row.failures, row.first_failure_at = 0, now
+        if row.locked_until is None or row.locked_until < now - MAX_LOCK:
+            row.locks = 0  # a day without a lock: start again from the first delay
+        row.failures += 1
+        started = None
+        if row.failures >= limit:
+            started = row.locked_until = now + min(duration * 2**row.locks, MAX_LOCK)
+            row.locks += 1
+            row.failures, row.first_failure_at = 0, now
+        row.save()
+    return started
 
 
 def _columns(model, alias: str) -> tuple[list[str], str]:
@@ -197,7 +209,7 @@ def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
     now = timezone.now()
     parsed = _parse(raw.strip())
     ip_key = f"ip:{client_ip}"[:80]
-    keys = [ip_key] + ([f"prefix:{parsed[0]}"[:80]] if parsed else [])
+    keys = [ip_key]
     token = None
     if parsed and connection.vendor == "postgresql":
         token, until = _token_and_lock(prefix=parsed[0], keys=keys, now=now)
@@ -210,19 +222,22 @@ def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
             .first()
         )
         until = token.lock_until if token is not None else None
-    if token is None:
-        until = _locked_until(keys, now)
-    if until is not None:
-        retry = max(1, int((until - now).total_seconds()))
-        raise TokenRejected(
-            _("Too many failed sign-in attempts: this token or address is locked for %(minutes)d more minute(s).")
-            % {"minutes": (retry + 59) // 60},
-            code="locked_out",
-            retry_after=retry,
-        )
     if token is None or not hmac.compare_digest(token.secret_hash, _hash(parsed[1])):
-        _failure_record(keys, now)
-        raise TokenRejected(_("This API token is not valid."), code="invalid_token")
+        if token is None:
+            until = _locked_until(keys, now)
+        if until is not None:
+            retry = max(1, int((until - now).total_seconds()))
+            raise TokenRejected(
+                _(
+                    "Too many failed sign-in attempts from this address: tokens that are not valid are refused "
+                    "for %(minutes)d more minute(s). Valid tokens still work."
+                )
+                % {"minutes": (retry + 59) // 60},
+                code="locked_out",
+                retry_after=retry,
+            )
+        started = _failure_record(ip_key, now)
+        raise TokenRejected(_("This API token is not valid."), code="invalid_token", lock_until=started)
     if token.revoked_at is not None:
         raise TokenRejected(_("This API token has been revoked."), code="token_revoked")
     if token.expires_on < timezone.localdate():

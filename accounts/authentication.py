@@ -63,6 +63,20 @@ def _audit_rejection(request, rejected: TokenRejected, raw: str) -> None:
     )
 
 
+def _audit_lock(request, until) -> None:
+    from accounts.models import AuditEntry
+    from accounts.signin import signin_audit
+
+    address = client_ip(request)
+    signin_audit(
+        action=AuditEntry.Action.LOCKED_OUT,
+        user=None,
+        summary=f"API sign-in from {address}: failing tokens refused until {until:%Y-%m-%d %H:%M} UTC",
+        request=request,
+        until=until.isoformat(),
+    )
+
+
 class ApiTokenAuthentication(BaseAuthentication):
     """`Authorization: Bearer <token>`; request.auth is the ApiToken."""
 
@@ -82,6 +96,8 @@ class ApiTokenAuthentication(BaseAuthentication):
             token = api_token_authenticate(raw=raw, client_ip=client_ip(request))
         except TokenRejected as rejected:
             _audit_rejection(request, rejected, raw)
+            if rejected.lock_until is not None:
+                _audit_lock(request, rejected.lock_until)
             if rejected.code == "locked_out":
                 raise LockedOut(rejected.message, rejected.retry_after) from rejected
             raise exceptions.AuthenticationFailed(rejected.message, code=rejected.code) from rejected
@@ -126,7 +142,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "bearerFormat": "vrs_<prefix>_<secret>",
             "description": (
                 "A personal API token created on the site (Account → API tokens). It is shown once; "
-                "read-only tokens may only use GET. Repeated failures lock the token prefix and the "
-                "client address for a while (429 with Retry-After)."
+                "read-only tokens may only use GET. Repeated failures from one address refuse that "
+                "address's failing attempts for a while (429 with Retry-After); valid tokens keep working."
             ),
         }

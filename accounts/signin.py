@@ -7,6 +7,8 @@ the secretariat's audit page shows under "Sign-in".
 
 from __future__ import annotations
 
+import datetime as dt
+
 from axes.backends import AxesStandaloneBackend
 from axes.signals import user_locked_out
 from django.conf import settings
@@ -15,6 +17,7 @@ from django.dispatch import receiver
 from django.shortcuts import render
 from django_otp import user_has_device
 
+from accounts.api_tokens import MAX_LOCK
 from accounts.authentication import client_ip
 from accounts.models import AuditEntry, User
 
@@ -41,9 +44,18 @@ def lockout_client_ip(request) -> str | None:
     return None if address == "unknown" else address
 
 
+def lockout_cooloff(request=None) -> dt.timedelta:
+    """How long a (username, address) pair stays locked: API_LOCKOUT_DURATION at the first lock,
+    doubled for each further AXES_FAILURE_LIMIT failures (axes keeps counting while locked), at most
+    a day."""
+    failures = getattr(request, "axes_failures_since_start", 0) or 0
+    locks = max(failures // settings.AXES_FAILURE_LIMIT - 1, 0)
+    return min(dt.timedelta(seconds=settings.API_LOCKOUT_DURATION) * 2 ** min(locks, 10), MAX_LOCK)
+
+
 def lockout_response(request, original_response=None, credentials=None):
     """django-axes' answer to a locked sign-in: 429 with Retry-After, as the API's token lockout."""
-    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    seconds = int(lockout_cooloff(request).total_seconds())
     response = render(request, "accounts/locked_out.html", {"minutes": (seconds + 59) // 60}, status=429)
     response["Retry-After"] = str(seconds)
     return response

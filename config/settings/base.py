@@ -3,7 +3,6 @@
 local.py, test.py and production.py override only what differs.
 """
 
-import datetime as dt
 import os
 from pathlib import Path
 
@@ -15,6 +14,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 def env_bool(name: str, default: bool) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def docs_permissions(*, public: bool) -> list[str]:
+    return ["rest_framework.permissions.AllowAny" if public else "rest_framework.permissions.IsAuthenticated"]
 
 
 # CORE
@@ -144,13 +147,20 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # CACHES
-# "default" is Django's own default (per-process memory). "analytics" holds the dashboards' sums and
+# "default" holds the API's throttle counters and other short-lived keys: per-process memory unless
+# CACHE_URL names a Redis, as production requires (config/settings/production.py), so that every
+# web process counts against the same budget. "analytics" holds the dashboards' sums and
 # rendered charts, keyed on the facts' versions (analytics/selectors.py): per process unless
 # ANALYTICS_CACHE_URL names a Redis (then web processes share it). A region holds a few hundred
 # keys per filter combination: room for thousands, so that culling never drops the live ones.
 ANALYTICS_CACHE_URL = os.environ.get("ANALYTICS_CACHE_URL", "")
+CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (
+        {"BACKEND": "config.cache.TolerantRedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "vrs"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
     "analytics": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ANALYTICS_CACHE_URL}
         if ANALYTICS_CACHE_URL
@@ -232,6 +242,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and docs page describe the API to anyone unless API_DOCS_PUBLIC is off (production's
+    # default): then only signed-in users (by session or token) read them.
+    "SERVE_PERMISSIONS": docs_permissions(public=env_bool("API_DOCS_PUBLIC", True)),
     # The docs page runs without the internet: Swagger UI from drf-spectacular-sidecar's static files.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -289,10 +302,12 @@ OTP_REQUIRED_ROLES = ["focal_point", "secretariat"]
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "VRS")
 OTP_RECOVERY_CODES = 10
 # Site sign-in lockout (django-axes), with the same numbers as the API token lockout: this many
-# failures for a username, or from an address, lock it for API_LOCKOUT_DURATION seconds.
+# failures for one username from one address lock that pair (never the account everywhere, never
+# the address for everyone behind it) for API_LOCKOUT_DURATION seconds, doubled at each further
+# lock (accounts/signin.py: lockout_cooloff).
 AXES_FAILURE_LIMIT = API_LOCKOUT_FAILURES
-AXES_COOLOFF_TIME = dt.timedelta(seconds=API_LOCKOUT_DURATION)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = "accounts.signin.lockout_cooloff"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "accounts.signin.lockout_client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log (accounts/signin.py); no second copy

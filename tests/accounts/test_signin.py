@@ -137,16 +137,16 @@ def test_focal_point_cannot_remove_a_required_second_factor(required):
     assert TOTPDevice.objects.filter(user=focal, confirmed=True).exists()
 
 
-def test_repeated_failures_lock_the_username_even_with_the_right_password(settings):
+def test_repeated_failures_lock_the_username_from_that_address_even_with_the_right_password(settings):
     settings.AXES_FAILURE_LIMIT = 3
     owner = factories.participant(code="AUS")
     factories.user(role=Role.ANALYST, participant=owner, username="ana")
-    client = Client()
+    client = Client(REMOTE_ADDR="10.9.9.9")
     for _i in range(3):
         assert sign_in(client, "ana", "wrong-password-123").status_code in (200, 429)
     locked = sign_in(client, "ana")
     assert locked.status_code == 429
-    assert int(locked["Retry-After"]) == int(settings.AXES_COOLOFF_TIME.total_seconds())
+    assert int(locked["Retry-After"]) == settings.API_LOCKOUT_DURATION
     assert b"Sign-in locked" in locked.content
     assert not client.get("/").wsgi_request.user.is_authenticated
     entries = AuditEntry.objects.filter(details__username="ana")
@@ -214,3 +214,48 @@ def test_a_refused_api_token_is_audited_without_its_secret(settings):
     entry = AuditEntry.objects.get(action="api_token_rejected")
     assert entry.subject_user == user and entry.details["prefix"] == prefix
     assert "not-the-secret" not in str(entry.details) + entry.summary
+
+
+def test_a_locked_username_still_signs_in_from_another_address_and_others_from_the_locked_one(settings):
+    """Whoever types a known username's password wrong locks only themselves (the pair), not the
+    account everywhere nor every user behind the same address."""
+    settings.AXES_FAILURE_LIMIT = 3
+    owner = factories.participant(code="AUS")
+    factories.user(role=Role.FOCAL_POINT, participant=owner, username="aus-focal")
+    factories.user(role=Role.ANALYST, participant=owner, username="aus-analyst")
+    attacker = Client(REMOTE_ADDR="10.6.6.6")
+    for _i in range(3):
+        sign_in(attacker, "aus-focal", "guess-guess-guess")
+    assert sign_in(attacker, "aus-focal").status_code == 429
+    assert sign_in(Client(REMOTE_ADDR="10.1.1.1"), "aus-focal").status_code == 302  # the owner, at the office
+    assert sign_in(Client(REMOTE_ADDR="10.6.6.6"), "aus-analyst").status_code == 302  # a colleague behind the NAT
+
+
+def test_the_lock_grows_with_each_further_round_of_failures(settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    owner = factories.participant(code="AUS")
+    factories.user(role=Role.ANALYST, participant=owner, username="ana")
+    client = Client(REMOTE_ADDR="10.9.9.8")
+    waits = []
+    for _round in range(3):
+        for _i in range(3):
+            response = sign_in(client, "ana", "wrong-password-123")
+        waits.append(int(response["Retry-After"]) if response.status_code == 429 else 0)
+    assert waits[1] < waits[2] and waits[2] == 4 * settings.API_LOCKOUT_DURATION
+    assert AuditEntry.objects.filter(action="locked_out", details__username="ana").exists()
+
+
+@pytest.mark.parametrize(
+    ("secure", "target", "goes_to"),
+    [
+        (True, "http://testserver/records/", "/"),  # never from https down to http
+        (True, "https://testserver/records/", "https://testserver/records/"),
+        (True, "/records/", "/records/"),
+        (False, "http://testserver/records/", "http://testserver/records/"),
+        (True, "https://elsewhere.example/", "/"),
+    ],
+)
+def test_the_two_factor_pages_next_never_downgrades_to_http(rf, secure, target, goes_to):
+    from accounts.second_factor_views import _next
+
+    assert _next(rf.get("/accounts/two-factor/verify/", {"next": target}, secure=secure)) == goes_to
