@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
 from accounts.codes import country_choices
+from accounts.validators import visible_text
 
 
 class User(AbstractUser):
@@ -92,6 +93,7 @@ class Participant(models.Model):
         _("code"),
         max_length=10,
         unique=True,
+        validators=[visible_text],
         help_text=_("ISO 3166-1 alpha-3 code where one exists (e.g. AUS, HKG); a short code otherwise."),
     )
     country = models.CharField(
@@ -289,13 +291,14 @@ class ApiToken(models.Model):
 
 
 class AuthLockout(models.Model):
-    """Failed API sign-ins counted per key (a token prefix, or a client address); a key with too
-    many recent failures is locked for a while, whatever the throttles say."""
+    """Failed API sign-ins counted per client address; an address with too many recent failures has
+    its failing attempts refused for a while, a little longer at each lock (accounts/api_tokens.py)."""
 
     key = models.CharField(max_length=80, unique=True)
     failures = models.PositiveIntegerField(default=0)
     first_failure_at = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
+    locks = models.PositiveSmallIntegerField(default=0)  # locks in a row: each doubles the next one
 
     class Meta:
         verbose_name = _("API sign-in lockout")

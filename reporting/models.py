@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.codes import country_choices, currency_choices
 from accounts.models import Agency, Participant
+from accounts.validators import visible_text
 from reporting import codes
 from reporting.fields import CodeChoiceField, MultipleCodeField
 
@@ -302,6 +303,7 @@ class Incident(ValidatedWithoutQueries):
     national_reference = models.CharField(
         _("national reference"),
         max_length=64,
+        validators=[visible_text],
         help_text=_("Your own case or file number, unique within your participant. Not a person's ID."),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -693,7 +695,7 @@ class BorderCrossingPoint(models.Model):
     """A participant's border crossing point (its own gazetteer)."""
 
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="crossing_points")
-    code = models.CharField(_("code"), max_length=20)
+    code = models.CharField(_("code"), max_length=20, validators=[visible_text])
     name = models.CharField(_("name"), max_length=200)
     mode = models.CharField(_("mode"), max_length=10, choices=codes.Mode.choices)
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)

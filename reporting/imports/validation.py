@@ -31,6 +31,7 @@ from django.db.models.base import ModelState
 from django.forms.utils import ErrorDict
 
 from accounts.models import Participant, User
+from accounts.validators import INVISIBLE, VisibleTextValidator
 from reporting import codes, screening
 from reporting.demo.loading import _formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
@@ -237,6 +238,8 @@ def _plain_text_fits(name: str, form) -> tuple[int | None, str] | None:
         elif type(validator) is not validators.ProhibitNullCharactersValidator:
             return None
     for validator in model_field.validators:
+        if type(validator) is VisibleTextValidator:
+            continue  # _free_text() makes the same check
         if type(validator) is not validators.MaxLengthValidator:
             return None
         limits.append(validator.limit_value)
@@ -883,7 +886,12 @@ class RowChecker:
         plain = self._plain_text.get(col.name)
         if plain is not None and type(text) is str and text:
             limit, attname, index = plain
-            if (limit is None or len(text) <= limit) and "\x00" not in text and text == text.strip():
+            if (
+                (limit is None or len(text) <= limit)
+                and "\x00" not in text
+                and text == text.strip()
+                and not INVISIBLE.search(text)
+            ):
                 return (attname, text, index, FORMATS[attname](text), None)
         return self._compiled(col, text)
 

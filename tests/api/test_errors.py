@@ -101,3 +101,12 @@ def test_an_unforeseen_error_under_the_api_is_json_not_a_page(story, monkeypatch
     assert response.status_code == 500
     assert _error_shape(response)[0]["code"] == "server_error"
     assert "a bug" not in response.content.decode()
+
+
+@pytest.mark.parametrize("reference", ["AUS-\u202e2400", "AUS\u200b-0042", "\u2067AUS-0042\u2069"])
+def test_a_reference_with_invisible_characters_is_refused_by_name(story, reference):
+    """A right-to-left override or a zero-width space makes a reference display as another."""
+    response = create(token_client(story.users["home_contributor"]), payload(national_reference=reference))
+    assert response.status_code == 400
+    (error,) = _error_shape(response)
+    assert error["field"] == "national_reference" and "invisible formatting characters" in error["message"]

@@ -35,6 +35,8 @@ BAD_VALUES = [
     ("Country", "Atlantis", "detection_country", "Atlantis"),
     ("Origin", "Narnia", "origin_country", "Narnia"),
     ("Case No", "X" * 80, "national_reference", "X" * 80),
+    ("Case No", "AUS-\u202e2400", "national_reference", "AUS-\u202e2400"),  # displays as AUS-0042
+    ("Case No", "AUS\u200b-0042", "national_reference", "AUS\u200b-0042"),
     ("Location", "P" * 300, "detection_place", "P" * 300),
     ("Latitude", "95", "latitude", "95"),
     ("Longitude", "-181", "longitude", "-181"),
