@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from reporting.spreadsheets import csv_lines, csv_text, safe_cell, xlsx_bytes
 
-DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 
 
 def test_text_that_would_start_a_formula_is_written_as_text():
