@@ -1,7 +1,9 @@
 """Input shapes of the console's account pages: participants, terms, users, invitations, preferences."""
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,16 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with its username's length enforced: Django sets the limit on the field
+    after the field's validators are built, so an over-long name reached the lockout's counters (a
+    255-character column) and failed there."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
 
 
 class ParticipantInviteForm(forms.Form):

@@ -18,6 +18,7 @@ from accounts.forms import (
     InvitationForm,
     NotificationPreferenceForm,
     RoleChangeForm,
+    SignInForm,
     UserFilterForm,
     add_service_errors,
 )
@@ -54,6 +55,7 @@ class TrackedLoginView(auth_views.LoginView):
     """Sign-in that remembers the session, so its user can see it and end it later."""
 
     template_name = "accounts/login.html"
+    authentication_form = SignInForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -259,3 +259,9 @@ def test_the_two_factor_pages_next_never_downgrades_to_http(rf, secure, target, 
     from accounts.second_factor_views import _next
 
     assert _next(rf.get("/accounts/two-factor/verify/", {"next": target}, secure=secure)) == goes_to
+
+
+def test_an_over_long_username_is_refused_by_the_form_not_a_server_error():
+    response = sign_in(Client(), "x" * 5000, "whatever-password")
+    assert response.status_code == 200
+    assert b"at most 150 characters" in response.content
