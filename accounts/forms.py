@@ -52,10 +52,10 @@ class ParticipantInviteForm(forms.Form):
             self.add_error("country", _("A regional organisation has no country code: leave it empty."))
         code = (data.get("code") or "").strip().upper()
         if code and Participant.objects.filter(code=code).exists():
-            self.add_error("code", _("A participant with this code already exists."))
+            self.add_error("code", ValidationError(_("A participant with this code already exists."), code="unique"))
         name = (data.get("name") or "").strip()
         if name and Participant.objects.filter(name__iexact=name).exists():
-            self.add_error("name", _("A participant with this name already exists."))
+            self.add_error("name", ValidationError(_("A participant with this name already exists."), code="unique"))
         return data
 
 

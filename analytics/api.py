@@ -23,8 +23,9 @@ from accounts.roles import Action, role_can
 from analytics.selectors import Chart, Dashboard, DashboardFilters, chart_get, dashboard_get, default_filters
 from reporting import codes
 from reporting.api.base import ApiView
-from reporting.api.docs import INVALID, NOT_FOUND, READ_ERRORS
-from reporting.api.serializers import COUNTRY_CHOICES
+from reporting.api.docs import CODE_PARAMETER_TYPE, INVALID, NOT_FOUND, READ_ERRORS
+from reporting.api.serializers import COUNTRY_CHOICES, MONTH_QUERY_PATTERN, MonthField
+from reporting.reciprocity import month_add
 
 # The dashboard's charts, by key (tests/api/test_aggregates.py checks this against dashboard_get).
 AGGREGATE_KEYS = (
@@ -43,8 +44,6 @@ AGGREGATE_KEYS = (
     "abuse-routes",
     "abuses",
 )
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-MONTH_MESSAGE = _("Give the month as YYYY-MM, e.g. 2025-03.")
 MAX_MONTHS = 120
 
 
@@ -58,16 +57,12 @@ class CanReadDashboards(BasePermission):
 
 
 class AggregateFilterSerializer(serializers.Serializer):
-    month_from = serializers.RegexField(
-        MONTH_PATTERN,
+    month_from = MonthField(
         required=False,
-        error_messages={"invalid": MONTH_MESSAGE},
         help_text="First month (YYYY-MM), inclusive; default: 24 months before the last closed month.",
     )
-    month_to = serializers.RegexField(
-        MONTH_PATTERN,
+    month_to = MonthField(
         required=False,
-        error_messages={"invalid": MONTH_MESSAGE},
         help_text="Last month (YYYY-MM), inclusive; default: the last closed month.",
     )
     participant = serializers.ListField(
@@ -86,8 +81,6 @@ class AggregateFilterSerializer(serializers.Serializer):
     @staticmethod
     def _month(value: str) -> dt.date:
         year, month = value.split("-")
-        if int(year) < 1:
-            raise serializers.ValidationError(MONTH_MESSAGE)
         return dt.date(int(year), int(month), 1)
 
     def validate_month_from(self, value: str) -> dt.date:
@@ -109,10 +102,11 @@ class AggregateFilterSerializer(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         default = default_filters()
         start, end = attrs.get("month_from", default.month_from), attrs.get("month_to", default.month_to)
-        if "month_from" in attrs and "month_to" not in attrs and start > end:
-            end = start
-        if "month_to" in attrs and "month_from" not in attrs and start > end:
-            start = end
+        # A bound left out follows the one given: at most ten years from it, never before it.
+        if "month_from" in attrs and "month_to" not in attrs:
+            end = min(max(end, start), month_add(start, MAX_MONTHS - 1))
+        if "month_to" in attrs and "month_from" not in attrs:
+            start = max(min(start, end), month_add(end, -(MAX_MONTHS - 1)))
         errors = {}
         if start > end:
             errors["month_to"] = [_("The last month comes before the first.")]
@@ -246,11 +240,11 @@ def _dashboard(dashboard: Dashboard) -> dict:
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("month_from", str, OpenApiParameter.QUERY, pattern=MONTH_PATTERN, description="YYYY-MM"),
-    OpenApiParameter("month_to", str, OpenApiParameter.QUERY, pattern=MONTH_PATTERN, description="YYYY-MM"),
+    OpenApiParameter("month_from", str, OpenApiParameter.QUERY, pattern=MONTH_QUERY_PATTERN, description="YYYY-MM"),
+    OpenApiParameter("month_to", str, OpenApiParameter.QUERY, pattern=MONTH_QUERY_PATTERN, description="YYYY-MM"),
     OpenApiParameter(
         "participant",
-        {"type": "array", "items": {"type": "string"}},
+        {"type": "array", "items": CODE_PARAMETER_TYPE},
         OpenApiParameter.QUERY,
         explode=True,
         description="Participant codes (repeat the parameter).",

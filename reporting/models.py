@@ -493,6 +493,7 @@ class Incident(ValidatedWithoutQueries):
                 fields=["participant", "national_reference"],
                 name="incident_unique_reference_per_participant",
                 violation_error_message=_("Your participant already has a record with this national reference."),
+                violation_error_code="duplicate_reference",
             ),
             # "Detection date not in the future" is a CHECK on PostgreSQL only (migration 0004):
             # SQLite refuses a clock in a CHECK constraint. clean() checks it on every backend.

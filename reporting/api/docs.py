@@ -62,6 +62,13 @@ PRECONDITION_REQUIRED = error(
     "precondition_required",
     "Send If-Match with the record's ETag, or the version you read.",
 )
+STATE_CONFLICT = error(
+    "The request is well formed but the data's current state refuses it (a record with this national "
+    "reference, or a participant with this code or name, exists; the month's return is already "
+    "submitted, or the month is not over); nothing was changed.",
+    "duplicate_reference",
+    "Your participant already has a record with this national reference.",
+)
 KEY_REUSED = error(
     "The Idempotency-Key was used before with a different request.",
     "idempotency_key_reused",
@@ -82,8 +89,12 @@ CURSOR_PARAMETER = OpenApiParameter(
     "cursor", str, OpenApiParameter.QUERY, description="Opaque position, from a page's `next` or `previous` link."
 )
 PAGE_SIZE_PARAMETER = OpenApiParameter(
-    "page_size", int, OpenApiParameter.QUERY, description="Items per page (default 50, at most 200)."
+    "page_size",
+    {"type": "integer", "minimum": 1},
+    OpenApiParameter.QUERY,
+    description="Items per page (default 50, at most 200).",
 )
+CODE_PARAMETER_TYPE = {"type": "string", "minLength": 1, "maxLength": 10}
 
 
 def page_of(name: str, item) -> serializers.Serializer:

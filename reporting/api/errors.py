@@ -84,9 +84,24 @@ def django_validation_detail(error: DjangoValidationError):
     return [exceptions.ErrorDetail(m, code=e.code or "invalid") for e in error.error_list for m in e.messages]
 
 
+# Refusals that come from the data's current state, not from the request's shape: the same request
+# may succeed once the state changes (another reference, the return reopened). 409, not 400.
+CONFLICT_CODES = frozenset({"duplicate_reference", "unique", "already_submitted", "month_not_over"})
+
+
+def _codes(detail) -> set[str]:
+    if isinstance(detail, dict):
+        return set().union(*(_codes(v) for v in detail.values()))
+    if isinstance(detail, list):
+        return set().union(*(_codes(v) for v in detail))
+    return {getattr(detail, "code", None) or "invalid"}
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_validation_detail(exc))
+    if isinstance(exc, exceptions.ValidationError) and set() < _codes(exc.detail) <= CONFLICT_CODES:
+        exc = Conflict(exc.detail)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(_("The request body is too large."))
     elif isinstance(exc, Http404):

@@ -10,27 +10,22 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from reporting import codes
-from reporting.api.serializers import COUNTRY_CHOICES, ChoiceField
+from reporting.api.docs import PAGE_SIZE_PARAMETER
+from reporting.api.serializers import COUNTRY_CHOICES, MONTH_MESSAGE, MONTH_QUERY_PATTERN, ChoiceField, MonthField
 from reporting.models import Incident
 
 
 class IncidentFilterSerializer(serializers.Serializer):
-    month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$",
+    month = MonthField(
         required=False,
-        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
         help_text="The month of the record's return, YYYY-MM.",
     )
-    month_from = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$",
+    month_from = MonthField(
         required=False,
-        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
         help_text="First month (YYYY-MM), inclusive.",
     )
-    month_to = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$",
+    month_to = MonthField(
         required=False,
-        error_messages={"invalid": _("Give the month as YYYY-MM, e.g. 2025-03.")},
         help_text="Last month (YYYY-MM), inclusive.",
     )
     category = ChoiceField(
@@ -57,7 +52,7 @@ class IncidentFilterSerializer(serializers.Serializer):
         try:
             _month(value)
         except ValueError as error:
-            raise serializers.ValidationError(_("Give the month as YYYY-MM, e.g. 2025-03.")) from error
+            raise serializers.ValidationError(MONTH_MESSAGE) from error
         return value
 
     def validate_month(self, value: str) -> str:
@@ -147,12 +142,17 @@ def _parameter(name: str, field: serializers.Field) -> OpenApiParameter:
         name=name,
         location=OpenApiParameter.QUERY,
         required=False,
-        type=str,
+        # A blank query value counts as not given (DRF's reading of query strings): no minLength.
+        type={
+            "type": "string",
+            **({"maxLength": field.max_length} if getattr(field, "max_length", None) else {}),
+            **({"pattern": MONTH_QUERY_PATTERN} if isinstance(field, serializers.RegexField) else {}),
+        },
         enum=enum,
         description=str(field.help_text or ""),
     )
 
 
 INCIDENT_FILTER_PARAMETERS = [_parameter(name, field) for name, field in IncidentFilterSerializer().fields.items()] + [
-    OpenApiParameter("page_size", int, OpenApiParameter.QUERY, description="Records per page (1–200, default 50)."),
+    PAGE_SIZE_PARAMETER
 ]

@@ -26,6 +26,7 @@ from reporting.api.docs import (
     READ_ERRORS,
     STALE_409,
     STALE_412,
+    STATE_CONFLICT,
     WRITE_ERRORS,
     page_of,
 )
@@ -351,6 +352,7 @@ class IncidentCreateApi(IncidentListApi):
         request=IncidentInputSerializer,
         responses={
             201: OpenApiResponse(IncidentOutputSerializer, description="Created; Location and ETag headers."),
+            409: STATE_CONFLICT,
             422: KEY_REUSED,
             **WRITE_ERRORS,
         },

@@ -24,3 +24,17 @@ class ApiCursorPagination(CursorPagination):
             raise ValidationError(
                 {"cursor": [_("This cursor is not valid: follow the `next` or `previous` link of a page.")]}
             ) from error
+
+    def get_page_size(self, request):
+        # A page size that is not a whole number from 1 is refused, not silently replaced by the default.
+        raw = request.query_params.getlist(self.page_size_query_param)
+        # One larger than the maximum is served at the maximum (as documented).
+        if raw and (len(raw) > 1 or not raw[0].isdigit() or int(raw[0]) < 1):
+            raise ValidationError(
+                {
+                    "page_size": [
+                        _("Give the page size as one whole number from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return super().get_page_size(request)

@@ -16,7 +16,7 @@ from accounts import services as account_services
 from accounts.forms import ParticipantInviteForm
 from accounts.models import Participant, Role, TermsVersion
 from reporting.api.base import ApiView
-from reporting.api.docs import KEY_REUSED, NOT_FOUND, READ_ERRORS, WRITE_ERRORS
+from reporting.api.docs import KEY_REUSED, NOT_FOUND, READ_ERRORS, STATE_CONFLICT, WRITE_ERRORS
 from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from reporting.api.me import StandingSerializer
 from reporting.api.serializers import COUNTRY_CHOICES, ChoiceField, ParticipantOutputSerializer
@@ -133,7 +133,7 @@ class ParticipantListApi(ApiView):
         description="It exists with status `invited` and reads nothing until it accepts the terms and is activated.",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=InputSerializer,
-        responses={201: ParticipantOutputSerializer, 422: KEY_REUSED, **WRITE_ERRORS},
+        responses={201: ParticipantOutputSerializer, 409: STATE_CONFLICT, 422: KEY_REUSED, **WRITE_ERRORS},
         examples=[
             OpenApiExample(
                 "a state",

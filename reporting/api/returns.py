@@ -22,20 +22,19 @@ from reporting.api.docs import (
     NOT_FOUND,
     PAGE_SIZE_PARAMETER,
     READ_ERRORS,
+    STATE_CONFLICT,
     WRITE_ERRORS,
     page_of,
 )
 from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.permissions import CanSubmitReturns
-from reporting.api.serializers import ChoiceField, ReturnOutputSerializer
+from reporting.api.serializers import MONTH_PATTERN, ChoiceField, ReturnOutputSerializer
 from reporting.models import Return
 from reporting.services.returns import return_reopen, return_submit, return_submit_nil
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-MONTH_PARAMETER = OpenApiParameter(
-    "month", str, OpenApiParameter.PATH, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM"
-)
+MONTH_PARAMETER = OpenApiParameter("month", str, OpenApiParameter.PATH, pattern=MONTH_PATTERN, description="YYYY-MM")
 RETURN_EXAMPLE = {
     "participant": "AUS",
     "month": "2026-09",
@@ -157,6 +156,7 @@ class ReturnActionApi(ApiView):
         responses={
             200: OpenApiResponse(ReturnOutputSerializer, description="The return after the step."),
             404: NOT_FOUND,
+            409: STATE_CONFLICT,
             422: KEY_REUSED,
             **WRITE_ERRORS,
         },

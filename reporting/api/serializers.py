@@ -8,12 +8,24 @@ import functools
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.codes import country_choices, currency_choices
 from accounts.models import Participant
 from reporting import codes
 from reporting.models import Incident, Return
+
+# A month in the API: YYYY-MM, years 1900 to 2999 (a schema that allowed year 0 promised what the
+# dates behind it cannot hold).
+MONTH_PATTERN = r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$"
+# In a query string a blank value counts as not given (DRF's reading of query strings).
+MONTH_QUERY_PATTERN = r"^((19|2\d)\d{2}-(0[1-9]|1[0-2]))?$"
+MONTH_MESSAGE = _("Give the month as YYYY-MM, e.g. 2025-03.")
+
+
+def MonthField(**kwargs) -> serializers.RegexField:  # noqa: N802 - used as a field class
+    return serializers.RegexField(MONTH_PATTERN, error_messages={"invalid": MONTH_MESSAGE}, **kwargs)
 
 
 class ChoiceField(serializers.ChoiceField):

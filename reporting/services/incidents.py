@@ -284,8 +284,8 @@ def _check(
     try:
         incident.full_clean(exclude=exclude)
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
+        for field, problems in error.error_dict.items():  # with their codes (the API answers them)
+            errors.setdefault(field, []).extend(problems)
     for field, message in breakdown_excess(incident=incident, breakdowns=breakdowns).items():
         errors.setdefault(field, []).append(message)
     if errors:
@@ -628,8 +628,8 @@ def _check_for_submission(incident: Incident) -> None:
     try:
         incident.full_clean()
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
+        for field, problems in error.error_dict.items():
+            errors.setdefault(field, []).extend(problems)
     rows = list(incident.breakdowns.all())
     for field, message in breakdown_excess(incident=incident, breakdowns=rows).items():
         errors.setdefault(field, []).append(message)
@@ -650,7 +650,8 @@ def incident_validate(*, incident: Incident, validated_by: User, expected_versio
     if ret.status != Return.Status.OPEN:
         raise ValidationError(
             _("The return for %(month)s is already submitted. Reopen it (with a reason) to add this record.")
-            % {"month": ret.month.strftime("%B %Y")}
+            % {"month": ret.month.strftime("%B %Y")},
+            code="already_submitted",
         )
     _check_for_submission(incident)
     incident.status = Incident.Status.VALIDATED

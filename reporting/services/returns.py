@@ -37,7 +37,8 @@ def _require_month_over(month: dt.date) -> None:
         following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
         raise ValidationError(
             _("The return for %(month)s covers the whole month: it can be submitted from %(from)s.")
-            % {"month": _month_label(month), "from": following.isoformat()}
+            % {"month": _month_label(month), "from": following.isoformat()},
+            code="month_not_over",
         )
 
 
@@ -71,7 +72,10 @@ def return_submit(*, ret: Return, submitted_by: User) -> Return:
     _require_focal_point(submitted_by, ret.participant_id, _("submit the monthly return"))
     ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:
-        raise ValidationError(_("The return for %(month)s is already submitted.") % {"month": _month_label(ret.month)})
+        raise ValidationError(
+            _("The return for %(month)s is already submitted.") % {"month": _month_label(ret.month)},
+            code="already_submitted",
+        )
     _require_month_over(ret.month)
     _require_nothing_pending(ret)
     if not ret.incidents.validated().exists():
@@ -94,7 +98,10 @@ def return_submit_nil(*, participant: Participant, month: dt.date, submitted_by:
     ret, _created = Return.objects.get_or_create(participant=participant, month=month)
     ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:
-        raise ValidationError(_("The return for %(month)s is already submitted.") % {"month": _month_label(month)})
+        raise ValidationError(
+            _("The return for %(month)s is already submitted.") % {"month": _month_label(month)},
+            code="already_submitted",
+        )
     _require_nothing_pending(ret)
     validated = ret.incidents.validated().count()
     if validated:

@@ -110,3 +110,19 @@ def test_a_reference_with_invisible_characters_is_refused_by_name(story, referen
     assert response.status_code == 400
     (error,) = _error_shape(response)
     assert error["field"] == "national_reference" and "invisible formatting characters" in error["message"]
+
+
+def test_a_page_size_that_is_not_a_whole_number_is_refused_and_a_large_one_capped(story):
+    client = token_client(story.users["home_analyst"])
+    for bad in ("null", "0", "-3", "2.5"):
+        response = client.get("/api/v1/incidents/", {"page_size": bad})
+        assert response.status_code == 400 and _error_shape(response)[0]["field"] == "page_size"
+    assert client.get("/api/v1/incidents/", {"page_size": 5000}).status_code == 200
+
+
+def test_a_refusal_from_the_datas_state_is_a_409(story):
+    client = token_client(story.users["home_contributor"])
+    assert create(client, payload(national_reference="TWICE-1"), key="a").status_code == 201
+    again = create(client, payload(national_reference="TWICE-1"), key="b")
+    assert again.status_code == 409
+    assert _error_shape(again)[0]["code"] == "duplicate_reference"

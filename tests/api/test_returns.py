@@ -34,7 +34,7 @@ def test_a_month_with_validated_records_is_submitted_then_reopened_with_a_reason
     assert submitted.json()["status"] == "submitted" and submitted.json()["is_nil"] is False
     # A nil return for a month with validated records is refused, and so is submitting twice.
     again = _act(focal, month, "submit")
-    assert again.status_code == 400 and "already submitted" in again.json()["errors"][0]["message"]
+    assert again.status_code == 409 and "already submitted" in again.json()["errors"][0]["message"]
     no_reason = _act(focal, month, "reopen")
     assert no_reason.status_code == 400 and no_reason.json()["errors"][0]["field"] == "reason"
     assert Return.objects.get(participant=home, month=month).status == "submitted"
@@ -54,7 +54,7 @@ def test_nothing_to_report_for_an_empty_closed_month_but_not_for_the_current_one
     listed = focal.get(reverse("api:return-list"), {"status": "submitted"}).json()["results"]
     assert [r["month"] for r in listed] == [f"{empty:%Y-%m}"]
     current = _act(focal, factories.months_back(0), "nil")
-    assert current.status_code == 400
+    assert current.status_code == 409 and current.json()["errors"][0]["code"] == "month_not_over"
     assert not Return.objects.filter(participant=home, month=factories.months_back(0), status="submitted").exists()
 
 
@@ -79,8 +79,8 @@ def test_a_retried_nil_return_or_submission_with_its_key_replays_the_first_answe
     retried = _keyed(focal, empty, "nil", "nil-1")
     assert retried.status_code == 200 and retried["Idempotent-Replayed"] == "true"
     assert retried.json() == first.json()
-    # Without the key, the same retry is the refusal of a step already taken.
-    assert _act(focal, empty, "nil").status_code == 400
+    # Without the key, the same retry is the refusal of a step already taken: a conflict with the state.
+    assert _act(focal, empty, "nil").status_code == 409
     month = factories.months_back(2)
     factories.incident_for(home, months_ago=2, submitted_return=False)
     submitted = _keyed(focal, month, "submit", "submit-1")

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis import checks
-from schemathesis.specs.openapi import checks as openapi_checks
+from rest_framework.throttling import SimpleRateThrottle
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from accounts.models import ApiToken
 from config.wsgi import application
@@ -39,22 +39,47 @@ def story(db):
         request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def bearer(story):
-    return token_for(story.users["home_focal_point"], scope=ApiToken.Scope.WRITE)
+# Every role, each with a read-and-write token: what one role may do, another must be refused in the
+# documented shape.
+ROLES = ("home_contributor", "home_focal_point", "home_analyst", "secretariat")
+
+
+@pytest.fixture(params=ROLES)
+def bearer(story, request, settings, monkeypatch):
+    # Hundreds of requests from one address and token, many with invalid credentials on purpose:
+    # limits and lockouts (tested in test_tokens.py) would answer 429 instead of the answer checked.
+    settings.API_LOCKOUT_FAILURES = 10**6
+    monkeypatch.setattr(SimpleRateThrottle, "allow_request", lambda self, request, view: True)
+    return token_for(story.users[request.param], scope=ApiToken.Scope.WRITE)
 
 
 # Loaded the way a client would: GET /api/schema/ (the schema view reads no database). The lazy
 # from_fixture() loader does not work with pytest 9 (schemathesis 4.32 sets a removed attribute).
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+# Valid data may also meet the documented 422 "Idempotency-Key reused with another body": generated
+# keys repeat between examples (each with its own body) far more often than a client's would.
+schema.config.checks.positive_data_acceptance.expected_statuses.append("422")
 
-CHECKS = [
-    checks.not_a_server_error,
-    openapi_checks.status_code_conformance,
-    openapi_checks.content_type_conformance,
-    openapi_checks.response_schema_conformance,
-    openapi_checks.response_headers_conformance,
-]
+# Every check schemathesis has (call_and_validate's default set).
+CHECKS = None
+# Operations whose inputs have rules across fields or values that OpenAPI 3.0 cannot state (both
+# coordinates or neither; a state's country; a period of at most ten years; a participant code that exists; a column
+# mapping that is a JSON object; an opaque page cursor that must be one the API gave): a request
+# valid by the schema may break one and answer the documented 400, so "valid data is accepted" is
+# not asked of them. Every other check is, of every operation.
+CROSS_FIELD_RULES = {
+    "POST /api/v1/participants/",
+    "GET /api/v1/incidents/",
+    "GET /api/v1/imports/",
+    "GET /api/v1/returns/",
+    "POST /api/v1/incidents/",
+    "PATCH /api/v1/incidents/{id}/",
+    "POST /api/v1/incidents/{id}/{action}/",
+    "POST /api/v1/imports/",
+    "POST /api/v1/imports/{id}/{action}/",
+    "GET /api/v1/aggregates/",
+    "GET /api/v1/aggregates/{key}/",
+}
 
 
 @schema.parametrize()
@@ -64,4 +89,5 @@ CHECKS = [
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_operation_answers_as_documented_and_never_5xx(case, bearer):
-    case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS)
+    excluded = [positive_data_acceptance] if case.operation.label in CROSS_FIELD_RULES else []
+    case.call_and_validate(headers={"Authorization": f"Bearer {bearer}"}, checks=CHECKS, excluded_checks=excluded)
