@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
@@ -28,11 +29,25 @@ from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 CSV, XLSX, ZIP = "csv", "xlsx", "zip"  # ZIP: the CSV files of the sheets together (incidents.csv, …)
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
+# Limits, each checked as the file is first read (at upload), so a file past one is refused at once
+# with what is over, never a 500 or a worker busy for minutes.
+MAX_COLUMNS = 500  # headings of a sheet; no national export has more
+MAX_CELL_CHARS = 32_767  # the most an Excel cell holds
+HEAD_BYTES = 1 << 20  # what the column page reads of a CSV file for its first values
 SHEET_NAMES = {
     INCIDENTS: {"incidents", "incident", "records", "cases", "incidents (1)"},
     BREAKDOWNS: {"breakdowns", "breakdown", "people", "persons"},
     DOCUMENTS: {"documents", "document", "fraudulent documents"},
 }
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "IMPORT_MAX_ROWS", 200_000))
+
+
+def max_expanded_bytes() -> int:
+    """What a workbook may unpack to (its sheets are XML, several times the size of the values)."""
+    return int(getattr(settings, "IMPORT_MAX_EXPANDED_BYTES", 400 * 1024 * 1024))
 
 
 class FileProblem(Exception):  # noqa: N818 - a problem to show the user, not a programming error
@@ -152,7 +167,7 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
     reader = csv.reader(_lines(text), delimiter=delimiter)
     header_row = 0
     headers: list[str] = []
-    for line in reader:
+    for line in _guarded(reader):
         header_row += 1
         if any(cell.strip() for cell in line):
             headers = [_clean_header(c) for c in line]
@@ -161,13 +176,14 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
         raise FileProblem(_("The file is empty."))
     while headers and not headers[-1]:
         headers.pop()
+    _check_width(len(headers))
     cut_off = not text.endswith(("\n", "\r"))
 
     def rows() -> Iterator[Row]:
         number = header_row
         pending: Row | None = None
         width = len(headers)
-        for line in reader:
+        for line in _guarded(reader):
             number += 1
             cells = list(map(str.strip, line))
             if not any(cells):
@@ -185,6 +201,38 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
 
     info = {"encoding": encoding, "delimiter": {"\t": "tab"}.get(delimiter, delimiter)}
     return Table(INCIDENTS, headers, header_row, rows()), info
+
+
+def _guarded(reader) -> Iterator[list[str]]:
+    """The reader's lines; a line it cannot read (a cell past the csv module's own limit of 128 KiB,
+    a NUL character) refuses the file with where and why, instead of an error page."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        if "field larger" in str(error):
+            raise FileProblem(_cell_too_large(reader.line_num)) from None
+        raise FileProblem(
+            _("Line %(line)s of the file cannot be read as CSV (%(error)s). Export it again and upload it again.")
+            % {"line": reader.line_num, "error": str(error)}
+        ) from None
+
+
+def _cell_too_large(row: int) -> str:
+    return _(
+        "Row %(row)s has a cell of more than %(limit)s characters, the most a spreadsheet cell holds: a quote "
+        "mark may be left open, or the file may not be a table. Check that row and upload the file again."
+    ) % {"row": row, "limit": f"{MAX_CELL_CHARS:,}"}
+
+
+def _check_width(width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise FileProblem(
+            _(
+                "The header row has %(n)s columns; at most %(limit)s are read. Remove the columns you do not "
+                "need (or check the delimiter) and upload the file again."
+            )
+            % {"n": f"{width:,}", "limit": MAX_COLUMNS}
+        )
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -314,7 +362,9 @@ def read_xlsx(path: str | Path) -> tuple[dict[str, Table], dict]:
 
 
 def _sheet_table(role: str, sheet) -> Table | None:
-    values = sheet.iter_rows()
+    # Cells past MAX_COLUMNS are never read: a sheet formatted to its last column (XFD) would
+    # otherwise hand back 16,384 cells a row.
+    values = sheet.iter_rows(max_col=MAX_COLUMNS + 1)
     header_row = 0
     headers: list[str] = []
     for cells in values:
@@ -327,6 +377,7 @@ def _sheet_table(role: str, sheet) -> Table | None:
         return None
     while headers and not headers[-1]:
         headers.pop()
+    _check_width(len(headers))
     width = len(headers)
 
     def rows() -> Iterator[Row]:
@@ -377,6 +428,38 @@ def zip_unpacked_size(path: str | Path) -> int:
     """Bytes of the CSV files of a ZIP once unpacked (the size limit is on what is read)."""
     with zipfile.ZipFile(path) as archive:
         return sum(info.file_size for info in archive.infolist() if _is_csv(info.filename))
+
+
+def check_expanded(path: str | Path, file_format: str, *, limit: int) -> None:
+    """Refuse an archive that unpacks past its limit (a ZIP of CSV files: `limit`, what is read; a
+    workbook: max_expanded_bytes()), saying what it expands to, before anything is unpacked."""
+    if file_format == ZIP:
+        size = zip_unpacked_size(path)
+    elif file_format == XLSX:
+        limit = max_expanded_bytes()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            return  # read_xlsx says the workbook is damaged
+    else:
+        return
+    if size > limit:
+        raise FileProblem(
+            _(
+                "This file is compressed: it expands to %(size)s, over the %(limit)s limit on what is read. "
+                "Split it into smaller files."
+            )
+            % {"size": megabytes(size), "limit": megabytes(limit)}
+        )
+
+
+def megabytes(size: int) -> str:
+    """A size as a person reads it: 150 KB, 1.1 MB, 1,120 MB."""
+    if size < 1024 * 1024:
+        return _("%(n)s KB") % {"n": f"{size / 1024:,.0f}"}
+    megas = size / 1024 / 1024
+    return _("%(n)s MB") % {"n": f"{megas:,.1f}" if megas < 10 else f"{megas:,.0f}"}
 
 
 def _is_csv(name: str) -> bool:
@@ -452,13 +535,42 @@ def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict
     """Headers per sheet, what was found out about the file, and the number of incident rows,
     reading every row once (so a damaged file is refused at upload, not half-way through a check)."""
     tables, info = read_tables(path, file_format)
-    counted = 0
-    for row in tables[INCIDENTS].rows:
-        counted += 1
-        del row
+    counted = _count(tables[INCIDENTS])
     for sheet in (BREAKDOWNS, DOCUMENTS):
         if sheet in tables:
-            info.setdefault("rows", {})[sheet] = sum(1 for _row in tables[sheet].rows)
+            info.setdefault("rows", {})[sheet] = _count(tables[sheet])
     if not counted:
         raise FileProblem(_("The file has a header row but no records under it."))
     return {sheet: tables[sheet].headers for sheet in SHEETS if sheet in tables}, info, counted
+
+
+def _count(table: Table) -> int:
+    """The table's rows, refusing it at the first cell over MAX_CELL_CHARS or row over max_rows()."""
+    limit = max_rows()
+    counted = 0
+    for row in table.rows:
+        counted += 1
+        if counted > limit:
+            raise FileProblem(
+                _("The file has more than %(limit)s rows. Split it into files of %(limit)s rows at most.")
+                % {"limit": f"{limit:,}"}
+            )
+        if max(map(len, row.cells), default=0) > MAX_CELL_CHARS:
+            raise FileProblem(_cell_too_large(row.number))
+    return counted
+
+
+def head_tables(path: str | Path, file_format: str) -> dict[str, Table]:
+    """The tables of a stored file for a look at its first rows: of a CSV file, only its first
+    HEAD_BYTES are read, so the column page's memory does not grow with the file."""
+    if file_format != CSV:
+        return read_tables(path, file_format)[0]
+    with open(path, "rb") as handle:
+        data = handle.read(HEAD_BYTES + 1)
+    if len(data) > HEAD_BYTES and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data[: data.rfind(b"\n", 0, HEAD_BYTES) + 1] or data  # whole lines (UTF-16: all of it)
+        try:
+            return {INCIDENTS: read_csv(data)[0]}
+        except FileProblem:
+            pass  # a quoted value across the cut: read the whole file as the upload did
+    return read_tables(path, file_format)[0]

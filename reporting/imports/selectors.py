@@ -12,7 +12,7 @@ from django.http import Http404
 from accounts.models import User
 from accounts.roles import Action, role_can
 from reporting.imports.columns import COLUMNS, SHEETS
-from reporting.imports.parsing import read_tables
+from reporting.imports.parsing import head_tables
 from reporting.models import ImportBatch, ImportRow
 
 
@@ -30,8 +30,9 @@ def batch_get_for(user: User, pk: int) -> ImportBatch:
 
 
 def batch_samples(batch: ImportBatch, count: int = 3) -> dict[str, list[list[str]]]:
-    """The first rows of each sheet, shown beside the headings in the column-mapping step."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    """The first rows of each sheet, shown beside the headings in the column-mapping step (read from
+    the file's head: the page's memory does not grow with the file)."""
+    tables = head_tables(batch.file.path, batch.file_format)
     samples: dict[str, list[list[str]]] = {}
     for sheet, table in tables.items():
         rows = []

@@ -43,13 +43,12 @@ from reporting.imports import parallel
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 from reporting.imports.parsing import (
     XLSX,
-    ZIP,
     FileProblem,
+    check_expanded,
     peek,
     read_tables,
     sniff_format,
     zip_or_xlsx,
-    zip_unpacked_size,
 )
 from reporting.imports.validation import COMPARED, Checked, Problem, RowChecker, existing_shape, record_signature
 from reporting.imports.writing import StagedRecords, _copy, records_create, records_update
@@ -111,8 +110,7 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             file_format = sniff_format(name, head)
             if file_format == XLSX:
                 file_format = zip_or_xlsx(path)  # or the CSV files of the sheets in a ZIP
-            if file_format == ZIP and zip_unpacked_size(path) > max_bytes():
-                _too_large(zip_unpacked_size(path))  # the limit is on what is read, not on the ZIP
+            check_expanded(path, file_format, limit=max_bytes())  # the limit is on what is read
             headers, info, count = peek(path, file_format)
         except FileProblem as problem:
             raise ValidationError(problem.messages) from None
