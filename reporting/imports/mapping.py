@@ -60,6 +60,12 @@ SYNONYMS = {
 }
 
 
+# Columns whose values look like numbers and are not (conventions.detect leaves them out).
+NOT_NUMBERS = {"national_reference", "narrative", "detection_place"}
+# Fields that may take one value for every row (not those that differ by nature from row to row).
+NOT_FIXED = {"national_reference", "narrative", "transit_countries"}
+
+
 def normalise(text: str) -> str:
     """Case, accents, spaces and punctuation away: "Nº of migrants" → "noofmigrants". Letters of other
     scripts stay (an Arabic heading is not reduced to nothing); their marks go like accents."""
@@ -253,6 +259,8 @@ def profile_remember(
     column_mapping: dict[str, dict[str, str]] | None = None,
     code_mapping: dict[str, dict[str, str]] | None = None,
     date_order: str | None = None,
+    fixed_values: dict[str, dict[str, str]] | None = None,
+    decimal: str | None = None,
 ) -> ImportProfile:
     """Keep a participant's choices for next time (added to what it chose before)."""
     from django.utils import timezone
@@ -273,6 +281,10 @@ def profile_remember(
             }
     if date_order:
         profile.date_order = date_order
+    if fixed_values is not None:
+        profile.fixed_values = fixed_values  # as chosen this time: a value taken away is forgotten
+    if decimal:
+        profile.conventions = {**profile.conventions, "decimal": decimal}
     profile.updated_at = timezone.now()
     profile.updated_by = user
     profile.save()

@@ -535,7 +535,9 @@ def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict
     """Headers per sheet, what was found out about the file, and the number of incident rows,
     reading every row once (so a damaged file is refused at upload, not half-way through a check)."""
     tables, info = read_tables(path, file_format)
-    counted = _count(tables[INCIDENTS])
+    head: list[list[str]] = []
+    counted = _count(tables[INCIDENTS], keep=head)
+    info["head"] = head  # the first rows' cells, for conventions.detect
     for sheet in (BREAKDOWNS, DOCUMENTS):
         if sheet in tables:
             info.setdefault("rows", {})[sheet] = _count(tables[sheet])
@@ -544,12 +546,18 @@ def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict
     return {sheet: tables[sheet].headers for sheet in SHEETS if sheet in tables}, info, counted
 
 
-def _count(table: Table) -> int:
-    """The table's rows, refusing it at the first cell over MAX_CELL_CHARS or row over max_rows()."""
+HEAD_ROWS = 2000  # rows whose cells say how the file writes numbers and dates
+
+
+def _count(table: Table, *, keep: list | None = None) -> int:
+    """The table's rows, refusing it at the first cell over MAX_CELL_CHARS or row over max_rows();
+    the first HEAD_ROWS rows' cells added to `keep`."""
     limit = max_rows()
     counted = 0
     for row in table.rows:
         counted += 1
+        if keep is not None and counted <= HEAD_ROWS:
+            keep.append(row.cells)
         if counted > limit:
             raise FileProblem(
                 _("The file has more than %(limit)s rows. Split it into files of %(limit)s rows at most.")

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Action, role_can
+from reporting.imports import conventions as conventions_
 from reporting.imports import mapping as mapping_
 from reporting.imports import parallel
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
@@ -120,6 +121,7 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             sheet: mapping_.suggest_columns(participant=participant, sheet=sheet, headers=sheet_headers)
             for sheet, sheet_headers in headers.items()
         }
+        found = _conventions(info.pop("head", []), headers[INCIDENTS], suggested[INCIDENTS], profile)
         batch = ImportBatch(
             participant=participant,
             uploaded_by=user,
@@ -130,7 +132,9 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             headers=headers,
             column_mapping=suggested,
             code_mapping={},
-            date_order=date_order or profile.date_order,
+            date_order=date_order or found.pop("date_order_chosen"),
+            fixed_values=profile.fixed_values,
+            conventions=found,
             rows_total=count,
             problems=[{"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"}],
         )
@@ -140,6 +144,20 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
         return batch
     finally:
         Path(path).unlink(missing_ok=True)
+
+
+def _conventions(head: list[list[str]], headers: list[str], suggested: dict[str, str], profile) -> dict:
+    """How the file writes numbers and dates, from its first rows: what was found, what is taken
+    (the finding, else the participant's last choice), and whether the page must ask."""
+    skip = [i for i, h in enumerate(headers) if suggested.get(h) in mapping_.NOT_NUMBERS]
+    found = conventions_.detect(head, skip=skip)
+    remembered = (profile.conventions or {}).get("decimal", "")
+    found["ask_decimal"] = not found["decimal"] and not remembered
+    found["decimal"] = found["decimal"] or remembered
+    chosen_before = profile.pk is not None
+    found["ask_date"] = found["dates_seen"] and not found["date_order"] and not chosen_before
+    found["date_order_chosen"] = found["date_order"] or profile.date_order
+    return found
 
 
 def _too_large(size: int) -> None:
@@ -165,9 +183,20 @@ def _describe(info: dict) -> str:
 
 
 def import_map_columns(
-    *, batch: ImportBatch, user: User, column_mapping: dict[str, dict[str, str]], date_order: str
+    *,
+    batch: ImportBatch,
+    user: User,
+    column_mapping: dict[str, dict[str, str]],
+    date_order: str,
+    fixed_values: dict[str, dict[str, str]] | None = None,
+    decimal: str | None = None,
 ) -> ImportBatch:
-    """Keep the column mapping (every sheet's problems at once) and remember it for next time."""
+    """Keep the column mapping (every sheet's problems at once) and remember it for next time.
+
+    From the page, `fixed_values` ({sheet: {field: value}}: the same value for every row of a
+    field the file lacks) and `decimal` (how the file writes numbers) come too, and every field a
+    submission needs must then be in a column or given one value: asked once here, not reported on
+    every row. Without them (the API), the batch keeps what it has (the participant's last ones)."""
     _require_owner(batch, user)
     _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("mapped again"))
     problems: dict[str, list[str]] = {}
@@ -180,14 +209,60 @@ def import_map_columns(
             problems[sheet] = found
     if date_order not in ImportBatch.DateOrder.values:
         problems["date_order"] = [_("Choose how dates are written.")]
+    conventions = dict(batch.conventions or {})
+    if decimal is not None:
+        if decimal not in (conventions_.POINT, conventions_.COMMA):
+            problems["decimal"] = [_("Choose how numbers are written in your file.")]
+        conventions.update(decimal=decimal, ask_decimal=False)
+    fixed = batch.fixed_values or {}
+    if fixed_values is not None:
+        mapped = {name for name in cleaned.get(INCIDENTS, {}).values() if name}
+        fixed, found = _fixed_values(batch, user, fixed_values.get(INCIDENTS, {}), mapped)
+        if found:
+            problems["fixed"] = found
     if problems:
         raise ValidationError(problems)
     batch.column_mapping = cleaned
     batch.date_order = date_order
+    batch.fixed_values = fixed
+    batch.conventions = {**conventions, "ask_date": False}
     batch.status = ImportBatch.Status.MAPPING
-    batch.save(update_fields=["column_mapping", "date_order", "status"])
-    mapping_.profile_remember(participant=batch.participant, user=user, column_mapping=cleaned, date_order=date_order)
+    batch.save(update_fields=["column_mapping", "date_order", "fixed_values", "conventions", "status"])
+    mapping_.profile_remember(
+        participant=batch.participant,
+        user=user,
+        column_mapping=cleaned,
+        date_order=date_order,
+        fixed_values=fixed if fixed_values is not None else None,
+        decimal=decimal,
+    )
     return batch
+
+
+def _fixed_values(
+    batch: ImportBatch, user: User, given: dict[str, str], mapped: set[str]
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The fixed values kept ({"incidents": {field: value}}, fields in a column left out), and the
+    problems: a value the field refuses, a field a submission needs with neither column nor value."""
+    from reporting.imports.validation import fixed_value_problems
+
+    kept = {
+        name: str(value).strip()
+        for name, value in given.items()
+        if str(value or "").strip() and name not in mapped and name not in mapping_.NOT_FIXED
+    }
+    problems = fixed_value_problems(participant=batch.participant, user=user, fixed=kept)
+    labels = {c.name: c.label for c in mapping_.COLUMNS[INCIDENTS]}
+    for name in entry._submit_required():
+        if name not in mapped and name not in kept:
+            problems.append(
+                _(
+                    "“%(field)s” is needed to submit every record and no column holds it: choose the column "
+                    "that does, or give one value for every row."
+                )
+                % {"field": labels[name]}
+            )
+    return {INCIDENTS: kept} if kept else {}, problems
 
 
 def import_unresolved(*, batch: ImportBatch) -> dict[str, dict[str, int]]:
@@ -461,6 +536,8 @@ class _Pass:
             code_mapping=_effective_codes(batch),
             date_order=batch.date_order,
             headers=batch.headers,
+            fixed=(batch.fixed_values or {}).get(INCIDENTS, {}),
+            decimal=(batch.conventions or {}).get("decimal") or None,
         )
         self.tables, _info = read_tables(batch.file.path, batch.file_format)
         self.linked, _ = _linked_rows(self.tables, self.checker)

@@ -29,12 +29,15 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models.base import ModelState
 from django.forms.utils import ErrorDict
+from django.utils.translation import gettext as _
 
 from accounts.models import Participant, User
 from reporting import codes, screening
 from reporting.demo.loading import _formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
+from reporting.imports.columns import column as column_of
+from reporting.imports.conventions import parse_number
 from reporting.imports.mapping import CodeResolver
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
@@ -196,19 +199,6 @@ def _year(text: str) -> int:
     return year
 
 
-def parse_number(text: str, *, whole: bool) -> str:
-    """ "1,000" → "1000", "1 000" → "1000", "12,5" → "12.5"; anything else is left for the form."""
-    t = str(text or "").strip().replace("\u00a0", "").replace(" ", "")
-    if not t:
-        return ""
-    if "," in t and "." in t:
-        t = t.replace(",", "") if t.rfind(",") < t.rfind(".") else t.replace(".", "").replace(",", ".")
-    elif "," in t:
-        head, _sep, tail = t.rpartition(",")
-        t = t.replace(",", "") if (whole or (len(tail) == 3 and t.count(",") >= 1 and head)) else t.replace(",", ".")
-    return t
-
-
 def _freeze(value):
     if isinstance(value, list):
         return tuple(value)
@@ -334,10 +324,14 @@ class RowChecker:
         code_mapping: dict[str, dict[str, str]],
         date_order: str = "dmy",
         headers: dict[str, list[str]] | None = None,
+        fixed: dict[str, str] | None = None,
+        decimal: str | None = None,
     ):
         self.participant = participant
         self.user = user
         self.date_order = date_order
+        self.decimal = decimal
+        self.all_headers = headers or {}
         self.resolver = CodeResolver(participant=participant, code_mapping=code_mapping)
         self.form = IncidentForm(participant=participant)
         self.breakdown_form = BreakdownForm()
@@ -356,6 +350,12 @@ class RowChecker:
                     found.append((index, col))
                     self.headings.setdefault(sheet, {})[col.name] = header
             self.columns[sheet] = found
+        # The same value for every row, for fields no column holds (a column wins over it).
+        self.fixed = {
+            name: text
+            for name, text in (fixed or {}).items()
+            if name not in self.mapped_incident_fields and any(c.name == name for c in COLUMNS[INCIDENTS])
+        }
         membership = user.membership_or_none
         self.default_agency = str(membership.agency_id) if membership and membership.agency_id else ""
         self._field_memo: dict[tuple, tuple[object, list[str] | None]] = {}
@@ -420,9 +420,9 @@ class RowChecker:
             day = parse_date(raw, self.date_order)
             return day.isoformat() if day else raw.strip()
         if kind == "integer":
-            return parse_number(raw, whole=True)
+            return parse_number(raw, whole=True, decimal=self.decimal)
         if kind == "decimal":
-            return parse_number(raw, whole=False)
+            return parse_number(raw, whole=False, decimal=self.decimal)
         if col.coded:
             values = [self.resolver.resolve(col, v) or v.strip() for v in self.resolver.split(col, raw)]
             if kind == "currency":
@@ -591,6 +591,9 @@ class RowChecker:
         for i, col in self.columns[sheet]:
             if i == index:
                 return self.heading(sheet, col.name)
+        headers = self.all_headers.get(sheet, [])
+        if index < len(headers) and headers[index]:
+            return headers[index]  # an ignored column, by its heading too
         return f"#{index + 1}"
 
     def _fee_usd(self, incident: Incident):
@@ -630,6 +633,8 @@ class RowChecker:
                 transits = value
             else:
                 data[col.name] = value
+        for name, text in self.fixed.items():
+            data[name] = self._converted(column_of(INCIDENTS, name), text)
         for index, message in row.problems.items():
             problems.append(
                 Problem(INCIDENTS, row.number, self._header_at(INCIDENTS, index), row.cells[index], message)
@@ -775,9 +780,11 @@ class RowChecker:
         for name in entry.ENTRY_FIELDS:
             if name in mapped:
                 continue
-            assigns, related, found, bad = self._field_outcome(
-                name, self.default_agency if name == "agency" else None, None
-            )
+            if name in self.fixed:
+                value = self._converted(column_of(INCIDENTS, name), self.fixed[name])
+            else:
+                value = self.default_agency if name == "agency" else None
+            assigns, related, found, bad = self._field_outcome(name, value, None)
             for attname, value, _text in assigns:
                 base[attname] = value
             if related is not None:
@@ -1125,3 +1132,21 @@ def existing_shape(incident: Incident, transits, breakdowns, documents) -> dict:
 
 
 PERSON_GROUPS = codes.PersonGroup.values
+
+
+def fixed_value_problems(*, participant: Participant, user: User, fixed: dict[str, str]) -> list[str]:
+    """What the entry form says of each value given for every row (the same checks as a cell's)."""
+    checker = RowChecker(participant=participant, user=user, column_mapping={}, code_mapping={})
+    problems = []
+    for name, text in fixed.items():
+        col = column_of(INCIDENTS, name)
+        value = checker._convert(col, text)
+        if col.coded and not col.many and checker.resolver.resolve(col, text) is None:
+            value = text  # not one of our codes: the field says so
+        _cleaned, messages = checker._field_clean(checker.form, name, value)
+        for message in messages or []:
+            problems.append(
+                _("%(field)s, the same for every row (“%(value)s”): %(message)s")
+                % {"field": col.label, "value": text, "message": message}
+            )
+    return problems
