@@ -37,7 +37,7 @@ def test_the_report_writes_formula_like_cells_as_text(contributor):
 
 
 def test_an_agency_named_like_a_formula_is_text_in_the_template(owner):
-    Agency.objects.create(participant=owner, name="=HYPERLINK(\"http://x\")", kind=Agency.Kind.POLICE)
+    Agency.objects.create(participant=owner, name='=HYPERLINK("http://x")', kind=Agency.Kind.POLICE)
     book = load_workbook(io.BytesIO(template_workbook(owner)))
     formulas = [c.coordinate for s in book.worksheets for r in s.iter_rows() for c in r if c.data_type == "f"]
     assert formulas == []
