@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -71,6 +72,7 @@ class Table:
     headers: list[str]
     header_row: int
     rows: Iterator[Row] | list[Row]
+    source: tuple[str, str] | None = None  # a workbook's sheet: (title, its XML's path in the file)
 
 
 def sniff_format(name: str, head: bytes) -> str:
@@ -165,14 +167,10 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
     # Lines are cut from the text as the reader asks for them: a StringIO copy would hold the
     # whole file again, four bytes a character (130 MB more for a 28 MB file).
     reader = csv.reader(_lines(text), delimiter=delimiter)
-    header_row = 0
-    headers: list[str] = []
-    for line in _guarded(reader):
-        header_row += 1
-        if any(cell.strip() for cell in line):
-            headers = [_clean_header(c) for c in line]
-            break
-    if not headers:
+    lines = _guarded(reader)
+    header_row, found, after = find_header(lines)
+    headers = [_clean_header(c) for c in found]
+    if not any(headers):
         raise FileProblem(_("The file is empty."))
     while headers and not headers[-1]:
         headers.pop()
@@ -183,7 +181,7 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
         number = header_row
         pending: Row | None = None
         width = len(headers)
-        for line in _guarded(reader):
+        for line in itertools.chain(after, lines):
             number += 1
             cells = list(map(str.strip, line))
             if not any(cells):
@@ -235,6 +233,26 @@ def _check_width(width: int) -> None:
         )
 
 
+HEADER_SEARCH = 30  # rows looked through for the header (titles, notes and blank rows above it)
+
+
+def find_header(rows: Iterator[list[str]]) -> tuple[int, list[str], list[list[str]]]:
+    """(its row number, the header's cells, the rows read after it) among the first rows: the first
+    row with at least half as many values as the fullest of them (and two at least), so that a
+    title, a note or a date line above the table is passed over."""
+    seen: list[list[str]] = []
+    for cells in rows:
+        seen.append(cells)
+        if len(seen) >= HEADER_SEARCH:
+            break
+    counts = [sum(1 for c in cells if str(c).strip()) for cells in seen]
+    if not counts or not max(counts):
+        return 0, [], []
+    needed = max(2, (max(counts) + 1) // 2) if max(counts) >= 2 else 1
+    at = next(i for i, n in enumerate(counts) if n >= needed)
+    return at + 1, seen[at], seen[at + 1 :]
+
+
 def _lines(text: str) -> Iterator[str]:
     start = 0
     while True:
@@ -270,18 +288,25 @@ def _fit(number: int, cells: list[str], width: int) -> Row:
 
 # XLSX --------------------------------------------------------------------------------------------
 
-MERGE = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+# A formula cell whose value was never saved (no <v>, or an empty one): written by a program that
+# does not calculate, or saved with calculation off. Read as empty, and said so.
+UNCACHED = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
 
 
-def _merged_cells(archive: zipfile.ZipFile, path: str) -> list[str]:
+def _uncached_formulas(archive: zipfile.ZipFile, path: str) -> list[tuple[str, int]]:
+    """(column letters, row) of each formula cell with no saved value, read from the sheet's XML."""
     try:
         with archive.open(path.lstrip("/")) as handle:
-            found: list[str] = []
+            found: list[tuple[str, int]] = []
             tail = b""
             while chunk := handle.read(1 << 20):
-                found += [m.decode() for m in MERGE.findall(tail + chunk)]
-                tail = chunk[-64:]
-            return sorted(set(found))
+                text = tail + chunk
+                cut = text.rfind(b"</c>") + 4  # whole cells only; the rest waits for the next chunk
+                found += [(m[1].decode(), int(m[2])) for m in UNCACHED.finditer(text, 0, cut)]
+                tail = text[cut:]
+            return found
     except KeyError:
         return []
 
@@ -304,7 +329,8 @@ def open_workbook(path: str | Path):
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+        # data_only: a formula cell is read as the value Excel saved with it (its cached value).
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, EOFError, KeyError, OSError) as error:
         raise FileProblem(
             _("The Excel workbook is damaged or cut off (%(error)s). Save it again and upload it again.")
@@ -332,48 +358,67 @@ def _sheets_by_role(workbook) -> dict[str, object]:
 
 
 def read_xlsx(path: str | Path) -> tuple[dict[str, Table], dict]:
-    """The tables of a workbook (incidents, and breakdowns and documents when present)."""
+    """The tables of a workbook (incidents, and breakdowns and documents when present).
+
+    As people make them: titles, notes and merged cells above the header are passed over (the
+    header is found), formulas are read as their saved values (a note says where none was saved),
+    hidden rows and columns are read like the others, blank rows and columns after the table are
+    not part of it, and cells beyond the last heading are not read."""
     workbook = open_workbook(path)
     sheets = _sheets_by_role(workbook)
     if INCIDENTS not in sheets:
         raise FileProblem(_("The workbook has no sheet of incidents."))
     tables: dict[str, Table] = {}
-    problems: list[str] = []
-    with zipfile.ZipFile(path) as archive:
-        for sheet in sheets.values():
-            merged = _merged_cells(archive, getattr(sheet, "_worksheet_path", ""))
-            if merged:
-                problems.append(
-                    _(
-                        "Sheet “%(sheet)s” has merged cells (%(cells)s). Unmerge them (Home → Merge & Center → "
-                        "Unmerge Cells) so that each value stands in its own cell, then upload again."
-                    )
-                    % {"sheet": sheet.title, "cells": ", ".join(merged[:5]) + (" …" if len(merged) > 5 else "")}
-                )
-    if problems:
-        raise FileProblem(*problems)
     for role, sheet in sheets.items():
         table = _sheet_table(role, sheet)
         if table is not None:
+            table.source = (sheet.title, getattr(sheet, "_worksheet_path", ""))
             tables[role] = table
     if INCIDENTS not in tables:
         raise FileProblem(_("The sheet of incidents is empty."))
     return tables, {"sheets": {role: sheets[role].title for role in tables}}
 
 
+def formula_notes(path: str | Path, tables: dict[str, Table]) -> list[str]:
+    """What to tell the user of formula cells with no saved value in the tables (read as empty)."""
+    notes = []
+    with zipfile.ZipFile(path) as archive:
+        for table in tables.values():
+            title, sheet_path = table.source or ("", "")
+            uncached = [
+                (letters, row)
+                for letters, row in _uncached_formulas(archive, sheet_path)
+                if row > table.header_row and _column_index(letters) < len(table.headers)
+            ]
+            if uncached:
+                columns = sorted({table.headers[_column_index(letters)] or letters for letters, _row in uncached})
+                notes.append(
+                    _(
+                        "Sheet “%(sheet)s”: %(n)s formula cells have no saved value (columns %(columns)s) and are "
+                        "read as empty. If those columns matter, open the workbook in Excel, save it and upload "
+                        "it again."
+                    )
+                    % {"sheet": title, "n": len(uncached), "columns": ", ".join(f"“{c}”" for c in columns)}
+                )
+    return notes
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
 def _sheet_table(role: str, sheet) -> Table | None:
     # Cells past MAX_COLUMNS are never read: a sheet formatted to its last column (XFD) would
     # otherwise hand back 16,384 cells a row.
-    values = sheet.iter_rows(max_col=MAX_COLUMNS + 1)
-    header_row = 0
-    headers: list[str] = []
-    for cells in values:
-        header_row += 1
-        texts = [_cell_text(c.value) for c in cells]
-        if any(texts):
-            headers = [_clean_header(t) for t in texts]
-            break
-    if not headers:
+    values = (
+        [_cell_text(getattr(c, "value", None)) for c in cells] for cells in sheet.iter_rows(max_col=MAX_COLUMNS + 1)
+    )
+    header_row, found, after = find_header(values)
+    headers = [_clean_header(t) for t in found]
+    if not any(headers):
         return None
     while headers and not headers[-1]:
         headers.pop()
@@ -382,26 +427,14 @@ def _sheet_table(role: str, sheet) -> Table | None:
 
     def rows() -> Iterator[Row]:
         number = header_row
-        for cells in values:
+        for texts in itertools.chain(after, values):
             number += 1
-            texts: list[str] = []
-            problems: dict[int, str] = {}
-            for index, cell in enumerate(cells):
-                value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
-                    if index < width:
-                        problems[index] = _(
-                            "This cell holds a formula (%(formula)s). Paste the values instead "
-                            "(Paste Special → Values)."
-                        ) % {"formula": str(value)[:60]}
-                    texts.append("")
-                    continue
-                texts.append(_cell_text(value))
-            if not any(texts) and not problems:
+            texts = texts[:width]  # cells beyond the last heading are not part of the table
+            if not any(texts):
                 continue
-            row = _fit(number, texts, width)
-            row.problems.update(problems)
-            yield row
+            if len(texts) < width:
+                texts = texts + [""] * (width - len(texts))
+            yield Row(number, texts, {})
 
     return Table(role, headers, header_row, rows())
 
@@ -538,6 +571,8 @@ def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict
     head: list[list[str]] = []
     counted = _count(tables[INCIDENTS], keep=head)
     info["head"] = head  # the first rows' cells, for conventions.detect
+    if file_format == XLSX:
+        info["notes"] = formula_notes(path, tables)
     for sheet in (BREAKDOWNS, DOCUMENTS):
         if sheet in tables:
             info.setdefault("rows", {})[sheet] = _count(tables[sheet])

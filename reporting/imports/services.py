@@ -136,7 +136,10 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             fixed_values=profile.fixed_values,
             conventions=found,
             rows_total=count,
-            problems=[{"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"}],
+            problems=[
+                {"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"},
+                *({"message": note, "kind": "info"} for note in info.get("notes", [])),
+            ],
         )
         with open(path, "rb") as stored:
             batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{name}"[-100:], File(stored), save=False)

@@ -17,7 +17,8 @@ from django.views import View
 
 from accounts.models import Role
 from reporting.imports import selectors, services, template
-from reporting.imports.columns import COLUMNS, SHEET_TITLES, SHEETS
+from reporting.imports.columns import COLUMNS, INCIDENTS, SHEET_TITLES, SHEETS
+from reporting.imports.conventions import DECIMAL_CHOICES
 from reporting.imports.mapping import code_choices
 from reporting.imports.template import describe
 from reporting.models import ImportBatch
@@ -140,6 +141,9 @@ class ImportDetailView(RolesRequiredMixin, View):
                 for sheet, headers in batch.headers.items()
             ]
             context["date_orders"] = ImportBatch.DateOrder.choices
+            context["fixable"] = selectors.fixable_fields(batch)
+            context["conventions"] = batch.conventions or {}
+            context["decimal_choices"] = DECIMAL_CHOICES
         if batch.status in (
             ImportBatch.Status.CHECKED,
             ImportBatch.Status.DONE,
@@ -167,15 +171,23 @@ class ImportColumnsView(RolesRequiredMixin, View):
             sheet: {header: request.POST.get(f"{sheet}-{i}", "") for i, header in enumerate(headers)}
             for sheet, headers in batch.headers.items()
         }
+        fixed = {
+            name: "; ".join(v for v in request.POST.getlist(f"fixed-{name}") if v)
+            for name in selectors.FIXABLE
+            if f"fixed-{name}" in request.POST
+        }
         try:
             services.import_map_columns(
                 batch=batch,
                 user=request.user,
                 column_mapping=mapping,
                 date_order=request.POST.get("date_order", batch.date_order),
+                fixed_values={INCIDENTS: fixed},
+                decimal=request.POST.get("decimal", ""),
             )
         except ValidationError as error:
             batch.column_mapping = mapping
+            batch.fixed_values = {INCIDENTS: fixed}
             view = ImportDetailView()
             view.request = request
             return view.get(request, pk, problems=_messages_of(error), status=400)

@@ -250,7 +250,6 @@ def test_bad_files_are_refused_at_upload_and_nothing_is_kept(contributor):
         "header-only.csv": b"Case No,Date detected\r\n",
         "scan.pdf": b"%PDF-1.4\n...",
         "cut.xlsx": xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]})[:600],
-        "merged.xlsx": xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]}, merge="C2:D2"),
     }
     for name, data in cases.items():
         with pytest.raises(ValidationError):

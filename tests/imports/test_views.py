@@ -33,7 +33,7 @@ def test_the_whole_journey_over_http(client_of, contributor, django_capture_on_c
     page = client.get(reverse("reporting:import-detail", args=[batch.pk]))
     assert b"Case No" in page.content and b"column-mapping" in page.content
     form = {f"incidents-{i}": batch.column_mapping["incidents"][h] for i, h in enumerate(batch.headers["incidents"])}
-    form["date_order"] = "dmy"
+    form["date_order"], form["decimal"] = "dmy", "."
     response = client.post(reverse("reporting:import-columns", args=[batch.pk]), form)
     assert response.status_code == 302
     codes = client.get(reverse("reporting:import-codes", args=[batch.pk]))
