@@ -39,6 +39,7 @@ from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS,
 from reporting.imports.columns import column as column_of
 from reporting.imports.conventions import parse_number
 from reporting.imports.mapping import CodeResolver
+from reporting.imports.messages import plain_messages
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
 from reporting.screening import screen_text
@@ -451,7 +452,7 @@ class RowChecker:
                 cleaned = hook()
             answer = (cleaned, None)
         except ValidationError as error:
-            answer = (None, list(error.messages))
+            answer = (None, plain_messages(form_field, error, decimal=self.decimal))
         if name not in FREE_TEXT:
             self._field_memo[key] = answer
         return answer
@@ -470,7 +471,7 @@ class RowChecker:
             try:
                 memo = (model_field.clean(raw, instance), None)
             except ValidationError as error:
-                memo = (None, list(error.messages))
+                memo = (None, plain_messages(model_field, error, decimal=self.decimal))
             if name not in FREE_TEXT:
                 self._model_memo[key] = memo
         value, messages = memo

@@ -93,6 +93,29 @@ def test_a_decimal_point_file_never_reads_1_234_as_a_thousand(contributor):
     (row,) = batch.rows.all()
     assert row.outcome == "invalid"
     assert [(p["column"], p["value"]) for p in row.errors] == [("Migrants", "1.234")]
+    # In words about the file, not Django's "Enter a whole number."
+    assert row.errors[0]["message"] == (
+        "Not a whole number. This file's numbers are read as 1,234.5 (a point before the decimals); "
+        "change that on the columns page if it writes 1.234,5."
+    )
+
+
+def test_no_django_default_text_reaches_the_focal_point(contributor):
+    rows = [good_row("DJ-1", Migrants="-3", Fee="12.345", Vessel="rocket", Smugglers="lots")]
+    batch = upload(contributor, csv_bytes(rows))
+    services.import_map_columns(
+        batch=batch, user=contributor, column_mapping=batch.column_mapping, date_order="dmy", decimal=POINT,
+        fixed_values={},
+    )  # fmt: skip
+    services.import_check_start(batch=batch, user=contributor)
+    batch = services.import_check(batch_id=batch.pk)
+    said = {p["column"]: p["message"] for p in batch.rows.get().errors}
+    assert said["Migrants"] == "Below 0, the lowest this field takes."
+    assert said["Fee"].startswith("More than 2 decimals.")
+    assert said["Vessel"] == "Not one of our codes for this field: choose its code on the codes page."
+    assert said["Smugglers"].startswith("Not a whole number.")
+    for text in said.values():
+        assert not text.startswith(("Enter a", "Ensure", "Select a valid choice")), text
 
 
 def test_an_ambiguous_file_is_asked_about(contributor):
@@ -123,7 +146,7 @@ def test_fields_the_file_lacks_are_asked_once_and_given_one_value_for_every_row(
         )
     messages = refused.value.messages
     assert len(messages) == 6 and all("is needed to submit every record and no column holds it" in m for m in messages)
-    with pytest.raises(ValidationError, match="not one of the available choices"):
+    with pytest.raises(ValidationError, match=r"Source, the same for every row \(“rumour”\): Not one of our codes"):
         services.import_map_columns(
             batch=batch, user=contributor, column_mapping=mapping, date_order="dmy", decimal=POINT,
             fixed_values={"incidents": {**FIXED, "source": "rumour"}},

@@ -82,13 +82,13 @@ def test_every_problem_of_every_row_at_once(contributor):
     batch = run_check(upload(contributor, csv_bytes(rows)), contributor, codes=CODES)
     found = problems_of(batch)
     assert 2 in found and "also on row(s) 5" in found[2][0]
-    assert any("valid date" in m for m in found[3])
-    assert any("greater than or equal to 0" in m for m in found[3])
-    assert any("rocket" in m for m in found[3])
-    assert any("Atlantis" in m for m in found[3])
+    assert any("Not a date that can be read" in m for m in found[3])
+    assert any("Below 0, the lowest this field takes." in m for m in found[3])
+    assert any("Not one of our codes for this field" in m for m in found[3])  # rocket
+    assert any("“Atlantis” is not a country we know" in m for m in found[3])  # the form's own text
     assert any("personal data" in m for m in found[4])
     assert any("also on row 2" in m for m in found[5])
-    assert any("required" in m for m in found[6]) and any("confident" in m for m in found[6])
+    assert any("Empty: this field needs a value." in m for m in found[6]) and any("confident" in m for m in found[6])
     assert batch.rows_valid == 0 and batch.rows_failed == 5
     row = batch.rows.get(row_number=3)
     columns = {p["column"] for p in row.errors}
