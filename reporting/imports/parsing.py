@@ -149,7 +149,7 @@ def _clean_header(value: str) -> str:
     return re.sub(r"\s+", " ", (value or "").replace("\ufeff", "")).strip()
 
 
-def read_csv(data: bytes) -> tuple[Table, dict]:
+def read_csv(data: bytes, *, header_row: int | None = None) -> tuple[Table, dict]:
     """The incidents table of a CSV file, and what was found out about the file (encoding, delimiter)."""
     text, encoding = decode(data)
     if not text.strip():
@@ -168,10 +168,10 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
     # whole file again, four bytes a character (130 MB more for a 28 MB file).
     reader = csv.reader(_lines(text), delimiter=delimiter)
     lines = _guarded(reader)
-    header_row, found, after = find_header(lines)
+    header_row, found, after = find_header(lines, at=header_row)
     headers = [_clean_header(c) for c in found]
     if not any(headers):
-        raise FileProblem(_("The file is empty."))
+        raise FileProblem(_("The file is empty.") if not header_row else _header_row_empty(header_row))
     while headers and not headers[-1]:
         headers.pop()
     _check_width(len(headers))
@@ -236,10 +236,21 @@ def _check_width(width: int) -> None:
 HEADER_SEARCH = 30  # rows looked through for the header (titles, notes and blank rows above it)
 
 
-def find_header(rows: Iterator[list[str]]) -> tuple[int, list[str], list[list[str]]]:
+def _header_row_empty(row: int) -> str:
+    return _("Row %(row)s, chosen as the headings, is empty or past the end. Choose the row of your headings.") % {
+        "row": row
+    }
+
+
+def find_header(rows: Iterator[list[str]], *, at: int | None = None) -> tuple[int, list[str], list[list[str]]]:
     """(its row number, the header's cells, the rows read after it) among the first rows: the first
     row with at least half as many values as the fullest of them (and two at least), so that a
-    title, a note or a date line above the table is passed over."""
+    title, a note or a date line above the table is passed over. `at`: the row chosen on the page."""
+    if at:
+        for number, cells in enumerate(rows, start=1):
+            if number == at:
+                return at, cells, []
+        return at, [], []
     seen: list[list[str]] = []
     for cells in rows:
         seen.append(cells)
@@ -357,7 +368,7 @@ def _sheets_by_role(workbook) -> dict[str, object]:
     return named
 
 
-def read_xlsx(path: str | Path) -> tuple[dict[str, Table], dict]:
+def read_xlsx(path: str | Path, layout: dict | None = None) -> tuple[dict[str, Table], dict]:
     """The tables of a workbook (incidents, and breakdowns and documents when present).
 
     As people make them: titles, notes and merged cells above the header are passed over (the
@@ -366,17 +377,27 @@ def read_xlsx(path: str | Path) -> tuple[dict[str, Table], dict]:
     not part of it, and cells beyond the last heading are not read."""
     workbook = open_workbook(path)
     sheets = _sheets_by_role(workbook)
+    layout = layout or {}
+    by_title = {sheet.title: sheet for sheet in workbook.worksheets}
+    for role, title in (layout.get("sheets") or {}).items():
+        if title in by_title:  # the sheet chosen on the page for this role
+            sheets = {r: s for r, s in sheets.items() if s is not by_title[title]}
+            sheets[role] = by_title[title]
     if INCIDENTS not in sheets:
         raise FileProblem(_("The workbook has no sheet of incidents."))
     tables: dict[str, Table] = {}
+    header_rows = layout.get("header_rows") or {}
     for role, sheet in sheets.items():
-        table = _sheet_table(role, sheet)
+        table = _sheet_table(role, sheet, header_row=header_rows.get(role))
         if table is not None:
             table.source = (sheet.title, getattr(sheet, "_worksheet_path", ""))
             tables[role] = table
     if INCIDENTS not in tables:
         raise FileProblem(_("The sheet of incidents is empty."))
-    return tables, {"sheets": {role: sheets[role].title for role in tables}}
+    return tables, {
+        "sheets": {role: sheets[role].title for role in tables},
+        "all_sheets": [sheet.title for sheet in workbook.worksheets],
+    }
 
 
 def formula_notes(path: str | Path, tables: dict[str, Table]) -> list[str]:
@@ -410,15 +431,18 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
-def _sheet_table(role: str, sheet) -> Table | None:
+def _sheet_table(role: str, sheet, *, header_row: int | None = None) -> Table | None:
     # Cells past MAX_COLUMNS are never read: a sheet formatted to its last column (XFD) would
     # otherwise hand back 16,384 cells a row.
     values = (
         [_cell_text(getattr(c, "value", None)) for c in cells] for cells in sheet.iter_rows(max_col=MAX_COLUMNS + 1)
     )
-    header_row, found, after = find_header(values)
+    chosen = header_row
+    header_row, found, after = find_header(values, at=chosen)
     headers = [_clean_header(t) for t in found]
     if not any(headers):
+        if chosen:
+            raise FileProblem(_header_row_empty(chosen))
         return None
     while headers and not headers[-1]:
         headers.pop()
@@ -499,7 +523,7 @@ def _is_csv(name: str) -> bool:
     return not name.endswith("/") and Path(name).suffix.lower() in (".csv", ".txt") and "__MACOSX" not in name
 
 
-def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
+def read_zip(path: str | Path, layout: dict | None = None) -> tuple[dict[str, Table], dict]:
     """The tables of a ZIP of CSV files: each file's role from its name (incidents.csv,
     breakdowns.csv, documents.csv; one CSV alone is the incidents)."""
     try:
@@ -539,7 +563,8 @@ def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
         tables: dict[str, Table] = {}
         for role, member in roles.items():
             try:
-                table, _info = read_csv(archive.read(member))
+                header_row = ((layout or {}).get("header_rows") or {}).get(role)
+                table, _info = read_csv(archive.read(member), header_row=header_row)
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise FileProblem(
                     _("The ZIP file is damaged or cut off (%(error)s). Make it again and upload it again.")
@@ -553,21 +578,23 @@ def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
 # Any ----------------------------------------------------------------------------------------------
 
 
-def read_tables(path: str | Path, file_format: str) -> tuple[dict[str, Table], dict]:
-    """Every table of a stored import file (row iterators: read once)."""
+def read_tables(path: str | Path, file_format: str, layout: dict | None = None) -> tuple[dict[str, Table], dict]:
+    """Every table of a stored import file (row iterators: read once). `layout`: what was chosen on
+    the page, {"header_rows": {sheet: row}, "sheets": {sheet: workbook sheet title}}."""
     if file_format == XLSX:
-        return read_xlsx(path)
+        return read_xlsx(path, layout)
     if file_format == ZIP:
-        return read_zip(path)
+        return read_zip(path, layout)
     data = Path(path).read_bytes()
-    table, info = read_csv(data)
+    table, info = read_csv(data, header_row=((layout or {}).get("header_rows") or {}).get(INCIDENTS))
     return {INCIDENTS: table}, info
 
 
-def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict, int]:
+def peek(path: str | Path, file_format: str, layout: dict | None = None) -> tuple[dict[str, list[str]], dict, int]:
     """Headers per sheet, what was found out about the file, and the number of incident rows,
     reading every row once (so a damaged file is refused at upload, not half-way through a check)."""
-    tables, info = read_tables(path, file_format)
+    tables, info = read_tables(path, file_format, layout)
+    info["header_rows"] = {sheet: table.header_row for sheet, table in tables.items()}
     head: list[list[str]] = []
     counted = _count(tables[INCIDENTS], keep=head)
     info["head"] = head  # the first rows' cells, for conventions.detect
@@ -603,17 +630,22 @@ def _count(table: Table, *, keep: list | None = None) -> int:
     return counted
 
 
-def head_tables(path: str | Path, file_format: str) -> dict[str, Table]:
+def batch_layout(batch) -> dict:
+    """What was chosen on the page of how to read a batch's file (header rows, sheets)."""
+    return (batch.conventions or {}).get("layout") or {}
+
+
+def head_tables(path: str | Path, file_format: str, layout: dict | None = None) -> dict[str, Table]:
     """The tables of a stored file for a look at its first rows: of a CSV file, only its first
     HEAD_BYTES are read, so the column page's memory does not grow with the file."""
     if file_format != CSV:
-        return read_tables(path, file_format)[0]
+        return read_tables(path, file_format, layout)[0]
     with open(path, "rb") as handle:
         data = handle.read(HEAD_BYTES + 1)
     if len(data) > HEAD_BYTES and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         data = data[: data.rfind(b"\n", 0, HEAD_BYTES) + 1] or data  # whole lines (UTF-16: all of it)
         try:
-            return {INCIDENTS: read_csv(data)[0]}
+            return {INCIDENTS: read_csv(data, header_row=((layout or {}).get("header_rows") or {}).get(INCIDENTS))[0]}
         except FileProblem:
             pass  # a quoted value across the cut: read the whole file as the upload did
-    return read_tables(path, file_format)[0]
+    return read_tables(path, file_format, layout)[0]

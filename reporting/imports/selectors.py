@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.roles import Action, role_can
 from reporting.imports.columns import COLUMNS, INCIDENTS, SHEETS
 from reporting.imports.mapping import NOT_FIXED, code_choices
-from reporting.imports.parsing import head_tables
+from reporting.imports.parsing import batch_layout, head_tables
 from reporting.models import ImportBatch, ImportRow
 
 
@@ -33,7 +33,7 @@ def batch_get_for(user: User, pk: int) -> ImportBatch:
 def batch_samples(batch: ImportBatch, count: int = 3) -> dict[str, list[list[str]]]:
     """The first rows of each sheet, shown beside the headings in the column-mapping step (read from
     the file's head: the page's memory does not grow with the file)."""
-    tables = head_tables(batch.file.path, batch.file_format)
+    tables = head_tables(batch.file.path, batch.file_format, batch_layout(batch))
     samples: dict[str, list[list[str]]] = {}
     for sheet, table in tables.items():
         rows = []

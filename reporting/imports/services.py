@@ -45,6 +45,7 @@ from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 from reporting.imports.parsing import (
     XLSX,
     FileProblem,
+    batch_layout,
     check_expanded,
     peek,
     read_tables,
@@ -112,16 +113,10 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             if file_format == XLSX:
                 file_format = zip_or_xlsx(path)  # or the CSV files of the sheets in a ZIP
             check_expanded(path, file_format, limit=max_bytes())  # the limit is on what is read
-            headers, info, count = peek(path, file_format)
         except FileProblem as problem:
             raise ValidationError(problem.messages) from None
         participant = user.participant
         profile = mapping_.profile_for(participant)
-        suggested = {
-            sheet: mapping_.suggest_columns(participant=participant, sheet=sheet, headers=sheet_headers)
-            for sheet, sheet_headers in headers.items()
-        }
-        found = _conventions(info.pop("head", []), headers[INCIDENTS], suggested[INCIDENTS], profile)
         batch = ImportBatch(
             participant=participant,
             uploaded_by=user,
@@ -129,24 +124,72 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             file_format=file_format,
             file_size=size,
             status=ImportBatch.Status.MAPPING,
-            headers=headers,
-            column_mapping=suggested,
             code_mapping={},
-            date_order=date_order or found.pop("date_order_chosen"),
             fixed_values=profile.fixed_values,
-            conventions=found,
-            rows_total=count,
-            problems=[
-                {"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"},
-                *({"message": note, "kind": "info"} for note in info.get("notes", [])),
-            ],
         )
+        _read_into(batch, path, profile, layout={})
+        if date_order:
+            batch.date_order = date_order
         with open(path, "rb") as stored:
             batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{name}"[-100:], File(stored), save=False)
         batch.save()
         return batch
     finally:
         Path(path).unlink(missing_ok=True)
+
+
+def _read_into(batch: ImportBatch, path: str, profile, *, layout: dict) -> None:
+    """Read the file through once (refused with FileProblem's words) and set what the mapping page
+    starts from: headings, suggested columns, row count, conventions found, what was read."""
+    try:
+        headers, info, count = peek(path, batch.file_format, layout)
+    except FileProblem as problem:
+        raise ValidationError(problem.messages) from None
+    suggested = {
+        sheet: mapping_.suggest_columns(participant=batch.participant, sheet=sheet, headers=sheet_headers)
+        for sheet, sheet_headers in headers.items()
+    }
+    found = _conventions(info.pop("head", []), headers[INCIDENTS], suggested[INCIDENTS], profile)
+    batch.date_order = found.pop("date_order_chosen")
+    batch.headers = headers
+    batch.column_mapping = suggested
+    batch.rows_total = count
+    batch.conventions = {
+        **found,
+        "layout": layout,
+        "header_rows": info.get("header_rows", {}),
+        "all_sheets": info.get("all_sheets", []),
+        "sheets": info.get("sheets", {}),
+    }
+    batch.problems = [
+        {"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"},
+        *({"message": note, "kind": "info"} for note in info.get("notes", [])),
+    ]
+
+
+def import_read_again(
+    *, batch: ImportBatch, user: User, header_rows: dict[str, int], sheets: dict[str, str] | None = None
+) -> ImportBatch:
+    """Read the stored file again with the headings' row of each sheet (and, for a workbook, the
+    sheet of each kind) chosen on the page, when the ones found are not the right ones; the columns
+    are suggested again for the new headings."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("read again"))
+    all_sheets = (batch.conventions or {}).get("all_sheets", [])
+    rows: dict[str, int] = {}
+    for sheet, row in header_rows.items():
+        if sheet in SHEETS and str(row or "").strip():
+            if not str(row).strip().isdigit() or not 1 <= int(row) <= 1000:
+                raise ValidationError(_("The headings' row is a number from 1 to 1000."))
+            rows[sheet] = int(row)
+    layout = {
+        "header_rows": rows,
+        "sheets": {sheet: title for sheet, title in (sheets or {}).items() if sheet in SHEETS and title in all_sheets},
+    }
+    _read_into(batch, batch.file.path, mapping_.profile_for(batch.participant), layout=layout)
+    batch.status = ImportBatch.Status.MAPPING
+    batch.save()
+    return batch
 
 
 def _conventions(head: list[list[str]], headers: list[str], suggested: dict[str, str], profile) -> dict:
@@ -270,7 +313,7 @@ def _fixed_values(
 
 def import_unresolved(*, batch: ImportBatch) -> dict[str, dict[str, int]]:
     """{code list: {their value: rows}} of values that match none of our codes yet (the file read once)."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
     found = mapping_.unresolved_values(
         participant=batch.participant,
         tables=tables,
@@ -542,7 +585,7 @@ class _Pass:
             fixed=(batch.fixed_values or {}).get(INCIDENTS, {}),
             decimal=(batch.conventions or {}).get("decimal") or None,
         )
-        self.tables, _info = read_tables(batch.file.path, batch.file_format)
+        self.tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
         self.linked, _ = _linked_rows(self.tables, self.checker)
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)

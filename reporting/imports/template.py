@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.models import Participant
 from reporting.imports.columns import COLUMNS, SHEET_TITLES, SHEETS, Column
-from reporting.imports.parsing import read_tables
+from reporting.imports.parsing import batch_layout, read_tables
 from reporting.models import ImportBatch
 from reporting.spreadsheets import csv_text, xlsx_bytes
 
@@ -182,7 +182,7 @@ def report_workbook(batch: ImportBatch) -> bytes:
     """The uploaded file with each row's outcome and problems beside it, every cell written as text
     (the one safe writer, write-only: large files fit, and no uploaded formula runs on the reader's
     machine)."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
     found = problems_by_row(batch)
     outcomes = dict(batch.rows.values_list("row_number", "outcome").iterator(chunk_size=5000))
     labels = dict(batch.rows.model.Outcome.choices)
@@ -200,7 +200,7 @@ def report_workbook(batch: ImportBatch) -> bytes:
 
 def report_csv(batch: ImportBatch) -> bytes:
     """The incidents sheet's report as CSV (UTF-8 with BOM), for very large files."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
     found = problems_by_row(batch)
     outcomes = dict(batch.rows.values_list("row_number", "outcome").iterator(chunk_size=5000))
     table = tables[SHEETS[0]]

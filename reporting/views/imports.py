@@ -137,6 +137,8 @@ class ImportDetailView(RolesRequiredMixin, View):
                         for index, header in enumerate(headers)
                     ],
                     "required": [str(c.label) for c in COLUMNS[sheet] if c.required],
+                    "header_row": (batch.conventions or {}).get("header_rows", {}).get(sheet, ""),
+                    "sheet_title": (batch.conventions or {}).get("sheets", {}).get(sheet, ""),
                 }
                 for sheet, headers in batch.headers.items()
             ]
@@ -144,6 +146,7 @@ class ImportDetailView(RolesRequiredMixin, View):
             context["fixable"] = selectors.fixable_fields(batch)
             context["conventions"] = batch.conventions or {}
             context["decimal_choices"] = DECIMAL_CHOICES
+            context["all_sheets"] = (batch.conventions or {}).get("all_sheets", [])
         if batch.status in (
             ImportBatch.Status.CHECKED,
             ImportBatch.Status.DONE,
@@ -167,6 +170,20 @@ class ImportColumnsView(RolesRequiredMixin, View):
 
     def post(self, request, pk):
         batch = selectors.batch_get_for(request.user, pk)
+        if "read_again" in request.POST:  # the headings' row or the sheet chosen: read the file again
+            try:
+                services.import_read_again(
+                    batch=batch,
+                    user=request.user,
+                    header_rows={sheet: request.POST.get(f"header-row-{sheet}", "") for sheet in SHEETS},
+                    sheets={sheet: request.POST.get(f"sheet-{sheet}", "") for sheet in SHEETS},
+                )
+            except ValidationError as error:
+                batch.refresh_from_db()
+                view = ImportDetailView()
+                view.request = request
+                return view.get(request, pk, problems=_messages_of(error), status=400)
+            return HttpResponseRedirect(reverse("reporting:import-detail", args=[batch.pk]))
         mapping = {
             sheet: {header: request.POST.get(f"{sheet}-{i}", "") for i, header in enumerate(headers)}
             for sheet, headers in batch.headers.items()
