@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 NUMBER_FIELDS = (
     forms.IntegerField, forms.DecimalField, forms.FloatField, models.IntegerField, models.DecimalField,
@@ -19,58 +20,85 @@ NUMBER_FIELDS = (
 WHOLE_FIELDS = (forms.IntegerField, models.IntegerField)
 
 
-def _hint(decimal: str | None) -> str:
-    if decimal == ",":
-        return _(
-            "This file's numbers are read as 1.234,5 (a comma before the decimals); change that on the "
-            "columns page if it writes 1,234.5."
-        )
-    if decimal == ".":
-        return _(
-            "This file's numbers are read as 1,234.5 (a point before the decimals); change that on the "
-            "columns page if it writes 1.234,5."
-        )
-    return ""
+HINT_COMMA = gettext_noop(
+    "This file's numbers are read as 1.234,5 (a comma before the decimals); change that on the "
+    "columns page if it writes 1,234.5."
+)
+HINT_POINT = gettext_noop(
+    "This file's numbers are read as 1,234.5 (a point before the decimals); change that on the "
+    "columns page if it writes 1.234,5."
+)
+NOT_WHOLE = gettext_noop("Not a whole number.")
+NOT_NUMBER = gettext_noop("Not a number.")
+NOT_DATE = gettext_noop(
+    "Not a date that can be read: write it 2025-03-04, or in the date order chosen on the columns page "
+    "(31/12/2025 day first)."
+)
+DECIMALS = gettext_noop("More than %(max)s decimals.")
+TOO_LARGE = gettext_noop("Too large a number for this field.")
+BELOW = gettext_noop("Below %(limit)s, the lowest this field takes.")
+ABOVE = gettext_noop("Above %(limit)s, the highest this field takes.")
+NOT_CODE = gettext_noop("Not one of our codes for this field: choose its code on the codes page.")
+EMPTY = gettext_noop("Empty: this field needs a value.")
+TOO_LONG = gettext_noop("Too long: at most %(limit)s characters (this has %(n)s).")
+
+
+class Message(str):
+    """A message as the language it was made in says it, with what it was made of: its texts as
+    written in the code and their parameters, so that a page renders it in its reader's language."""
+
+    parts: list[list]
+
+    def __new__(cls, parts: list[tuple[str, dict]]):
+        message = super().__new__(cls, " ".join(_(text) % params if params else _(text) for text, params in parts))
+        message.parts = [[text, params] for text, params in parts]
+        return message
+
+    def __reduce__(self):  # pickled (to the dry run's helper and back) with its parts
+        return (Message, ([tuple(p) for p in self.parts],))
+
+
+def render(problem: dict) -> str:
+    """A stored problem's message in the language now active: from its parts when it has them
+    (problems stored since issue 17), else as it was stored."""
+    parts = problem.get("parts")
+    if not parts:
+        return str(problem.get("message", ""))
+    return " ".join(_(text) % params if params else _(text) for text, params in parts)
 
 
 def plain(field, error: ValidationError, *, decimal: str | None = None) -> str:
-    """One of a field's errors as the page shows it."""
+    """One of a field's errors as the page shows it (a Message when it is said again here)."""
     code = getattr(error, "code", None)
-    params = dict(getattr(error, "params", None) or {})
+    params = {k: str(v) for k, v in (getattr(error, "params", None) or {}).items()}
     number = isinstance(field, NUMBER_FIELDS)
-    text = None
+    part = None
     if code == "invalid" and isinstance(field, WHOLE_FIELDS):
-        text = _("Not a whole number.")
+        part = (NOT_WHOLE, {})
     elif code == "invalid" and number:
-        text = _("Not a number.")
+        part = (NOT_NUMBER, {})
     elif code == "invalid" and isinstance(field, forms.DateField | models.DateField):
-        text = _(
-            "Not a date that can be read: write it 2025-03-04, or in the date order chosen on the columns page "
-            "(31/12/2025 day first)."
-        )
+        part = (NOT_DATE, {})
     elif code == "max_decimal_places":
-        text = _("More than %(max)s decimals.") % {"max": params.get("max", "")}
+        part = (DECIMALS, {"max": params.get("max", "")})
     elif code in ("max_digits", "max_whole_digits"):
-        text = _("Too large a number for this field.")
+        part = (TOO_LARGE, {})
     elif code == "min_value":
-        text = _("Below %(limit)s, the lowest this field takes.") % {"limit": params.get("limit_value", "")}
+        part = (BELOW, {"limit": params.get("limit_value", "")})
     elif code == "max_value":
-        text = _("Above %(limit)s, the highest this field takes.") % {"limit": params.get("limit_value", "")}
+        part = (ABOVE, {"limit": params.get("limit_value", "")})
     elif code in ("invalid_choice", "invalid_pk_value"):
-        text = _("Not one of our codes for this field: choose its code on the codes page.")
+        part = (NOT_CODE, {})
     elif code == "required":
-        text = _("Empty: this field needs a value.")
+        part = (EMPTY, {})
     elif code == "max_length":
-        text = _("Too long: at most %(limit)s characters (this has %(n)s).") % {
-            "limit": params.get("limit_value", ""),
-            "n": params.get("show_value", ""),
-        }
-    if text is None:
+        part = (TOO_LONG, {"limit": params.get("limit_value", ""), "n": params.get("show_value", "")})
+    if part is None:
         return " ".join(error.messages)
-    if number and code in ("invalid", "max_decimal_places", "max_digits", "max_whole_digits"):
-        hint = _hint(decimal)
-        return f"{text} {hint}" if hint else text
-    return text
+    parts = [part]
+    if number and code in ("invalid", "max_decimal_places", "max_digits", "max_whole_digits") and decimal:
+        parts.append((HINT_COMMA if decimal == "," else HINT_POINT, {}))
+    return Message(parts)
 
 
 def plain_messages(field, error: ValidationError, *, decimal: str | None = None) -> list[str]:

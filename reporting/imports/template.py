@@ -19,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.models import Participant
 from reporting.imports.columns import COLUMNS, SHEET_TITLES, SHEETS, Column
+from reporting.imports.messages import render
 from reporting.imports.parsing import batch_layout, read_tables
 from reporting.models import ImportBatch
 from reporting.spreadsheets import csv_text, xlsx_bytes
@@ -175,7 +176,8 @@ def describe(problem: dict) -> str:
     where = problem.get("column") or ""
     value = problem.get("value")
     shown = f" “{value}”" if value not in (None, "") else ""
-    return f"{where}{shown}: {problem.get('message', '')}" if where else str(problem.get("message", ""))
+    message = render(problem)
+    return f"{where}{shown}: {message}" if where else message
 
 
 def report_workbook(batch: ImportBatch) -> bytes:

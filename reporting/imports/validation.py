@@ -39,7 +39,7 @@ from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS,
 from reporting.imports.columns import column as column_of
 from reporting.imports.conventions import parse_number
 from reporting.imports.mapping import CodeResolver
-from reporting.imports.messages import plain_messages
+from reporting.imports.messages import Message, plain_messages
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
 from reporting.screening import screen_text
@@ -87,6 +87,7 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "message": self.message,
+            **({"parts": self.message.parts} if isinstance(self.message, Message) else {}),
         }
 
 
@@ -198,6 +199,11 @@ def _year(text: str) -> int:
         pivot = dt.date.today().year % 100 + 1  # noqa: DTZ011 - a two-digit year's century, not a clock
         year += 2000 if year <= pivot else 1900
     return year
+
+
+def _text(message) -> str:
+    """A message as text, keeping a Message (its parts render it in the reader's language)."""
+    return message if isinstance(message, str) else str(message)
 
 
 def _freeze(value):
@@ -835,7 +841,7 @@ class RowChecker:
 
         cleaned, messages = self._field_clean(self.form, name, value)
         if messages:
-            return ((), None, tuple((heading, shown(value), str(m)) for m in messages), True)
+            return ((), None, tuple((heading, shown(value), _text(m)) for m in messages), True)
         scratch = self._scratch
         entry._apply_data(scratch, {name: cleaned}, self.user)
         model_field = self._model_fields.get(name) or Incident._meta.get_field(name)
@@ -845,7 +851,7 @@ class RowChecker:
         result = scratch.__dict__.get(attname)
         related = scratch._state.fields_cache.get(name) if attname != name else None
         if messages:
-            problems = tuple((heading, shown(converted), str(m)) for m in messages)
+            problems = tuple((heading, shown(converted), _text(m)) for m in messages)
             return (((attname, result, None),), related, problems, True)
         return (((attname, result, FORMATS[attname](result)),), related, (), False)
 
@@ -1056,7 +1062,7 @@ class RowChecker:
             shown = cells[index]
         elif shown is None:
             shown = self.default_agency if name == "agency" else ""
-        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, str(message))
+        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, _text(message))
 
     def _new_incident(self) -> Incident:
         """A copy of the starting state (as Incident(participant=…, created_by=…) would build it)."""
@@ -1074,7 +1080,7 @@ class RowChecker:
         shown = raw.get(name)
         if shown is None:
             shown = "" if value in (None, [], "") else str(value)
-        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, str(message))
+        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, _text(message))
 
 
 def _row_message(message: str, numbers: list[int] | None, fallback: int) -> tuple[int, str]:

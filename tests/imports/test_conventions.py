@@ -166,3 +166,32 @@ def test_fields_the_file_lacks_are_asked_once_and_given_one_value_for_every_row(
     # Remembered with the mapping: the next upload of the same export has them already.
     again = upload(contributor, csv_bytes([good_row("FX-3")], headers=LACKING))
     assert again.fixed_values == {"incidents": FIXED}
+
+
+def test_a_problem_is_shown_in_the_readers_language(client, contributor, focal_point):
+    """Stored with its parts (texts as written in the code, and parameters) by a check in English,
+    a problem is rendered in the language of whoever reads the page or the report."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from reporting.imports.template import report_csv
+
+    batch = upload(contributor, csv_bytes([good_row("LG-1", Migrants="1.234", Smugglers="-1")]))
+    services.import_map_columns(
+        batch=batch, user=contributor, column_mapping=batch.column_mapping, date_order="dmy", decimal=POINT,
+        fixed_values={},
+    )  # fmt: skip
+    services.import_check_start(batch=batch, user=contributor)
+    with translation.override("en"):
+        batch = services.import_check(batch_id=batch.pk)
+    stored = {p["column"]: p for p in batch.rows.get().errors}
+    assert stored["Migrants"]["parts"][0] == ["Not a whole number.", {}]
+    assert stored["Smugglers"]["parts"] == [["Below %(limit)s, the lowest this field takes.", {"limit": "0"}]]
+    type(focal_point).objects.filter(pk=focal_point.pk).update(language="fr")
+    client.force_login(focal_point)
+    page = client.get(reverse("reporting:import-detail", args=[batch.pk])).content.decode()
+    assert "Ce n&#x27;est pas un nombre entier." in page and "Les nombres de ce fichier sont lus comme 1,234.5" in page
+    assert "Inférieur à 0, le minimum de ce champ." in page
+    assert "Not a whole number." not in page
+    with translation.override("ar"):
+        assert "ليس عدداً صحيحاً." in report_csv(batch).decode("utf-8-sig")
