@@ -12,9 +12,7 @@ place the due date is decided.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import statistics
 from collections import Counter
 from collections.abc import Iterable
@@ -27,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Participant
 from reporting.models import ReciprocityPolicy, Return, return_due_date
 from reporting.reciprocity import Standing, current_policy, desired_grants, month_add, standings
+from reporting.spreadsheets import csv_text, xlsx_bytes
 
 STATES = {
     "data": gettext_lazy("data"),
@@ -197,22 +196,11 @@ def _table(rows: list[CoverageRow], months: list[dt.date]) -> list[list]:
 
 
 def coverage_csv(*, rows: list[CoverageRow], months: list[dt.date]) -> str:
-    out = io.StringIO()
-    csv.writer(out).writerows(_table(rows, months))
-    return out.getvalue()
+    return csv_text(_table(rows, months))
 
 
 def coverage_xlsx(*, rows: list[CoverageRow], months: list[dt.date]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Coverage")[:31]
-    for line in _table(rows, months):
-        sheet.append([str(v) if not isinstance(v, (int, float)) else v for v in line])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes({_("Coverage"): _table(rows, months)})
 
 
 # Policy preview -------------------------------------------------------------------------------

@@ -795,6 +795,11 @@ class ImportBatch(models.Model):
     rows_valid = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Added by issue 17: {sheet: {field: the value every row takes}} for fields the file lacks, and how
+    # the file writes numbers and dates ({"decimal": "." or ",", and what was detected}:
+    # reporting/imports/conventions.py).
+    fixed_values = models.JSONField(_("the same value for every row"), default=dict, blank=True)
+    conventions = models.JSONField(_("number and date conventions"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -858,6 +863,9 @@ class ImportProfile(models.Model):
     date_order = models.CharField(
         _("date order"), max_length=3, choices=ImportBatch.DateOrder.choices, default=ImportBatch.DateOrder.DMY
     )
+    # {sheet: {field: value}} and {"decimal": mark}, as the batch's (issue 17)
+    fixed_values = models.JSONField(_("the same value for every row"), default=dict, blank=True)
+    conventions = models.JSONField(_("number and date conventions"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -24,40 +24,110 @@ from accounts.models import Participant, User
 from reporting.imports.columns import COLUMNS, LIST_SEPARATORS, SHEETS, Column, code_lists
 from reporting.models import ImportProfile
 
-# Headings national systems use for our fields, beyond the field's name and label (normalised).
+# Headings national systems use for our fields, beyond the field's name and its label in each
+# interface language: English and French, with the region's usual abbreviations. Compared after
+# normalise(); a heading with a note in brackets ("POB (persons on board)") is also tried without it.
 SYNONYMS = {
     "national_reference": [
-        "ref",
-        "reference",
-        "caseno",
-        "casenumber",
-        "caseid",
-        "fileno",
-        "filenumber",
-        "caseref",
-        "id",
+        "ref", "reference", "refno", "referenceno", "caseno", "casenumber", "caseid", "casereference", "caseref",
+        "fileno", "filenumber", "fileref", "id", "incidentno", "incidentid", "incidentnumber", "eventno",
+        "recordno", "sievno", "operationno", "nodossier", "ndossier", "numdossier", "numerodossier", "numerodedossier",
+        "refdossier", "noaffaire", "numeroaffaire", "nodinterception", "identifiant",
     ],
-    "detection_date": ["date", "detectiondate", "datedetected", "dateofdetection", "incidentdate", "eventdate"],
-    "categories": ["category", "conduct", "offence", "offense", "type"],
-    "protocol_benefit": ["benefit", "financialbenefit", "materialbenefit", "protocolbenefit"],
-    "detection_country": ["country", "detectedin", "countryofdetection"],
-    "detection_place": ["location", "placeofdetection", "port"],
-    "detection_context": ["context", "detectioncontext"],
-    "confidence": ["conf", "reliability"],
-    "modes": ["mode", "transportmode", "modeoftransport", "transport"],
-    "methods": ["method", "conveyance", "vessel", "vehicle", "modusoperandicode"],
-    "origin_country": ["origin", "departure", "countryoforigin"],
-    "transit_countries": ["transit", "transits", "via", "route"],
-    "destination_country": ["destination", "intendeddestination"],
-    "migrants_total": ["migrants", "nomigrants", "numberofmigrants", "pax", "persons"],
-    "smugglers_total": ["smugglers", "facilitators", "nosmugglers", "arrested"],
-    "fee_per_person": ["fee", "price", "amount", "feeperperson"],
-    "fee_currency": ["currency", "curr", "ccy"],
-    "narrative": ["description", "summary", "remarks", "modusoperandi", "narrative", "notes"],
-    "citizenship": ["nationality", "citizenship", "nat"],
-    "count": ["number", "no", "total", "n"],
-    "group": ["persongroup", "migrantorsmuggler"],
-}
+    "detection_date": [
+        "date", "detectiondate", "datedetected", "dateofdetection", "incidentdate", "eventdate",
+        "interceptiondate", "dateofinterception", "intdate", "interceptdate", "detdate", "datedet", "arrivaldate",
+        "dateofarrival", "apprehensiondate", "dateofapprehension", "dateofincident", "dateinterception",
+        "datedinterception", "datededetection", "datedelinterception", "datedelincident", "datedarrivee",
+        "datedesfaits", "datefaits",
+    ],
+    "categories": [
+        "category", "conduct", "offence", "offense", "type", "offencetype", "typeofoffence", "crime", "crimetype",
+        "categorie", "infraction", "typedinfraction", "natureinfraction",
+    ],
+    "protocol_benefit": [
+        "benefit", "financialbenefit", "materialbenefit", "protocolbenefit", "profit", "avantage",
+        "avantagefinancier", "avantagemateriel",
+    ],
+    "agency": [
+        "agency", "unit", "reportingagency", "reportingunit", "service", "agence", "unite", "serviceinterpellateur",
+    ],
+    "source": ["source", "sourceofinformation", "infosource", "origineinformation", "sourcedelinformation"],
+    "confidence": ["conf", "reliability", "confidence", "fiabilite", "confiance", "degredeconfiance"],
+    "detection_country": [
+        "country", "detectedin", "countryofdetection", "detectioncountry", "reportingcountry", "ctry", "pays",
+        "paysdedetection", "paysdinterception",
+    ],
+    "detection_place": [
+        "location", "placeofdetection", "port", "place", "site", "area", "interceptionlocation",
+        "locationofinterception", "lieu", "lieudedetection", "lieudinterception", "localite",
+    ],
+    "latitude": ["lat", "latitude"],
+    "longitude": ["lon", "long", "lng", "longitude"],
+    "border_crossing_point": [
+        "bcp", "poe", "pointofentry", "crossingpoint", "borderpost", "pointdepassage", "postefrontiere",
+    ],
+    "detection_context": ["context", "detectioncontext", "circumstances", "contexte", "circonstances"],
+    "modes": [
+        "mode", "transportmode", "modeoftransport", "transport", "modedetransport", "moyendetransport", "voie",
+    ],
+    "methods": [
+        "method", "conveyance", "vessel", "vehicle", "modusoperandicode", "vesseltype", "typeofvessel", "boattype",
+        "typeofboat", "crafttype", "vsltype", "vslype", "boat", "craft", "embarcation", "typedembarcation",
+        "typedenavire", "navire", "moyen", "vehicule", "methode",
+    ],
+    "origin_country": [
+        "origin", "departure", "countryoforigin", "nationality", "nationalitymajority", "majoritynationality",
+        "mainnationality", "nat", "orig", "departurecountry", "countryofdeparture", "paysdorigine", "origine",
+        "nationalite", "nationalitemajoritaire", "paysdedepart",
+    ],
+    "transit_countries": ["transit", "transits", "via", "route", "transitcountries", "paysdetransit"],
+    "destination_country": [
+        "destination", "intendeddestination", "dest", "destinationcountry", "paysdedestination",
+        "destinationprevue",
+    ],
+    "migrants_total": [
+        "migrants", "nomigrants", "numberofmigrants", "pax", "persons", "pob", "personsonboard", "noofpax",
+        "paxno", "passengers", "irregularmigrants", "smuggledmigrants", "nombredemigrants", "migrantsnombre",
+        "personnes", "nombredepersonnes", "passagers",
+    ],
+    "smugglers_total": [
+        "smugglers", "facilitators", "nosmugglers", "arrested", "crew", "crewmembers", "noofcrew", "suspects",
+        "passeurs", "nombredepasseurs", "equipage", "facilitateurs", "interpelles",
+    ],
+    "smuggler_roles": ["roles", "role", "smugglerroles", "rolesdespasseurs"],
+    "fee_per_person": [
+        "fee", "price", "amount", "feeperperson", "feepp", "priceperperson", "paidperperson", "montant",
+        "prixparpersonne", "montantparpersonne", "tarif",
+    ],
+    "fee_currency": ["currency", "curr", "ccy", "cur", "devise", "monnaie"],
+    "fee_scope": ["feecovers", "feescope", "couverture"],
+    "payment_modality": ["payment", "paymentmethod", "paiement", "modedepaiement"],
+    "dead": ["dead", "deaths", "fatalities", "deceased", "morts", "deces", "decedes"],
+    "missing": ["missing", "disparus", "portesdisparus"],
+    "injured": ["injured", "injuries", "blesses"],
+    "rescued": ["rescued", "saved", "secourus", "sauves"],
+    "cause_of_death": ["causeofdeath", "causedudeces"],
+    "abuses": ["abuses", "abuse", "mistreatment", "abus", "mauvaistraitements"],
+    "narrative": [
+        "description", "summary", "remarks", "modusoperandi", "narrative", "notes", "comments", "details",
+        "resume", "observations", "modeoperatoire", "commentaires", "recit",
+    ],
+    "citizenship": ["nationality", "citizenship", "nat", "nationalite", "citoyennete"],
+    "count": ["number", "no", "total", "n", "nombre", "effectif"],
+    "group": ["persongroup", "migrantorsmuggler", "groupe"],
+    "sex": ["sex", "gender", "sexe", "genre"],
+    "age_group": ["age", "agegroup", "trancheage", "trancheddage"],
+    "document_type": ["documenttype", "typeofdocument", "typededocument"],
+    "fraud_type": ["fraudtype", "typeoffraud", "typedefraude"],
+    "issuing_country": ["issuingcountry", "issuedby", "paysemetteur", "paysdedelivrance"],
+}  # fmt: skip
+
+
+# Columns whose values look like numbers and are not (conventions.detect leaves them out).
+NOT_NUMBERS = {"national_reference", "narrative", "detection_place"}
+# Fields that may take one value for every row (not those that differ by nature from row to row).
+NOT_FIXED = {"national_reference", "narrative", "transit_countries"}
 
 
 def normalise(text: str) -> str:
@@ -101,7 +171,12 @@ def suggest_columns(*, participant: Participant, sheet: str, headers: list[str])
     taken: set[str] = set()
     for header in headers:
         key = normalise(header)
-        name = remembered.get(key, known.get(key, "")) if key else ""
+        bare = normalise(re.sub(r"\(.*?\)|\[.*?\]", "", str(header)))  # "POB (persons on board)" → "pob"
+        name = ""
+        for candidate in dict.fromkeys(k for k in (key, bare) if k):
+            name = remembered.get(candidate, known.get(candidate, ""))
+            if name:
+                break
         if name and (name in taken or name not in {c.name for c in COLUMNS[sheet]}):
             name = ""
         suggestion[header] = name
@@ -253,6 +328,8 @@ def profile_remember(
     column_mapping: dict[str, dict[str, str]] | None = None,
     code_mapping: dict[str, dict[str, str]] | None = None,
     date_order: str | None = None,
+    fixed_values: dict[str, dict[str, str]] | None = None,
+    decimal: str | None = None,
 ) -> ImportProfile:
     """Keep a participant's choices for next time (added to what it chose before)."""
     from django.utils import timezone
@@ -273,6 +350,10 @@ def profile_remember(
             }
     if date_order:
         profile.date_order = date_order
+    if fixed_values is not None:
+        profile.fixed_values = fixed_values  # as chosen this time: a value taken away is forgotten
+    if decimal:
+        profile.conventions = {**profile.conventions, "decimal": decimal}
     profile.updated_at = timezone.now()
     profile.updated_by = user
     profile.save()

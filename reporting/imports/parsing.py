@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
@@ -28,11 +30,25 @@ from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 CSV, XLSX, ZIP = "csv", "xlsx", "zip"  # ZIP: the CSV files of the sheets together (incidents.csv, …)
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
+# Limits, each checked as the file is first read (at upload), so a file past one is refused at once
+# with what is over, never a 500 or a worker busy for minutes.
+MAX_COLUMNS = 500  # headings of a sheet; no national export has more
+MAX_CELL_CHARS = 32_767  # the most an Excel cell holds
+HEAD_BYTES = 1 << 20  # what the column page reads of a CSV file for its first values
 SHEET_NAMES = {
     INCIDENTS: {"incidents", "incident", "records", "cases", "incidents (1)"},
     BREAKDOWNS: {"breakdowns", "breakdown", "people", "persons"},
     DOCUMENTS: {"documents", "document", "fraudulent documents"},
 }
+
+
+def max_rows() -> int:
+    return int(getattr(settings, "IMPORT_MAX_ROWS", 200_000))
+
+
+def max_expanded_bytes() -> int:
+    """What a workbook may unpack to (its sheets are XML, several times the size of the values)."""
+    return int(getattr(settings, "IMPORT_MAX_EXPANDED_BYTES", 400 * 1024 * 1024))
 
 
 class FileProblem(Exception):  # noqa: N818 - a problem to show the user, not a programming error
@@ -56,6 +72,7 @@ class Table:
     headers: list[str]
     header_row: int
     rows: Iterator[Row] | list[Row]
+    source: tuple[str, str] | None = None  # a workbook's sheet: (title, its XML's path in the file)
 
 
 def sniff_format(name: str, head: bytes) -> str:
@@ -132,7 +149,7 @@ def _clean_header(value: str) -> str:
     return re.sub(r"\s+", " ", (value or "").replace("\ufeff", "")).strip()
 
 
-def read_csv(data: bytes) -> tuple[Table, dict]:
+def read_csv(data: bytes, *, header_row: int | None = None) -> tuple[Table, dict]:
     """The incidents table of a CSV file, and what was found out about the file (encoding, delimiter)."""
     text, encoding = decode(data)
     if not text.strip():
@@ -150,24 +167,21 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
     # Lines are cut from the text as the reader asks for them: a StringIO copy would hold the
     # whole file again, four bytes a character (130 MB more for a 28 MB file).
     reader = csv.reader(_lines(text), delimiter=delimiter)
-    header_row = 0
-    headers: list[str] = []
-    for line in reader:
-        header_row += 1
-        if any(cell.strip() for cell in line):
-            headers = [_clean_header(c) for c in line]
-            break
-    if not headers:
-        raise FileProblem(_("The file is empty."))
+    lines = _guarded(reader)
+    header_row, found, after = find_header(lines, at=header_row)
+    headers = [_clean_header(c) for c in found]
+    if not any(headers):
+        raise FileProblem(_("The file is empty.") if not header_row else _header_row_empty(header_row))
     while headers and not headers[-1]:
         headers.pop()
+    _check_width(len(headers))
     cut_off = not text.endswith(("\n", "\r"))
 
     def rows() -> Iterator[Row]:
         number = header_row
         pending: Row | None = None
         width = len(headers)
-        for line in reader:
+        for line in itertools.chain(after, lines):
             number += 1
             cells = list(map(str.strip, line))
             if not any(cells):
@@ -185,6 +199,69 @@ def read_csv(data: bytes) -> tuple[Table, dict]:
 
     info = {"encoding": encoding, "delimiter": {"\t": "tab"}.get(delimiter, delimiter)}
     return Table(INCIDENTS, headers, header_row, rows()), info
+
+
+def _guarded(reader) -> Iterator[list[str]]:
+    """The reader's lines; a line it cannot read (a cell past the csv module's own limit of 128 KiB,
+    a NUL character) refuses the file with where and why, instead of an error page."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        if "field larger" in str(error):
+            raise FileProblem(_cell_too_large(reader.line_num)) from None
+        raise FileProblem(
+            _("Line %(line)s of the file cannot be read as CSV (%(error)s). Export it again and upload it again.")
+            % {"line": reader.line_num, "error": str(error)}
+        ) from None
+
+
+def _cell_too_large(row: int) -> str:
+    return _(
+        "Row %(row)s has a cell of more than %(limit)s characters, the most a spreadsheet cell holds: a quote "
+        "mark may be left open, or the file may not be a table. Check that row and upload the file again."
+    ) % {"row": row, "limit": f"{MAX_CELL_CHARS:,}"}
+
+
+def _check_width(width: int) -> None:
+    if width > MAX_COLUMNS:
+        raise FileProblem(
+            _(
+                "The header row has %(n)s columns; at most %(limit)s are read. Remove the columns you do not "
+                "need (or check the delimiter) and upload the file again."
+            )
+            % {"n": f"{width:,}", "limit": MAX_COLUMNS}
+        )
+
+
+HEADER_SEARCH = 30  # rows looked through for the header (titles, notes and blank rows above it)
+
+
+def _header_row_empty(row: int) -> str:
+    return _("Row %(row)s, chosen as the headings, is empty or past the end. Choose the row of your headings.") % {
+        "row": row
+    }
+
+
+def find_header(rows: Iterator[list[str]], *, at: int | None = None) -> tuple[int, list[str], list[list[str]]]:
+    """(its row number, the header's cells, the rows read after it) among the first rows: the first
+    row with at least half as many values as the fullest of them (and two at least), so that a
+    title, a note or a date line above the table is passed over. `at`: the row chosen on the page."""
+    if at:
+        for number, cells in enumerate(rows, start=1):
+            if number == at:
+                return at, cells, []
+        return at, [], []
+    seen: list[list[str]] = []
+    for cells in rows:
+        seen.append(cells)
+        if len(seen) >= HEADER_SEARCH:
+            break
+    counts = [sum(1 for c in cells if str(c).strip()) for cells in seen]
+    if not counts or not max(counts):
+        return 0, [], []
+    needed = max(2, (max(counts) + 1) // 2) if max(counts) >= 2 else 1
+    at = next(i for i, n in enumerate(counts) if n >= needed)
+    return at + 1, seen[at], seen[at + 1 :]
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -222,18 +299,25 @@ def _fit(number: int, cells: list[str], width: int) -> Row:
 
 # XLSX --------------------------------------------------------------------------------------------
 
-MERGE = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+# A formula cell whose value was never saved (no <v>, or an empty one): written by a program that
+# does not calculate, or saved with calculation off. Read as empty, and said so.
+UNCACHED = re.compile(
+    rb'<c\b[^>]*?\br="([A-Z]+)([0-9]+)"[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>'
+)
 
 
-def _merged_cells(archive: zipfile.ZipFile, path: str) -> list[str]:
+def _uncached_formulas(archive: zipfile.ZipFile, path: str) -> list[tuple[str, int]]:
+    """(column letters, row) of each formula cell with no saved value, read from the sheet's XML."""
     try:
         with archive.open(path.lstrip("/")) as handle:
-            found: list[str] = []
+            found: list[tuple[str, int]] = []
             tail = b""
             while chunk := handle.read(1 << 20):
-                found += [m.decode() for m in MERGE.findall(tail + chunk)]
-                tail = chunk[-64:]
-            return sorted(set(found))
+                text = tail + chunk
+                cut = text.rfind(b"</c>") + 4  # whole cells only; the rest waits for the next chunk
+                found += [(m[1].decode(), int(m[2])) for m in UNCACHED.finditer(text, 0, cut)]
+                tail = text[cut:]
+            return found
     except KeyError:
         return []
 
@@ -256,7 +340,8 @@ def open_workbook(path: str | Path):
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=False)
+        # data_only: a formula cell is read as the value Excel saved with it (its cached value).
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, EOFError, KeyError, OSError) as error:
         raise FileProblem(
             _("The Excel workbook is damaged or cut off (%(error)s). Save it again and upload it again.")
@@ -283,74 +368,97 @@ def _sheets_by_role(workbook) -> dict[str, object]:
     return named
 
 
-def read_xlsx(path: str | Path) -> tuple[dict[str, Table], dict]:
-    """The tables of a workbook (incidents, and breakdowns and documents when present)."""
+def read_xlsx(path: str | Path, layout: dict | None = None) -> tuple[dict[str, Table], dict]:
+    """The tables of a workbook (incidents, and breakdowns and documents when present).
+
+    As people make them: titles, notes and merged cells above the header are passed over (the
+    header is found), formulas are read as their saved values (a note says where none was saved),
+    hidden rows and columns are read like the others, blank rows and columns after the table are
+    not part of it, and cells beyond the last heading are not read."""
     workbook = open_workbook(path)
     sheets = _sheets_by_role(workbook)
+    layout = layout or {}
+    by_title = {sheet.title: sheet for sheet in workbook.worksheets}
+    for role, title in (layout.get("sheets") or {}).items():
+        if title in by_title:  # the sheet chosen on the page for this role
+            sheets = {r: s for r, s in sheets.items() if s is not by_title[title]}
+            sheets[role] = by_title[title]
     if INCIDENTS not in sheets:
         raise FileProblem(_("The workbook has no sheet of incidents."))
     tables: dict[str, Table] = {}
-    problems: list[str] = []
-    with zipfile.ZipFile(path) as archive:
-        for sheet in sheets.values():
-            merged = _merged_cells(archive, getattr(sheet, "_worksheet_path", ""))
-            if merged:
-                problems.append(
-                    _(
-                        "Sheet “%(sheet)s” has merged cells (%(cells)s). Unmerge them (Home → Merge & Center → "
-                        "Unmerge Cells) so that each value stands in its own cell, then upload again."
-                    )
-                    % {"sheet": sheet.title, "cells": ", ".join(merged[:5]) + (" …" if len(merged) > 5 else "")}
-                )
-    if problems:
-        raise FileProblem(*problems)
+    header_rows = layout.get("header_rows") or {}
     for role, sheet in sheets.items():
-        table = _sheet_table(role, sheet)
+        table = _sheet_table(role, sheet, header_row=header_rows.get(role))
         if table is not None:
+            table.source = (sheet.title, getattr(sheet, "_worksheet_path", ""))
             tables[role] = table
     if INCIDENTS not in tables:
         raise FileProblem(_("The sheet of incidents is empty."))
-    return tables, {"sheets": {role: sheets[role].title for role in tables}}
+    return tables, {
+        "sheets": {role: sheets[role].title for role in tables},
+        "all_sheets": [sheet.title for sheet in workbook.worksheets],
+    }
 
 
-def _sheet_table(role: str, sheet) -> Table | None:
-    values = sheet.iter_rows()
-    header_row = 0
-    headers: list[str] = []
-    for cells in values:
-        header_row += 1
-        texts = [_cell_text(c.value) for c in cells]
-        if any(texts):
-            headers = [_clean_header(t) for t in texts]
-            break
-    if not headers:
+def formula_notes(path: str | Path, tables: dict[str, Table]) -> list[str]:
+    """What to tell the user of formula cells with no saved value in the tables (read as empty)."""
+    notes = []
+    with zipfile.ZipFile(path) as archive:
+        for table in tables.values():
+            title, sheet_path = table.source or ("", "")
+            uncached = [
+                (letters, row)
+                for letters, row in _uncached_formulas(archive, sheet_path)
+                if row > table.header_row and _column_index(letters) < len(table.headers)
+            ]
+            if uncached:
+                columns = sorted({table.headers[_column_index(letters)] or letters for letters, _row in uncached})
+                notes.append(
+                    _(
+                        "Sheet “%(sheet)s”: %(n)s formula cells have no saved value (columns %(columns)s) and are "
+                        "read as empty. If those columns matter, open the workbook in Excel, save it and upload "
+                        "it again."
+                    )
+                    % {"sheet": title, "n": len(uncached), "columns": ", ".join(f"“{c}”" for c in columns)}
+                )
+    return notes
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _sheet_table(role: str, sheet, *, header_row: int | None = None) -> Table | None:
+    # Cells past MAX_COLUMNS are never read: a sheet formatted to its last column (XFD) would
+    # otherwise hand back 16,384 cells a row.
+    values = (
+        [_cell_text(getattr(c, "value", None)) for c in cells] for cells in sheet.iter_rows(max_col=MAX_COLUMNS + 1)
+    )
+    chosen = header_row
+    header_row, found, after = find_header(values, at=chosen)
+    headers = [_clean_header(t) for t in found]
+    if not any(headers):
+        if chosen:
+            raise FileProblem(_header_row_empty(chosen))
         return None
     while headers and not headers[-1]:
         headers.pop()
+    _check_width(len(headers))
     width = len(headers)
 
     def rows() -> Iterator[Row]:
         number = header_row
-        for cells in values:
+        for texts in itertools.chain(after, values):
             number += 1
-            texts: list[str] = []
-            problems: dict[int, str] = {}
-            for index, cell in enumerate(cells):
-                value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
-                    if index < width:
-                        problems[index] = _(
-                            "This cell holds a formula (%(formula)s). Paste the values instead "
-                            "(Paste Special → Values)."
-                        ) % {"formula": str(value)[:60]}
-                    texts.append("")
-                    continue
-                texts.append(_cell_text(value))
-            if not any(texts) and not problems:
+            texts = texts[:width]  # cells beyond the last heading are not part of the table
+            if not any(texts):
                 continue
-            row = _fit(number, texts, width)
-            row.problems.update(problems)
-            yield row
+            if len(texts) < width:
+                texts = texts + [""] * (width - len(texts))
+            yield Row(number, texts, {})
 
     return Table(role, headers, header_row, rows())
 
@@ -379,11 +487,43 @@ def zip_unpacked_size(path: str | Path) -> int:
         return sum(info.file_size for info in archive.infolist() if _is_csv(info.filename))
 
 
+def check_expanded(path: str | Path, file_format: str, *, limit: int) -> None:
+    """Refuse an archive that unpacks past its limit (a ZIP of CSV files: `limit`, what is read; a
+    workbook: max_expanded_bytes()), saying what it expands to, before anything is unpacked."""
+    if file_format == ZIP:
+        size = zip_unpacked_size(path)
+    elif file_format == XLSX:
+        limit = max_expanded_bytes()
+        try:
+            with zipfile.ZipFile(path) as archive:
+                size = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            return  # read_xlsx says the workbook is damaged
+    else:
+        return
+    if size > limit:
+        raise FileProblem(
+            _(
+                "This file is compressed: it expands to %(size)s, over the %(limit)s limit on what is read. "
+                "Split it into smaller files."
+            )
+            % {"size": megabytes(size), "limit": megabytes(limit)}
+        )
+
+
+def megabytes(size: int) -> str:
+    """A size as a person reads it: 150 KB, 1.1 MB, 1,120 MB."""
+    if size < 1024 * 1024:
+        return _("%(n)s KB") % {"n": f"{size / 1024:,.0f}"}
+    megas = size / 1024 / 1024
+    return _("%(n)s MB") % {"n": f"{megas:,.1f}" if megas < 10 else f"{megas:,.0f}"}
+
+
 def _is_csv(name: str) -> bool:
     return not name.endswith("/") and Path(name).suffix.lower() in (".csv", ".txt") and "__MACOSX" not in name
 
 
-def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
+def read_zip(path: str | Path, layout: dict | None = None) -> tuple[dict[str, Table], dict]:
     """The tables of a ZIP of CSV files: each file's role from its name (incidents.csv,
     breakdowns.csv, documents.csv; one CSV alone is the incidents)."""
     try:
@@ -423,7 +563,8 @@ def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
         tables: dict[str, Table] = {}
         for role, member in roles.items():
             try:
-                table, _info = read_csv(archive.read(member))
+                header_row = ((layout or {}).get("header_rows") or {}).get(role)
+                table, _info = read_csv(archive.read(member), header_row=header_row)
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise FileProblem(
                     _("The ZIP file is damaged or cut off (%(error)s). Make it again and upload it again.")
@@ -437,28 +578,74 @@ def read_zip(path: str | Path) -> tuple[dict[str, Table], dict]:
 # Any ----------------------------------------------------------------------------------------------
 
 
-def read_tables(path: str | Path, file_format: str) -> tuple[dict[str, Table], dict]:
-    """Every table of a stored import file (row iterators: read once)."""
+def read_tables(path: str | Path, file_format: str, layout: dict | None = None) -> tuple[dict[str, Table], dict]:
+    """Every table of a stored import file (row iterators: read once). `layout`: what was chosen on
+    the page, {"header_rows": {sheet: row}, "sheets": {sheet: workbook sheet title}}."""
     if file_format == XLSX:
-        return read_xlsx(path)
+        return read_xlsx(path, layout)
     if file_format == ZIP:
-        return read_zip(path)
+        return read_zip(path, layout)
     data = Path(path).read_bytes()
-    table, info = read_csv(data)
+    table, info = read_csv(data, header_row=((layout or {}).get("header_rows") or {}).get(INCIDENTS))
     return {INCIDENTS: table}, info
 
 
-def peek(path: str | Path, file_format: str) -> tuple[dict[str, list[str]], dict, int]:
+def peek(path: str | Path, file_format: str, layout: dict | None = None) -> tuple[dict[str, list[str]], dict, int]:
     """Headers per sheet, what was found out about the file, and the number of incident rows,
     reading every row once (so a damaged file is refused at upload, not half-way through a check)."""
-    tables, info = read_tables(path, file_format)
-    counted = 0
-    for row in tables[INCIDENTS].rows:
-        counted += 1
-        del row
+    tables, info = read_tables(path, file_format, layout)
+    info["header_rows"] = {sheet: table.header_row for sheet, table in tables.items()}
+    head: list[list[str]] = []
+    counted = _count(tables[INCIDENTS], keep=head)
+    info["head"] = head  # the first rows' cells, for conventions.detect
+    if file_format == XLSX:
+        info["notes"] = formula_notes(path, tables)
     for sheet in (BREAKDOWNS, DOCUMENTS):
         if sheet in tables:
-            info.setdefault("rows", {})[sheet] = sum(1 for _row in tables[sheet].rows)
+            info.setdefault("rows", {})[sheet] = _count(tables[sheet])
     if not counted:
         raise FileProblem(_("The file has a header row but no records under it."))
     return {sheet: tables[sheet].headers for sheet in SHEETS if sheet in tables}, info, counted
+
+
+HEAD_ROWS = 2000  # rows whose cells say how the file writes numbers and dates
+
+
+def _count(table: Table, *, keep: list | None = None) -> int:
+    """The table's rows, refusing it at the first cell over MAX_CELL_CHARS or row over max_rows();
+    the first HEAD_ROWS rows' cells added to `keep`."""
+    limit = max_rows()
+    counted = 0
+    for row in table.rows:
+        counted += 1
+        if keep is not None and counted <= HEAD_ROWS:
+            keep.append(row.cells)
+        if counted > limit:
+            raise FileProblem(
+                _("The file has more than %(limit)s rows. Split it into files of %(limit)s rows at most.")
+                % {"limit": f"{limit:,}"}
+            )
+        if max(map(len, row.cells), default=0) > MAX_CELL_CHARS:
+            raise FileProblem(_cell_too_large(row.number))
+    return counted
+
+
+def batch_layout(batch) -> dict:
+    """What was chosen on the page of how to read a batch's file (header rows, sheets)."""
+    return (batch.conventions or {}).get("layout") or {}
+
+
+def head_tables(path: str | Path, file_format: str, layout: dict | None = None) -> dict[str, Table]:
+    """The tables of a stored file for a look at its first rows: of a CSV file, only its first
+    HEAD_BYTES are read, so the column page's memory does not grow with the file."""
+    if file_format != CSV:
+        return read_tables(path, file_format, layout)[0]
+    with open(path, "rb") as handle:
+        data = handle.read(HEAD_BYTES + 1)
+    if len(data) > HEAD_BYTES and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data[: data.rfind(b"\n", 0, HEAD_BYTES) + 1] or data  # whole lines (UTF-16: all of it)
+        try:
+            return {INCIDENTS: read_csv(data, header_row=((layout or {}).get("header_rows") or {}).get(INCIDENTS))[0]}
+        except FileProblem:
+            pass  # a quoted value across the cut: read the whole file as the upload did
+    return read_tables(path, file_format, layout)[0]

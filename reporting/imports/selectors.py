@@ -11,8 +11,9 @@ from django.http import Http404
 
 from accounts.models import User
 from accounts.roles import Action, role_can
-from reporting.imports.columns import COLUMNS, SHEETS
-from reporting.imports.parsing import read_tables
+from reporting.imports.columns import COLUMNS, INCIDENTS, SHEETS
+from reporting.imports.mapping import NOT_FIXED, code_choices
+from reporting.imports.parsing import batch_layout, head_tables
 from reporting.models import ImportBatch, ImportRow
 
 
@@ -30,8 +31,9 @@ def batch_get_for(user: User, pk: int) -> ImportBatch:
 
 
 def batch_samples(batch: ImportBatch, count: int = 3) -> dict[str, list[list[str]]]:
-    """The first rows of each sheet, shown beside the headings in the column-mapping step."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    """The first rows of each sheet, shown beside the headings in the column-mapping step (read from
+    the file's head: the page's memory does not grow with the file)."""
+    tables = head_tables(batch.file.path, batch.file_format, batch_layout(batch))
     samples: dict[str, list[list[str]]] = {}
     for sheet, table in tables.items():
         rows = []
@@ -67,6 +69,38 @@ def batch_progress(batch: ImportBatch) -> dict:
         "percent": min(100, percent),
         "error": batch.error,
     }
+
+
+FIXABLE = [c.name for c in COLUMNS[INCIDENTS] if c.name not in NOT_FIXED]
+
+
+def fixable_fields(batch: ImportBatch) -> list[dict]:
+    """The incident fields no column of the file holds, each with the value for every row chosen so
+    far and, for a coded field, its codes: those a submission needs first (the page asks for them)."""
+    from reporting.services.incidents import _submit_required
+
+    needed = _submit_required()
+    mapped = {name for name in batch.column_mapping.get(INCIDENTS, {}).values() if name}
+    chosen = (batch.fixed_values or {}).get(INCIDENTS, {})
+    fields = []
+    for col in COLUMNS[INCIDENTS]:
+        if col.name in NOT_FIXED or col.name in mapped:
+            continue
+        value = chosen.get(col.name, "")
+        fields.append(
+            {
+                "name": col.name,
+                "label": col.label,
+                "note": col.note,
+                "needed": col.name in needed,
+                "kind": col.kind,
+                "many": col.many,
+                "value": value,
+                "values": [v.strip() for v in value.split(";") if v.strip()] if col.many else [value],
+                "choices": code_choices(batch.participant, col.code_list) if col.coded else [],
+            }
+        )
+    return sorted(fields, key=lambda f: not f["needed"])
 
 
 def field_choices(sheet: str) -> list[tuple[str, str]]:

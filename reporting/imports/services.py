@@ -38,18 +38,19 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import Action, role_can
+from reporting.imports import conventions as conventions_
 from reporting.imports import mapping as mapping_
 from reporting.imports import parallel
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 from reporting.imports.parsing import (
     XLSX,
-    ZIP,
     FileProblem,
+    batch_layout,
+    check_expanded,
     peek,
     read_tables,
     sniff_format,
     zip_or_xlsx,
-    zip_unpacked_size,
 )
 from reporting.imports.validation import COMPARED, Checked, Problem, RowChecker, existing_shape, record_signature
 from reporting.imports.writing import StagedRecords, _copy, records_create, records_update
@@ -111,17 +112,11 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             file_format = sniff_format(name, head)
             if file_format == XLSX:
                 file_format = zip_or_xlsx(path)  # or the CSV files of the sheets in a ZIP
-            if file_format == ZIP and zip_unpacked_size(path) > max_bytes():
-                _too_large(zip_unpacked_size(path))  # the limit is on what is read, not on the ZIP
-            headers, info, count = peek(path, file_format)
+            check_expanded(path, file_format, limit=max_bytes())  # the limit is on what is read
         except FileProblem as problem:
             raise ValidationError(problem.messages) from None
         participant = user.participant
         profile = mapping_.profile_for(participant)
-        suggested = {
-            sheet: mapping_.suggest_columns(participant=participant, sheet=sheet, headers=sheet_headers)
-            for sheet, sheet_headers in headers.items()
-        }
         batch = ImportBatch(
             participant=participant,
             uploaded_by=user,
@@ -129,19 +124,86 @@ def import_upload(*, user: User, uploaded, date_order: str | None = None) -> Imp
             file_format=file_format,
             file_size=size,
             status=ImportBatch.Status.MAPPING,
-            headers=headers,
-            column_mapping=suggested,
             code_mapping={},
-            date_order=date_order or profile.date_order,
-            rows_total=count,
-            problems=[{"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"}],
+            fixed_values=profile.fixed_values,
         )
+        _read_into(batch, path, profile, layout={})
+        if date_order:
+            batch.date_order = date_order
         with open(path, "rb") as stored:
             batch.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{name}"[-100:], File(stored), save=False)
         batch.save()
         return batch
     finally:
         Path(path).unlink(missing_ok=True)
+
+
+def _read_into(batch: ImportBatch, path: str, profile, *, layout: dict) -> None:
+    """Read the file through once (refused with FileProblem's words) and set what the mapping page
+    starts from: headings, suggested columns, row count, conventions found, what was read."""
+    try:
+        headers, info, count = peek(path, batch.file_format, layout)
+    except FileProblem as problem:
+        raise ValidationError(problem.messages) from None
+    suggested = {
+        sheet: mapping_.suggest_columns(participant=batch.participant, sheet=sheet, headers=sheet_headers)
+        for sheet, sheet_headers in headers.items()
+    }
+    found = _conventions(info.pop("head", []), headers[INCIDENTS], suggested[INCIDENTS], profile)
+    batch.date_order = found.pop("date_order_chosen")
+    batch.headers = headers
+    batch.column_mapping = suggested
+    batch.rows_total = count
+    batch.conventions = {
+        **found,
+        "layout": layout,
+        "header_rows": info.get("header_rows", {}),
+        "all_sheets": info.get("all_sheets", []),
+        "sheets": info.get("sheets", {}),
+    }
+    batch.problems = [
+        {"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"},
+        *({"message": note, "kind": "info"} for note in info.get("notes", [])),
+    ]
+
+
+def import_read_again(
+    *, batch: ImportBatch, user: User, header_rows: dict[str, int], sheets: dict[str, str] | None = None
+) -> ImportBatch:
+    """Read the stored file again with the headings' row of each sheet (and, for a workbook, the
+    sheet of each kind) chosen on the page, when the ones found are not the right ones; the columns
+    are suggested again for the new headings."""
+    _require_owner(batch, user)
+    _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("read again"))
+    all_sheets = (batch.conventions or {}).get("all_sheets", [])
+    rows: dict[str, int] = {}
+    for sheet, row in header_rows.items():
+        if sheet in SHEETS and str(row or "").strip():
+            if not str(row).strip().isdigit() or not 1 <= int(row) <= 1000:
+                raise ValidationError(_("The headings' row is a number from 1 to 1000."))
+            rows[sheet] = int(row)
+    layout = {
+        "header_rows": rows,
+        "sheets": {sheet: title for sheet, title in (sheets or {}).items() if sheet in SHEETS and title in all_sheets},
+    }
+    _read_into(batch, batch.file.path, mapping_.profile_for(batch.participant), layout=layout)
+    batch.status = ImportBatch.Status.MAPPING
+    batch.save()
+    return batch
+
+
+def _conventions(head: list[list[str]], headers: list[str], suggested: dict[str, str], profile) -> dict:
+    """How the file writes numbers and dates, from its first rows: what was found, what is taken
+    (the finding, else the participant's last choice), and whether the page must ask."""
+    skip = [i for i, h in enumerate(headers) if suggested.get(h) in mapping_.NOT_NUMBERS]
+    found = conventions_.detect(head, skip=skip)
+    remembered = (profile.conventions or {}).get("decimal", "")
+    found["ask_decimal"] = not found["decimal"] and not remembered
+    found["decimal"] = found["decimal"] or remembered
+    chosen_before = profile.pk is not None
+    found["ask_date"] = found["dates_seen"] and not found["date_order"] and not chosen_before
+    found["date_order_chosen"] = found["date_order"] or profile.date_order
+    return found
 
 
 def _too_large(size: int) -> None:
@@ -167,9 +229,20 @@ def _describe(info: dict) -> str:
 
 
 def import_map_columns(
-    *, batch: ImportBatch, user: User, column_mapping: dict[str, dict[str, str]], date_order: str
+    *,
+    batch: ImportBatch,
+    user: User,
+    column_mapping: dict[str, dict[str, str]],
+    date_order: str,
+    fixed_values: dict[str, dict[str, str]] | None = None,
+    decimal: str | None = None,
 ) -> ImportBatch:
-    """Keep the column mapping (every sheet's problems at once) and remember it for next time."""
+    """Keep the column mapping (every sheet's problems at once) and remember it for next time.
+
+    From the page, `fixed_values` ({sheet: {field: value}}: the same value for every row of a
+    field the file lacks) and `decimal` (how the file writes numbers) come too, and every field a
+    submission needs must then be in a column or given one value: asked once here, not reported on
+    every row. Without them (the API), the batch keeps what it has (the participant's last ones)."""
     _require_owner(batch, user)
     _require_status(batch, (ImportBatch.Status.MAPPING, ImportBatch.Status.CHECKED), _("mapped again"))
     problems: dict[str, list[str]] = {}
@@ -182,19 +255,65 @@ def import_map_columns(
             problems[sheet] = found
     if date_order not in ImportBatch.DateOrder.values:
         problems["date_order"] = [_("Choose how dates are written.")]
+    conventions = dict(batch.conventions or {})
+    if decimal is not None:
+        if decimal not in (conventions_.POINT, conventions_.COMMA):
+            problems["decimal"] = [_("Choose how numbers are written in your file.")]
+        conventions.update(decimal=decimal, ask_decimal=False)
+    fixed = batch.fixed_values or {}
+    if fixed_values is not None:
+        mapped = {name for name in cleaned.get(INCIDENTS, {}).values() if name}
+        fixed, found = _fixed_values(batch, user, fixed_values.get(INCIDENTS, {}), mapped)
+        if found:
+            problems["fixed"] = found
     if problems:
         raise ValidationError(problems)
     batch.column_mapping = cleaned
     batch.date_order = date_order
+    batch.fixed_values = fixed
+    batch.conventions = {**conventions, "ask_date": False}
     batch.status = ImportBatch.Status.MAPPING
-    batch.save(update_fields=["column_mapping", "date_order", "status"])
-    mapping_.profile_remember(participant=batch.participant, user=user, column_mapping=cleaned, date_order=date_order)
+    batch.save(update_fields=["column_mapping", "date_order", "fixed_values", "conventions", "status"])
+    mapping_.profile_remember(
+        participant=batch.participant,
+        user=user,
+        column_mapping=cleaned,
+        date_order=date_order,
+        fixed_values=fixed if fixed_values is not None else None,
+        decimal=decimal,
+    )
     return batch
+
+
+def _fixed_values(
+    batch: ImportBatch, user: User, given: dict[str, str], mapped: set[str]
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """The fixed values kept ({"incidents": {field: value}}, fields in a column left out), and the
+    problems: a value the field refuses, a field a submission needs with neither column nor value."""
+    from reporting.imports.validation import fixed_value_problems
+
+    kept = {
+        name: str(value).strip()
+        for name, value in given.items()
+        if str(value or "").strip() and name not in mapped and name not in mapping_.NOT_FIXED
+    }
+    problems = fixed_value_problems(participant=batch.participant, user=user, fixed=kept)
+    labels = {c.name: c.label for c in mapping_.COLUMNS[INCIDENTS]}
+    for name in entry._submit_required():
+        if name not in mapped and name not in kept:
+            problems.append(
+                _(
+                    "“%(field)s” is needed to submit every record and no column holds it: choose the column "
+                    "that does, or give one value for every row."
+                )
+                % {"field": labels[name]}
+            )
+    return {INCIDENTS: kept} if kept else {}, problems
 
 
 def import_unresolved(*, batch: ImportBatch) -> dict[str, dict[str, int]]:
     """{code list: {their value: rows}} of values that match none of our codes yet (the file read once)."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
     found = mapping_.unresolved_values(
         participant=batch.participant,
         tables=tables,
@@ -463,8 +582,10 @@ class _Pass:
             code_mapping=_effective_codes(batch),
             date_order=batch.date_order,
             headers=batch.headers,
+            fixed=(batch.fixed_values or {}).get(INCIDENTS, {}),
+            decimal=(batch.conventions or {}).get("decimal") or None,
         )
-        self.tables, _info = read_tables(batch.file.path, batch.file_format)
+        self.tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
         self.linked, _ = _linked_rows(self.tables, self.checker)
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)

@@ -7,7 +7,6 @@ its outcome and every problem found in it (column, value, reason).
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections import defaultdict
@@ -20,8 +19,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.models import Participant
 from reporting.imports.columns import COLUMNS, SHEET_TITLES, SHEETS, Column
-from reporting.imports.parsing import read_tables
+from reporting.imports.messages import render
+from reporting.imports.parsing import batch_layout, read_tables
 from reporting.models import ImportBatch
+from reporting.spreadsheets import csv_text, xlsx_bytes
 
 TEMPLATE_ROWS = 5000  # rows that carry the dropdowns; more rows may be added below
 BOLD = Font(bold=True)
@@ -133,6 +134,11 @@ def template_workbook(participant: Participant) -> bytes:
     for row in notes.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for worksheet in (lists, notes):  # agency names are the participant's own text: never a formula
+        for row in worksheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
     lists.sheet_state = "hidden"
     workbook.move_sheet("Lists", offset=len(workbook.sheetnames) - 1)
     workbook.active = 0
@@ -143,9 +149,7 @@ def template_workbook(participant: Participant) -> bytes:
 
 def template_csv(sheet: str = SHEETS[0]) -> bytes:
     """One sheet's header row as CSV, UTF-8 with a byte-order mark (so that Excel reads accents)."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow([str(c.label) for c in COLUMNS[sheet]])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_text([[str(c.label) for c in COLUMNS[sheet]]]).encode("utf-8")
 
 
 def template_csv_zip() -> bytes:
@@ -172,43 +176,41 @@ def describe(problem: dict) -> str:
     where = problem.get("column") or ""
     value = problem.get("value")
     shown = f" “{value}”" if value not in (None, "") else ""
-    return f"{where}{shown}: {problem.get('message', '')}" if where else str(problem.get("message", ""))
+    message = render(problem)
+    return f"{where}{shown}: {message}" if where else message
 
 
 def report_workbook(batch: ImportBatch) -> bytes:
-    """The uploaded file with each row's outcome and problems beside it (write-only: large files fit)."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    """The uploaded file with each row's outcome and problems beside it, every cell written as text
+    (the one safe writer, write-only: large files fit, and no uploaded formula runs on the reader's
+    machine)."""
+    tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
     found = problems_by_row(batch)
     outcomes = dict(batch.rows.values_list("row_number", "outcome").iterator(chunk_size=5000))
     labels = dict(batch.rows.model.Outcome.choices)
-    workbook = Workbook(write_only=True)
-    for sheet in SHEETS:
-        if sheet not in tables:
-            continue
+
+    def lines(sheet: str):
         table = tables[sheet]
-        worksheet = workbook.create_sheet(str(SHEET_TITLES[sheet]))
-        worksheet.append([_("Outcome"), _("Problems"), *table.headers])
+        yield [_("Outcome"), _("Problems"), *table.headers]
         for row in table.rows:
             problems = found.get((sheet, row.number), [])
             outcome = outcomes.get(row.number, "") if sheet == SHEETS[0] else ("invalid" if problems else "")
-            worksheet.append([str(labels.get(outcome, outcome)), "\n".join(describe(p) for p in problems), *row.cells])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            yield [str(labels.get(outcome, outcome)), "\n".join(describe(p) for p in problems), *row.cells]
+
+    return xlsx_bytes({str(SHEET_TITLES[sheet]): lines(sheet) for sheet in SHEETS if sheet in tables})
 
 
 def report_csv(batch: ImportBatch) -> bytes:
     """The incidents sheet's report as CSV (UTF-8 with BOM), for very large files."""
-    tables, _info = read_tables(batch.file.path, batch.file_format)
+    tables, _info = read_tables(batch.file.path, batch.file_format, batch_layout(batch))
     found = problems_by_row(batch)
     outcomes = dict(batch.rows.values_list("row_number", "outcome").iterator(chunk_size=5000))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     table = tables[SHEETS[0]]
-    writer.writerow([_("Row"), _("Outcome"), _("Problems"), *table.headers])
-    for row in table.rows:
-        problems = found.get((SHEETS[0], row.number), [])
-        writer.writerow(
-            [row.number, outcomes.get(row.number, ""), " | ".join(describe(p) for p in problems), *row.cells]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    def lines():
+        yield [_("Row"), _("Outcome"), _("Problems"), *table.headers]
+        for row in table.rows:
+            problems = found.get((SHEETS[0], row.number), [])
+            yield [row.number, outcomes.get(row.number, ""), " | ".join(describe(p) for p in problems), *row.cells]
+
+    return csv_text(lines()).encode("utf-8")

@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models.base import ModelState
 from django.forms.utils import ErrorDict
+from django.utils.translation import gettext as _
 
 from accounts.models import Participant, User
 from accounts.validators import INVISIBLE, VisibleTextValidator
@@ -36,7 +37,10 @@ from reporting import codes, screening
 from reporting.demo.loading import _formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
+from reporting.imports.columns import column as column_of
+from reporting.imports.conventions import parse_number
 from reporting.imports.mapping import CodeResolver
+from reporting.imports.messages import Message, plain_messages
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
 from reporting.screening import screen_text
@@ -84,6 +88,7 @@ class Problem:
             "column": self.column,
             "value": self.value,
             "message": self.message,
+            **({"parts": self.message.parts} if isinstance(self.message, Message) else {}),
         }
 
 
@@ -197,17 +202,9 @@ def _year(text: str) -> int:
     return year
 
 
-def parse_number(text: str, *, whole: bool) -> str:
-    """ "1,000" → "1000", "1 000" → "1000", "12,5" → "12.5"; anything else is left for the form."""
-    t = str(text or "").strip().replace("\u00a0", "").replace(" ", "")
-    if not t:
-        return ""
-    if "," in t and "." in t:
-        t = t.replace(",", "") if t.rfind(",") < t.rfind(".") else t.replace(".", "").replace(",", ".")
-    elif "," in t:
-        head, _sep, tail = t.rpartition(",")
-        t = t.replace(",", "") if (whole or (len(tail) == 3 and t.count(",") >= 1 and head)) else t.replace(",", ".")
-    return t
+def _text(message) -> str:
+    """A message as text, keeping a Message (its parts render it in the reader's language)."""
+    return message if isinstance(message, str) else str(message)
 
 
 def _freeze(value):
@@ -337,10 +334,14 @@ class RowChecker:
         code_mapping: dict[str, dict[str, str]],
         date_order: str = "dmy",
         headers: dict[str, list[str]] | None = None,
+        fixed: dict[str, str] | None = None,
+        decimal: str | None = None,
     ):
         self.participant = participant
         self.user = user
         self.date_order = date_order
+        self.decimal = decimal
+        self.all_headers = headers or {}
         self.resolver = CodeResolver(participant=participant, code_mapping=code_mapping)
         self.form = IncidentForm(participant=participant)
         self.breakdown_form = BreakdownForm()
@@ -359,6 +360,12 @@ class RowChecker:
                     found.append((index, col))
                     self.headings.setdefault(sheet, {})[col.name] = header
             self.columns[sheet] = found
+        # The same value for every row, for fields no column holds (a column wins over it).
+        self.fixed = {
+            name: text
+            for name, text in (fixed or {}).items()
+            if name not in self.mapped_incident_fields and any(c.name == name for c in COLUMNS[INCIDENTS])
+        }
         membership = user.membership_or_none
         self.default_agency = str(membership.agency_id) if membership and membership.agency_id else ""
         self._field_memo: dict[tuple, tuple[object, list[str] | None]] = {}
@@ -423,9 +430,9 @@ class RowChecker:
             day = parse_date(raw, self.date_order)
             return day.isoformat() if day else raw.strip()
         if kind == "integer":
-            return parse_number(raw, whole=True)
+            return parse_number(raw, whole=True, decimal=self.decimal)
         if kind == "decimal":
-            return parse_number(raw, whole=False)
+            return parse_number(raw, whole=False, decimal=self.decimal)
         if col.coded:
             values = [self.resolver.resolve(col, v) or v.strip() for v in self.resolver.split(col, raw)]
             if kind == "currency":
@@ -454,7 +461,7 @@ class RowChecker:
                 cleaned = hook()
             answer = (cleaned, None)
         except ValidationError as error:
-            answer = (None, list(error.messages))
+            answer = (None, plain_messages(form_field, error, decimal=self.decimal))
         if name not in FREE_TEXT:
             self._field_memo[key] = answer
         return answer
@@ -473,7 +480,7 @@ class RowChecker:
             try:
                 memo = (model_field.clean(raw, instance), None)
             except ValidationError as error:
-                memo = (None, list(error.messages))
+                memo = (None, plain_messages(model_field, error, decimal=self.decimal))
             if name not in FREE_TEXT:
                 self._model_memo[key] = memo
         value, messages = memo
@@ -594,6 +601,9 @@ class RowChecker:
         for i, col in self.columns[sheet]:
             if i == index:
                 return self.heading(sheet, col.name)
+        headers = self.all_headers.get(sheet, [])
+        if index < len(headers) and headers[index]:
+            return headers[index]  # an ignored column, by its heading too
         return f"#{index + 1}"
 
     def _fee_usd(self, incident: Incident):
@@ -633,6 +643,8 @@ class RowChecker:
                 transits = value
             else:
                 data[col.name] = value
+        for name, text in self.fixed.items():
+            data[name] = self._converted(column_of(INCIDENTS, name), text)
         for index, message in row.problems.items():
             problems.append(
                 Problem(INCIDENTS, row.number, self._header_at(INCIDENTS, index), row.cells[index], message)
@@ -778,9 +790,11 @@ class RowChecker:
         for name in entry.ENTRY_FIELDS:
             if name in mapped:
                 continue
-            assigns, related, found, bad = self._field_outcome(
-                name, self.default_agency if name == "agency" else None, None
-            )
+            if name in self.fixed:
+                value = self._converted(column_of(INCIDENTS, name), self.fixed[name])
+            else:
+                value = self.default_agency if name == "agency" else None
+            assigns, related, found, bad = self._field_outcome(name, value, None)
             for attname, value, _text in assigns:
                 base[attname] = value
             if related is not None:
@@ -830,7 +844,7 @@ class RowChecker:
 
         cleaned, messages = self._field_clean(self.form, name, value)
         if messages:
-            return ((), None, tuple((heading, shown(value), str(m)) for m in messages), True)
+            return ((), None, tuple((heading, shown(value), _text(m)) for m in messages), True)
         scratch = self._scratch
         entry._apply_data(scratch, {name: cleaned}, self.user)
         model_field = self._model_fields.get(name) or Incident._meta.get_field(name)
@@ -840,7 +854,7 @@ class RowChecker:
         result = scratch.__dict__.get(attname)
         related = scratch._state.fields_cache.get(name) if attname != name else None
         if messages:
-            problems = tuple((heading, shown(converted), str(m)) for m in messages)
+            problems = tuple((heading, shown(converted), _text(m)) for m in messages)
             return (((attname, result, None),), related, problems, True)
         return (((attname, result, FORMATS[attname](result)),), related, (), False)
 
@@ -1056,7 +1070,7 @@ class RowChecker:
             shown = cells[index]
         elif shown is None:
             shown = self.default_agency if name == "agency" else ""
-        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, str(message))
+        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, _text(message))
 
     def _new_incident(self) -> Incident:
         """A copy of the starting state (as Incident(participant=…, created_by=…) would build it)."""
@@ -1074,7 +1088,7 @@ class RowChecker:
         shown = raw.get(name)
         if shown is None:
             shown = "" if value in (None, [], "") else str(value)
-        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, str(message))
+        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, _text(message))
 
 
 def _row_message(message: str, numbers: list[int] | None, fallback: int) -> tuple[int, str]:
@@ -1133,3 +1147,21 @@ def existing_shape(incident: Incident, transits, breakdowns, documents) -> dict:
 
 
 PERSON_GROUPS = codes.PersonGroup.values
+
+
+def fixed_value_problems(*, participant: Participant, user: User, fixed: dict[str, str]) -> list[str]:
+    """What the entry form says of each value given for every row (the same checks as a cell's)."""
+    checker = RowChecker(participant=participant, user=user, column_mapping={}, code_mapping={})
+    problems = []
+    for name, text in fixed.items():
+        col = column_of(INCIDENTS, name)
+        value = checker._convert(col, text)
+        if col.coded and not col.many and checker.resolver.resolve(col, text) is None:
+            value = text  # not one of our codes: the field says so
+        _cleaned, messages = checker._field_clean(checker.form, name, value)
+        for message in messages or []:
+            problems.append(
+                _("%(field)s, the same for every row (“%(value)s”): %(message)s")
+                % {"field": col.label, "value": text, "message": message}
+            )
+    return problems

@@ -181,7 +181,7 @@ class StagedRecords:
                 cursor.copy_expert(
                     f"COPY {self.INCIDENTS} (row_number, month, {', '.join(quote(n) for n in STAGED)}) FROM STDIN",
                     _Lines(self._read(handle, child_lines)),
-                    size=1 << 16,
+                    1 << 16,  # size, positional: Django's CursorDebugWrapper (DEBUG on) takes no keywords
                 )
             for code, lines in child_lines.items():
                 if lines:

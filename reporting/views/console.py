@@ -34,6 +34,7 @@ from reporting.models import BorderCrossingPoint, ExchangeRate, ReciprocityPolic
 from reporting.reciprocity import current_grants, current_policy, participant_standing, standings
 from reporting.services import codelists
 from reporting.services.sharing import POLICY_FIELDS, policy_create
+from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_text
 
 
 class SecretariatMixin(RoleRequiredMixin):
@@ -256,13 +257,13 @@ class CoverageView(SecretariatMixin, TemplateView):
                 user=request.user, subject="Coverage grid", fmt=export, rows=len(rows), filters={"months": count}
             )
         if export == "csv":
-            response = HttpResponse(compliance.coverage_csv(rows=rows, months=months), content_type="text/csv")
+            response = HttpResponse(compliance.coverage_csv(rows=rows, months=months), content_type=CSV_CONTENT_TYPE)
             response["Content-Disposition"] = f'attachment; filename="vrs-coverage-{stamp}.csv"'
             return response
         if export == "xlsx":
             response = HttpResponse(
                 compliance.coverage_xlsx(rows=rows, months=months),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                content_type=XLSX_CONTENT_TYPE,
             )
             response["Content-Disposition"] = f'attachment; filename="vrs-coverage-{stamp}.xlsx"'
             return response
@@ -408,15 +409,13 @@ class AuditView(SecretariatMixin, TemplateView):
         elif form.is_bound:
             return self.render_to_response(self.get_context_data(form=form, rows=[]), status=400)
         if request.GET.get("format") == "csv":
-            import csv
-            import io
-
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow([_("When (UTC)"), _("Kind"), _("Who"), _("Participant"), _("What")])
             found = audit_search(limit=5000, **filters)
-            for row in found:
-                writer.writerow([row.at.isoformat(), row.kind_label, row.actor, row.participant, row.what])
+            text = csv_text(
+                [
+                    [_("When (UTC)"), _("Kind"), _("Who"), _("Participant"), _("What")],
+                    *([row.at.isoformat(), row.kind_label, row.actor, row.participant, row.what] for row in found),
+                ]
+            )
             account_services.export_audit(
                 user=request.user,
                 subject="Audit trail",
@@ -424,7 +423,7 @@ class AuditView(SecretariatMixin, TemplateView):
                 rows=len(found),
                 filters={k: str(v) for k, v in filters.items() if v},
             )
-            response = HttpResponse(out.getvalue(), content_type="text/csv")
+            response = HttpResponse(text, content_type=CSV_CONTENT_TYPE)
             response["Content-Disposition"] = f'attachment; filename="vrs-audit-{timezone.localdate()}.csv"'
             return response
         rows = audit_search(limit=300, **filters)

@@ -17,8 +17,10 @@ from django.views import View
 
 from accounts.models import Role
 from reporting.imports import selectors, services, template
-from reporting.imports.columns import COLUMNS, SHEET_TITLES, SHEETS
+from reporting.imports.columns import COLUMNS, INCIDENTS, SHEET_TITLES, SHEETS
+from reporting.imports.conventions import DECIMAL_CHOICES
 from reporting.imports.mapping import code_choices
+from reporting.imports.messages import render as render_message
 from reporting.imports.template import describe
 from reporting.models import ImportBatch
 from reporting.views.records import RolesRequiredMixin
@@ -136,10 +138,16 @@ class ImportDetailView(RolesRequiredMixin, View):
                         for index, header in enumerate(headers)
                     ],
                     "required": [str(c.label) for c in COLUMNS[sheet] if c.required],
+                    "header_row": (batch.conventions or {}).get("header_rows", {}).get(sheet, ""),
+                    "sheet_title": (batch.conventions or {}).get("sheets", {}).get(sheet, ""),
                 }
                 for sheet, headers in batch.headers.items()
             ]
             context["date_orders"] = ImportBatch.DateOrder.choices
+            context["fixable"] = selectors.fixable_fields(batch)
+            context["conventions"] = batch.conventions or {}
+            context["decimal_choices"] = DECIMAL_CHOICES
+            context["all_sheets"] = (batch.conventions or {}).get("all_sheets", [])
         if batch.status in (
             ImportBatch.Status.CHECKED,
             ImportBatch.Status.DONE,
@@ -148,9 +156,12 @@ class ImportDetailView(RolesRequiredMixin, View):
         ):
             rows = selectors.batch_problem_rows(batch)
             context["problem_rows"] = [
-                {"row": r, "problems": [dict(p, text=describe(p)) for p in r.errors]} for r in rows
+                {"row": r, "problems": [dict(p, message=render_message(p), text=describe(p)) for p in r.errors]}
+                for r in rows
             ]
-            context["file_problems"] = [dict(p, text=describe(p)) for p in batch.problems if "row" in p]
+            context["file_problems"] = [
+                dict(p, message=render_message(p), text=describe(p)) for p in batch.problems if "row" in p
+            ]
         context["infos"] = [p["message"] for p in batch.problems if p.get("kind") == "info"]
         return render(request, self.template_name, context, status=status)
 
@@ -163,9 +174,28 @@ class ImportColumnsView(RolesRequiredMixin, View):
 
     def post(self, request, pk):
         batch = selectors.batch_get_for(request.user, pk)
+        if "read_again" in request.POST:  # the headings' row or the sheet chosen: read the file again
+            try:
+                services.import_read_again(
+                    batch=batch,
+                    user=request.user,
+                    header_rows={sheet: request.POST.get(f"header-row-{sheet}", "") for sheet in SHEETS},
+                    sheets={sheet: request.POST.get(f"sheet-{sheet}", "") for sheet in SHEETS},
+                )
+            except ValidationError as error:
+                batch.refresh_from_db()
+                view = ImportDetailView()
+                view.request = request
+                return view.get(request, pk, problems=_messages_of(error), status=400)
+            return HttpResponseRedirect(reverse("reporting:import-detail", args=[batch.pk]))
         mapping = {
             sheet: {header: request.POST.get(f"{sheet}-{i}", "") for i, header in enumerate(headers)}
             for sheet, headers in batch.headers.items()
+        }
+        fixed = {
+            name: "; ".join(v for v in request.POST.getlist(f"fixed-{name}") if v)
+            for name in selectors.FIXABLE
+            if f"fixed-{name}" in request.POST
         }
         try:
             services.import_map_columns(
@@ -173,9 +203,12 @@ class ImportColumnsView(RolesRequiredMixin, View):
                 user=request.user,
                 column_mapping=mapping,
                 date_order=request.POST.get("date_order", batch.date_order),
+                fixed_values={INCIDENTS: fixed},
+                decimal=request.POST.get("decimal", ""),
             )
         except ValidationError as error:
             batch.column_mapping = mapping
+            batch.fixed_values = {INCIDENTS: fixed}
             view = ImportDetailView()
             view.request = request
             return view.get(request, pk, problems=_messages_of(error), status=400)

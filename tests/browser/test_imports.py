@@ -11,11 +11,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from accounts.models import Agency, Role
+from accounts.models import Agency, Role, User
 from accounts.services import user_create
 from reporting.models import ImportBatch, Incident
 from tests import factories
 from tests.browser import SHOTS
+from tests.imports import national
 from tests.imports.files import a_day
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -91,6 +92,9 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     page.select_option("select[aria-label='Our field for Pax count']", "migrants_total")
     page.select_option("select[aria-label='Our field for Crew']", "smugglers_total")
     page.select_option("select[aria-label='Our field for Price']", "fee_per_person")
+    # "1,500" and nothing else: thousands or three decimals? The page asks.
+    expect(page.locator("#ask-decimal")).to_contain_text("1,500")
+    page.check("input[name=decimal][value='.']")
     page.screenshot(path=str(SHOTS / "imports-columns.png"), full_page=True)
     page.click("#save-columns")
 
@@ -111,7 +115,7 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
 
     # The dry run: the progress bar moves by itself, then the report shows every problem.
     expect(page.locator("#result")).to_contain_text("Dry run", timeout=120_000)
-    expect(page.locator("#problems")).to_contain_text("Enter a whole number.")
+    expect(page.locator("#problems")).to_contain_text("Not a whole number.")
     expect(page.locator("#problems")).to_contain_text("about twenty")
     expect(page.locator("#problems")).to_contain_text("personal data")
     expect(page.locator("#problems")).to_contain_text("31/02/2025")
@@ -133,4 +137,68 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     assert Incident.objects.with_code("methods", "small_boat").count() == ROWS // 2  # "Dhow" (the bad rows are odd)
     page.reload()
     expect(page.locator("#result")).to_contain_text("Imported")
+    context.close()
+
+
+def test_a_workbook_with_titles_merged_cells_and_a_formula_column_from_upload_to_import(
+    page, browser, live_server, shared_media, celery_worker, contributor
+):
+    """The workbook of tests/imports/national.py: its header found under the merged title rows, its
+    formula column ignored, the six fields it lacks given once on the mapping page."""
+    del page
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", contributor.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    page.click("nav >> text=Imports")
+    path = shared_media.parent / "mha-interceptions.xlsx"
+    path.write_bytes(national.titled_workbook())
+    page.set_input_files("#id_file", str(path))
+    page.click("form.upload button[type=submit]")
+
+    expect(page.locator("#column-mapping")).to_be_visible()
+    expect(page.locator("select[aria-label='Our field for Case Ref']")).to_have_value("national_reference")
+    expect(page.locator("select[aria-label='Our field for Interception Date']")).to_have_value("detection_date")
+    expect(page.locator("select[aria-label='Our field for POB']")).to_have_value("migrants_total")
+    expect(page.locator("select[aria-label='Our field for Total']")).to_have_value("")  # the formula column
+    expect(page.locator("#ask-decimal")).to_have_count(0)
+    expect(page.locator("#ask-date")).to_have_count(0)
+    page.select_option("#fixed-categories", ["migrant_smuggling"])
+    page.select_option("#fixed-source", "official_record")
+    page.select_option("#fixed-confidence", "high")
+    page.select_option("#fixed-detection_country", "AUS")
+    page.select_option("#fixed-detection_context", "at_sea")
+    page.select_option("#fixed-modes", ["sea"])
+    page.screenshot(path=str(SHOTS / "imports-workbook-columns.png"), full_page=True)
+    for language in ("fr", "ar"):
+        User.objects.filter(pk=contributor.pk).update(language=language)
+        page.reload()
+        page.screenshot(path=str(SHOTS / f"imports-workbook-columns-{language}.png"), full_page=True)
+    User.objects.filter(pk=contributor.pk).update(language="en")
+    page.reload()
+    page.select_option("#fixed-categories", ["migrant_smuggling"])
+    page.select_option("#fixed-source", "official_record")
+    page.select_option("#fixed-confidence", "high")
+    page.select_option("#fixed-detection_country", "AUS")
+    page.select_option("#fixed-detection_context", "at_sea")
+    page.select_option("#fixed-modes", ["sea"])
+    page.click("#save-columns")
+
+    expect(page.locator("h1")).to_contain_text("what your values mean")
+    page.screenshot(path=str(SHOTS / "imports-workbook-codes.png"), full_page=True)
+    page.click("#start-check")
+    expect(page.locator("#result")).to_contain_text("Dry run", timeout=120_000)
+    expect(page.locator("#result")).to_contain_text(f"{national.WORKBOOK_ROWS} rows ready to import")
+    expect(page.locator("#problems")).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "imports-workbook-dry-run.png"), full_page=True)
+    page.click("#import-all")
+    expect(page.locator("#result")).to_contain_text(
+        f"Imported: {national.WORKBOOK_ROWS} records created or updated", timeout=120_000
+    )
+    page.screenshot(path=str(SHOTS / "imports-workbook-done.png"), full_page=True)
+    record = Incident.objects.get(national_reference="MHA-004")
+    assert (record.migrants_total, record.source, record.modes) == (34, "official_record", ["sea"])
     context.close()

@@ -51,3 +51,28 @@ def test_a_participants_own_choice_wins(owner):
     assert resolver.split(column("incidents", "modes"), "sea; land") == ["sea", "land"]
     assert resolver.split(column("incidents", "narrative"), "a; b") == ["a; b"]
     assert normalise("Nº of migrants") == "noofmigrants"
+
+
+@pytest.mark.parametrize(
+    ("heading", "field"),
+    [
+        ("Interception Date", "detection_date"),
+        ("POB (persons on board)", "migrants_total"),
+        ("POB", "migrants_total"),
+        ("Crew", "smugglers_total"),
+        ("Nationality (majority)", "origin_country"),
+        ("Vessel Type", "methods"),
+        ("Date d'interception", "detection_date"),
+        ("N° dossier", "national_reference"),
+        ("Nombre de migrants", "migrants_total"),
+        ("Passeurs", "smugglers_total"),
+        ("Nationalité", "origin_country"),
+        ("Type d'embarcation", "methods"),
+        ("Pays de destination", "destination_country"),
+        ("Observations", "narrative"),
+        ("Montant", "fee_per_person"),
+        ("Devise", "fee_currency"),
+    ],
+)
+def test_national_headings_in_english_and_french_are_suggested(owner, heading, field):
+    assert suggest_columns(participant=owner, sheet="incidents", headers=[heading]) == {heading: field}

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from reporting.imports.parsing import CSV, XLSX, FileProblem, read_csv, read_tables, sniff_format
+from reporting.imports.parsing import CSV, XLSX, FileProblem, peek, read_csv, read_tables, sniff_format
 from reporting.imports.validation import parse_date, parse_number
 from tests.imports.files import HEADERS, csv_bytes, good_row, xlsx_bytes
 
@@ -69,19 +69,23 @@ def test_a_truncated_xlsx_is_refused(tmp_path):
         read_tables(path, XLSX)
 
 
-def test_merged_cells_are_refused_with_where_they_are(tmp_path):
+def test_merged_cells_in_the_table_are_read_not_refused(tmp_path):
     path = tmp_path / "merged.xlsx"
     path.write_bytes(xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]}, merge="A2:B2"))
-    with pytest.raises(FileProblem, match="A2:B2"):
-        read_tables(path, XLSX)
-
-
-def test_formulas_are_reported_on_their_cell(tmp_path):
-    path = tmp_path / "formula.xlsx"
-    path.write_bytes(xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]}, formula_at="O2"))
     tables, _info = read_tables(path, XLSX)
     (row,) = list(tables["incidents"].rows)
-    assert "formula" in row.problems[HEADERS.index("Migrants")]
+    assert row.cells[0] == "X" and row.cells[1] == ""  # a merged cell's value is its first cell's
+
+
+def test_a_formula_with_no_saved_value_is_read_as_empty_and_said(tmp_path):
+    path = tmp_path / "formula.xlsx"
+    path.write_bytes(xlsx_bytes({"Incidents": [HEADERS, list(good_row("X").values())]}, formula_at="O2"))
+    _headers, info, _count = peek(path, XLSX)
+    (note,) = info["notes"]
+    assert "1 formula cells have no saved value (columns “Migrants”)" in note
+    tables, _info = read_tables(path, XLSX)
+    (row,) = list(tables["incidents"].rows)
+    assert row.cells[HEADERS.index("Migrants")] == "" and not row.problems
 
 
 def test_xlsx_sheets_are_found_by_name_and_excel_dates_read(tmp_path):

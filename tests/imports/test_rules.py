@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from reporting.forms import IncidentForm
 from reporting.imports.mapping import suggest_columns
+from reporting.imports.messages import plain
 from reporting.imports.parsing import read_csv
 from reporting.imports.validation import RowChecker
 from tests.imports.files import HEADERS, a_day, csv_bytes, good_row
@@ -76,9 +77,11 @@ def form_data(agency, **changes) -> dict:
 
 
 def form_messages(owner, agency, field: str, value) -> set[str]:
+    """What the form says of the value, as the import page says it (Django's default texts in
+    words about the file: reporting/imports/messages.py); the form's own texts as they are."""
     form = IncidentForm(data=form_data(agency, **{field: value}), participant=owner)
     form.is_valid()
-    return set(form.errors.get(field, []))
+    return {plain(form.fields[field], error) for error in form.errors.as_data().get(field, [])}
 
 
 def checker_and_rows(contributor, rows: list[dict]):

@@ -45,3 +45,15 @@ def test_a_reference_taken_since_the_dry_run_is_checked_again_not_duplicated(con
     assert Incident.objects.filter(participant=owner, national_reference=reference).count() == 1
     by_hand.refresh_from_db()
     assert by_hand.version == 2
+
+
+def test_an_import_completes_with_debug_on(contributor, settings):
+    """With DEBUG on (the README's real-worker set-up) Django wraps the cursor in its
+    CursorDebugWrapper, whose copy_expert() takes no keyword arguments: the staged COPY once
+    failed there and rolled every import back."""
+    settings.DEBUG = True
+    assert connection.cursor().__class__.__name__ == "CursorDebugWrapper"
+    batch = run_check(upload(contributor, csv_bytes([good_row("DBG-1"), good_row("DBG-2")])), contributor, codes=CODES)
+    batch = run_import(batch, contributor)
+    assert (batch.status, batch.rows_imported) == ("done", 2)
+    assert set(Incident.objects.values_list("national_reference", flat=True)) == {"DBG-1", "DBG-2"}

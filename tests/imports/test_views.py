@@ -33,7 +33,7 @@ def test_the_whole_journey_over_http(client_of, contributor, django_capture_on_c
     page = client.get(reverse("reporting:import-detail", args=[batch.pk]))
     assert b"Case No" in page.content and b"column-mapping" in page.content
     form = {f"incidents-{i}": batch.column_mapping["incidents"][h] for i, h in enumerate(batch.headers["incidents"])}
-    form["date_order"] = "dmy"
+    form["date_order"], form["decimal"] = "dmy", "."
     response = client.post(reverse("reporting:import-columns", args=[batch.pk]), form)
     assert response.status_code == 302
     codes = client.get(reverse("reporting:import-codes", args=[batch.pk]))
@@ -47,12 +47,12 @@ def test_the_whole_journey_over_http(client_of, contributor, django_capture_on_c
     batch.refresh_from_db()
     assert (batch.status, batch.rows_valid, batch.rows_failed) == ("checked", 2, 1)
     page = client.get(reverse("reporting:import-detail", args=[batch.pk]))
-    assert b"Enter a whole number." in page.content and b"lots" in page.content
+    assert b"Not a whole number." in page.content and b"lots" in page.content
     report = client.get(reverse("reporting:import-report", args=[batch.pk, "xlsx"]))
     sheet = load_workbook(io.BytesIO(report.content)).active
     rows = list(sheet.values)
     assert rows[0][:3] == ("Outcome", "Problems", "Case No")
-    assert "Enter a whole number." in rows[3][1] and rows[3][2] == "W-3"
+    assert "Not a whole number." in rows[3][1] and rows[3][2] == "W-3"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("reporting:import-commit", args=[batch.pk]), {"mode": "valid_only"})
     batch.refresh_from_db()

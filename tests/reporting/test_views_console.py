@@ -164,8 +164,8 @@ def test_policy_form_reports_every_problem(client, secretariat):
 def test_coverage_exports(client, secretariat):
     p = _contributing(factories.participant(code="FJI"))
     csv_response = client.get(reverse("reporting:console-coverage"), {"months": 6, "format": "csv"})
-    assert csv_response["Content-Type"] == "text/csv"
-    lines = csv_response.content.decode().splitlines()
+    assert csv_response["Content-Type"] == "text/csv; charset=utf-8"
+    lines = csv_response.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Code,Participant,Status,") and lines[1].startswith(f"FJI,{p.name},Active,")
     xlsx = client.get(reverse("reporting:console-coverage"), {"months": 6, "format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
