@@ -38,7 +38,7 @@ from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS,
 from reporting.imports.mapping import CodeResolver
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
-from reporting.screening import screen_text
+from reporting.screening import describe, screen_text
 from reporting.services import incidents as entry
 
 # Free text: checked every time (remembering each narrative would only fill memory).
@@ -657,16 +657,10 @@ class RowChecker:
         )
         if not override:
             for name, hits in entry.incident_screening(incident=incident).items():
-                found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
-                problems.append(
-                    self._problem(
-                        name,
-                        raw,
-                        data.get(name),
-                        f"This looks like personal data: {found}. Remove it from the file and upload again.",
-                        row.number,
-                    )
-                )
+                found = describe(hits)  # what and where, never the text: the outcome is kept
+                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
+                # The cell is not shown with its problem (the outcome is kept): the message says where.
+                problems.append(Problem(INCIDENTS, row.number, self.heading(INCIDENTS, name), "", message))
         checked.incident = incident
         checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
         return checked
@@ -955,16 +949,10 @@ class RowChecker:
                 if hits is None:
                     hits = self._screen_memo[(name, value)] = screen(value)
             if hits:
-                found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
-                problems.append(
-                    self._fast_problem(
-                        name,
-                        None,
-                        f"This looks like personal data: {found}. Remove it from the file and upload again.",
-                        number,
-                        cells,
-                    )
-                )
+                found = describe(hits)  # what and where, never the text: the outcome is kept
+                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
+                # The cell is not shown with its problem (the outcome is kept): the message says where.
+                problems.append(Problem(INCIDENTS, number, self.heading(INCIDENTS, name), "", message))
         checked.incident = incident
         if objects:
             checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs

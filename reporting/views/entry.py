@@ -142,6 +142,7 @@ class IncidentFormView(RolesRequiredMixin, View):
             },
             "notice": notice,
             "can_submit": incident is None or incident.status in (Incident.Status.DRAFT, Incident.Status.RETURNED),
+            "can_override": self.request.user.role == Role.FOCAL_POINT,
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -171,7 +172,10 @@ class IncidentFormView(RolesRequiredMixin, View):
         valid = form.is_valid()
         valid = all([fs.is_valid() for fs in formsets.values()]) and valid
         if not valid:
-            return self._render(incident, form, formsets, status=400)
+            # The screening with the field checks, so every problem shows at once (on a valid form
+            # the service screens, with its own checks).
+            hits = form.screening_problems()
+            return self._render(incident, form, formsets, status=400, hits=hits)
         submit = request.POST.get("action") == "submit" and (
             incident is None or incident.status in (Incident.Status.DRAFT, Incident.Status.RETURNED)
         )
@@ -185,11 +189,14 @@ class IncidentFormView(RolesRequiredMixin, View):
         for row in rows["breakdowns"]:
             row["citizenship"] = row.get("citizenship") or ""
         user = request.user
+        override = {"screening_override": form.cleaned_data.get("screening_override", "")}
+        if incident is None or incident.status != Incident.Status.VALIDATED:
+            override["submitting"] = submit
         try:
             with transaction.atomic():
                 if incident is None:
                     saved = services.incident_create(
-                        created_by=user, participant=user.participant, data=form.data_for_service(), **rows
+                        created_by=user, participant=user.participant, data=form.data_for_service(), **rows, **override
                     )
                 elif incident.status == Incident.Status.VALIDATED:
                     saved = services.incident_correct(
@@ -199,6 +206,7 @@ class IncidentFormView(RolesRequiredMixin, View):
                         data=form.data_for_service(),
                         reason=request.POST.get("correction_reason", ""),
                         **rows,
+                        **override,
                     )
                 else:
                     saved = services.incident_update(
@@ -207,6 +215,7 @@ class IncidentFormView(RolesRequiredMixin, View):
                         expected_version=self._version(),
                         data=form.data_for_service(),
                         **rows,
+                        **override,
                     )
                 if submit:
                     saved = services.incident_submit(incident=saved, submitted_by=user)

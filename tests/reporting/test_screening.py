@@ -156,9 +156,7 @@ def test_machine_readable_lines_are_caught(text):
 def test_describe_names_each_kind_and_place_without_the_text():
     text = "P<LKAPERERA<<KAMAL<<< wrote from kamal@example.org"
     described = describe(screen_text(text))
-    assert described == (
-        "a passport machine-readable line (characters 1–21); an e-mail address (characters 34–50)"
-    )
+    assert described == ("a passport machine-readable line (characters 1–21); an e-mail address (characters 34–50)")
     assert "PERERA" not in described and "kamal@" not in described
 
 
