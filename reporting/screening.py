@@ -272,6 +272,17 @@ def describe(hits: list[Hit]) -> str:
     )
 
 
+# What replaces redacted personal data in a record, its history and its comments
+# (reporting/services/redaction.py); pages show it as such (`show_redactions`).
+REDACTED = "[redacted]"
+
+
+def show_redactions(text: str) -> SafeString:
+    """`text`, HTML-escaped, with each redaction marker shown as one."""
+    marker = f'<span class="redacted">{escape(_("[redacted]"))}</span>'
+    return mark_safe(marker.join(escape(part) for part in str(text).split(REDACTED)))  # noqa: S308 - escaped
+
+
 def highlight(text: str, hits: list[Hit]) -> SafeString:
     """`text`, HTML-escaped, with each hit wrapped in <mark> (its kind as the title)."""
     parts: list[str] = []

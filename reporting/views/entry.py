@@ -36,6 +36,7 @@ from reporting.models import Incident
 from reporting.reciprocity import incident_get_for
 from reporting.screening import highlight
 from reporting.services import incidents as services
+from reporting.services import redaction
 from reporting.views.records import READER_ROLES, RolesRequiredMixin
 
 ENTRY_ROLES = (Role.CONTRIBUTOR, Role.FOCAL_POINT)
@@ -263,7 +264,8 @@ def _apply_errors(form, error: ValidationError) -> dict[str, list[str]]:
 
 class IncidentActionView(RolesRequiredMixin, View):
     """One workflow step on a record, posted from its page: submit, validate, return, withdraw,
-    override the personal-data check, set sharing. Refusals come back as a message on the page."""
+    override the personal-data check, redact personal data from the history, set sharing. Refusals
+    come back as a message on the page."""
 
     roles = READER_ROLES  # the record decides: 404 if unreadable, 403 if readable but not theirs to change
     http_method_names = ["post"]
@@ -296,6 +298,12 @@ class IncidentActionView(RolesRequiredMixin, View):
                     incident=incident, overridden_by=user, reason=post.get("reason", ""), expected_version=version
                 )
                 done = _("Override recorded: the personal-data check will let this text through.")
+            elif self.action == "redact":
+                done = redaction.incident_redact(incident=incident, redacted_by=user, text=post.get("text", ""))
+                done = _(
+                    "Redacted from %(versions)s version(s) of the history and %(comments)s comment(s). "
+                    "The versions keep who changed the record and when."
+                ) % {"versions": done.versions, "comments": done.comments}
             elif self.action == "sharing":
                 if user.role != Role.FOCAL_POINT:  # before the form: a wrong role is 403, not a message
                     raise PermissionDenied(_("Only the focal point sets a record's sharing level and embargo."))
