@@ -279,7 +279,8 @@ REDACTED = "[redacted]"
 
 def show_redactions(text: str) -> SafeString:
     """`text`, HTML-escaped, with each redaction marker shown as one."""
-    marker = f'<span class="redacted">{escape(_("[redacted]"))}</span>'
+    label = _("[redacted]")
+    marker = f'<span class="redacted">{escape(label)}</span>'
     return mark_safe(marker.join(escape(part) for part in str(text).split(REDACTED)))  # noqa: S308 - escaped
 
 
