@@ -88,6 +88,11 @@ DOCUMENT_WORDS = (
     r"national\s+ID|carte\s+d'identit[ée]|CNI|ID|IC|I/C|NIC|NRIC|KTP|NIK|MyKad|Kad\s+Pengenalan|KP|CMND|CCCD|"
     r"PhilSys|PSN|PCN|UMID|SSS|TIN|NID|smart\s+card|CNIC|Aadhaar|document\s+number|doc\.?\s+no|nomor|số"
 )
+# The words of DOCUMENT_WORDS (the first look: one of them must be in the text).
+_DOCUMENT_TOKENS = frozenset(
+    "passport passports passeport passeports paspor pasport travel identity id national carte cni ic nic nric "
+    "ktp nik mykad kad kp cmnd cccd philsys psn pcn umid sss tin nid smart cnic aadhaar document doc nomor".split()
+)
 DOCUMENT_CONTEXT = re.compile(
     rf"\b(?:{DOCUMENT_WORDS})\b\.?\s*(?:no\.?|nos\.?|number|num\.?|#|:)?\s*[:#]?\s*"
     r"((?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{4,22}[A-Z0-9](?![\w-])|\d{2,6}(?:[ .]\d{2,6}){1,4}(?![\w-]))",
@@ -153,88 +158,80 @@ _BIRTH_WORDS = (
     r"tanggal\s+lahir|tgl\.?\s+lahir|tarikh\s+lahir|lahir|TTL"
 )
 BIRTH_DATE = re.compile(
-    rf"\b(?:(?:{_BIRTH_WORDS})\s*[:,-]?\s*(?:(?:in|at|di|à|a)\s+[^\d,;\n]{{1,40}}?[,;]?\s*|[^\d,;\n]{{1,40}}?[,;]\s*)?(?:on|le|pada)?\s*{_DATE}"
-    r"|(?:born|YOB|year\s+of\s+birth|tahun\s+lahir)\s*(?:in\s+)?[:,-]?\s*(?:19|20)\d{2}\b)",
+    rf"\b(?:(?:{_BIRTH_WORDS})(?!\w)\s*[:,-]?\s*(?:(?:in|at|di|à|a)\s+[^\d,;\n]{{1,40}}?[,;]?\s*|[^\d,;\n]{{1,40}}?[,;]\s*)?(?:on|le|pada)?\s*{_DATE}"
+    r"|(?:born|YOB|year\s+of\s+birth|tahun\s+lahir)(?!\w)\s*(?:in\s+)?[:,-]?\s*(?:19|20)\d{2}\b)",
     re.IGNORECASE,
 )
 
 
 # The patterns, in order (the first to claim a stretch of text wins it: an MRZ line is reported
-# once, not as numbers), each with a cheap necessary condition on ASCII text (`text`, its lower
-# case): a text that fails it cannot match the pattern, so the pattern is not run. The conditions
-# make screening a clean text a few substring tests (imports screen 100,000 narratives in one dry
-# run); tests/reporting/test_screening.py holds each condition necessary on many generated texts.
+# once, not as numbers), each with a cheap necessary condition on a first look at an ASCII text
+# (`Look`: its words, whether it has a digit): a text that fails it cannot match the pattern, so
+# the pattern is not run. The conditions make screening a clean text one split into words and a
+# few set look-ups (imports screen 100,000 narratives in one dry run); tests/reporting/
+# test_screening.py holds each condition necessary on the corpus and on many generated texts.
+_WORD = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
-_LONG_RUN = re.compile(r"[A-Z0-9]{28}")
-_TITLE_SHAPE = re.compile(r"[A-Z][A-Za-z]*\.?[ \t]+[A-Z]")
 _SIX_DIGITS = re.compile(r"\d{6}")
-_GROUPED_DIGITS = re.compile(r"\d[- ]\d{4}|\d{3}[- ]\d{3}")
 _NATIONAL_PHONE = re.compile(r"0\d")
 
 
-def _has(*words: str) -> Callable[[str, str], bool]:
-    return lambda text, lower: any(word in lower for word in words)
+class Look:
+    """What the conditions read of an ASCII text: its lower case, its words (runs of letters,
+    digits and "_", lower case, as `\\b` delimits them), and whether it has a digit."""
+
+    __slots__ = ("text", "lower", "tokens", "words", "digit")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.lower = text.lower()
+        self.tokens = _WORD.findall(self.lower)
+        self.words = set(self.tokens)
+        self.digit = _DIGIT.search(text) is not None
 
 
-def _has_with_digit(*words: str) -> Callable[[str, str], bool]:
-    return lambda text, lower: any(word in lower for word in words) and _DIGIT.search(text) is not None
+def _words(*words: str, digit: bool = False) -> Callable[[Look], bool]:
+    wanted = frozenset(words)
+    if digit:
+        return lambda look: look.digit and not wanted.isdisjoint(look.words)
+    return lambda look: not wanted.isdisjoint(look.words)
 
 
-PATTERNS: tuple[tuple[str, re.Pattern, int, Callable[[str, str], bool]], ...] = (
-    ("mrz", MRZ, 0, lambda text, lower: "<" in text or _LONG_RUN.search(text) is not None),
-    ("email", EMAIL, 0, _has("@", "at]", "at)")),
+def _may_be_document_shape(look: Look) -> bool:
+    # Every shape holds six digits in a row, or two or more runs of 3+ digits joined by - or space.
+    if not look.digit:
+        return False
+    runs = [w for w in look.tokens if len(w) >= 3 and not w.isalpha()]
+    return any(_SIX_DIGITS.search(w) for w in runs) or sum(w.isdigit() for w in runs) >= 2
+
+
+_TITLE_WORDS = frozenset(t.lower() for t in f"{_TITLES}|{_UPPER_TITLES}|M".split("|"))
+
+PATTERNS: tuple[tuple[str, re.Pattern, int, Callable[[Look], bool]], ...] = (
+    ("mrz", MRZ, 0, lambda look: "<" in look.text or any(len(w) >= 28 for w in look.tokens)),
+    ("email", EMAIL, 0, lambda look: "@" in look.text or "at]" in look.lower or "at)" in look.lower),
     (
         "birth_date",
         BIRTH_DATE,
         0,
-        _has_with_digit("b.", "born", "birth", "dob", "d.o.b", "yob", "e le", "naissance", "lahir", "ttl"),
+        _words("b", "born", "birth", "birthdate", "dob", "yob", "ne", "nee", "naissance", "lahir", "ttl", digit=True),
     ),
-    ("name", NAME, 0, lambda text, lower: _TITLE_SHAPE.search(text) is not None),
-    ("name", PATRONYMIC, 0, _has("bin", "bte", "bt", "a/l", "a/p", "s/o", "d/o")),
+    ("name", NAME, 0, lambda look: not _TITLE_WORDS.isdisjoint(look.words)),
+    ("name", PATRONYMIC, 0, lambda look: "/" in look.text or not {"bin", "binti", "bte", "bt"}.isdisjoint(look.words)),
     (
         "document_number",
         DOCUMENT_CONTEXT,
         1,
-        _has_with_digit(
-            "passport",
-            "passeport",
-            "paspor",
-            "pasport",
-            "travel document",
-            "id",
-            "ic",
-            "i/c",
-            "cni",
-            "ktp",
-            "nik",
-            "kad",
-            "kp",
-            "philsys",
-            "aadhaar",
-            "cmnd",
-            "cccd",
-            "psn",
-            "pcn",
-            "sss",
-            "tin",
-            "card",
-            "doc",
-            "nomor",
-        ),
-    ),  # fmt: skip
-    ("phone", PHONE, 0, lambda text, lower: "+" in text or _NATIONAL_PHONE.search(text) is not None),
+        lambda look: look.digit and ("/" in look.text or not _DOCUMENT_TOKENS.isdisjoint(look.words)),
+    ),
+    ("phone", PHONE, 0, lambda look: "+" in look.text or _NATIONAL_PHONE.search(look.text) is not None),
     (
         "phone",
         PHONE_CONTEXT,
         1,
-        _has_with_digit("tel", "phone", "mob", "cell", "hp", "whatsapp", "wa", "viber", "signal", "ph"),
+        _words(*PHONE_WORDS.split("|"), digit=True),
     ),
-    (
-        "document_number",
-        DOCUMENT_SHAPE,
-        0,
-        lambda text, lower: _SIX_DIGITS.search(text) is not None or _GROUPED_DIGITS.search(text) is not None,
-    ),
+    ("document_number", DOCUMENT_SHAPE, 0, _may_be_document_shape),
 )
 
 
@@ -242,11 +239,10 @@ def screen_text(text: str) -> list[Hit]:
     """Every stretch of `text` that looks like personal data, in order, without overlaps."""
     if not text:
         return []
-    ascii_text = text.isascii()  # case folding beyond ASCII is wider than the conditions assume
-    lower = text.lower()
+    look = Look(text) if text.isascii() else None  # case folding beyond ASCII is wider than the looks assume
     hits: list[Hit] = []
     for kind, pattern, group, may_match in PATTERNS:
-        if ascii_text and not may_match(text, lower):
+        if look is not None and not may_match(look):
             continue
         for match in pattern.finditer(text):
             start, end = match.span(group)
