@@ -99,11 +99,15 @@ def screening_refusals(*, values: dict[str, str], kept: Incident | None = None) 
     return screen_fields(values)
 
 
-def _screened_text(value: str, field: str) -> None:
-    """A comment, reason or override reason is screened like the record's own text."""
-    hits = screen_fields({field: value})
+def _screened_text(value: str, field: str, *, quoted: dict[str, list[Hit]] | None = None) -> dict[str, list[Hit]]:
+    """A comment, reason or override reason is screened like the record's own text; raises
+    ScreeningBlocked. An override's reason may quote what it overrides (`quoted`: the record's
+    hits), e.g. "“Dr Sutomo” is a street"; anything else in it is refused."""
+    allowed = {h.text for found in (quoted or {}).values() for h in found}
+    hits = [h for h in screen_fields({field: value}).get(field, []) if h.text not in allowed]
     if hits:
-        raise ScreeningBlocked(hits)
+        raise ScreeningBlocked({field: hits})
+    return {}
 
 
 # The fields a caller may set through `data`. Sharing fields are the focal point's alone.
@@ -347,9 +351,10 @@ def _screen_for_save(incident: Incident, *, user: User, override: str, errors: d
             _("Only the focal point of this record's participant can override the personal-data check.")
         )
         return False
-    reason_hits = screen_fields({"screening_override": override})
-    if reason_hits:
-        for field, messages in screening_messages(reason_hits).items():
+    try:
+        _screened_text(override, "screening_override", quoted=incident._screening_hits)
+    except ScreeningBlocked as refused:
+        for field, messages in screening_messages(refused.hits).items():
             errors.setdefault(field, []).extend(m.messages[0] for m in messages)
         return False
     incident.screening_override_reason = override
@@ -814,7 +819,10 @@ def incident_screening_override(
     """The focal point lets the record through the personal-data check, with a recorded reason
     (e.g. "“Dr” is part of a street name"). Any later change to the screened text clears it."""
     _require(overridden_by, incident.participant_id, FOCAL, _("override the personal-data check"))
-    reason = _required_text(reason, _("Say why the text holds no personal data."), "reason")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the text holds no personal data.")]})
+    _screened_text(reason, "reason", quoted=incident_screening(incident=incident))
     incident = _locked(incident, expected_version)
     _require_status(
         incident,

@@ -318,11 +318,12 @@ def test_personal_data_refuses_every_save_until_the_focal_point_overrides(contri
         create(contributor, screening_override="fine")
     assert "Only the focal point" in caught.value.message_dict["screening_override"][0]
     with pytest.raises(ValidationError) as caught:
-        create(focal_point, screening_override="He is Mr Rahman Ali.")  # the reason is screened too
+        create(focal_point, screening_override="Mr Perera says so, +94 77 123 4567.")  # the reason is screened too
     assert "personal data" in caught.value.message_dict["screening_override"][0]
     assert not Incident.objects.exists()
-    incident = create(focal_point, screening_override="Rahman Ali is the name of a vessel.")
-    assert incident.screening_override_reason == "Rahman Ali is the name of a vessel."
+    # The reason may quote what it overrides, nothing else.
+    incident = create(focal_point, screening_override="“Mr Rahman Ali” is the name of a vessel.")
+    assert incident.screening_override_reason == "“Mr Rahman Ali” is the name of a vessel."
     assert incident.screening_override_by == focal_point
     assert incident.comments.get().kind == IncidentComment.Kind.SCREENING_OVERRIDE
     assert incident_submit(incident=incident, submitted_by=contributor).status == Incident.Status.SUBMITTED
