@@ -517,6 +517,8 @@ class AuditEntry(models.Model):
         SECOND_FACTOR_VERIFIED = "otp_verified", _("Second factor accepted")
         SECOND_FACTOR_FAILED = "otp_failed", _("Second factor refused")
         RECOVERY_CODES_CREATED = "recovery_codes_created", _("Recovery codes created")
+        # Non-nominal (issue 18): personal data redacted from a record and its history (never the text).
+        RECORD_REDACTED = "record_redacted", _("Personal data redacted from a record")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

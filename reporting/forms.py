@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.codes import country_choices, country_names
 from reporting import codes
 from reporting.models import BorderCrossingPoint, Incident
-from reporting.services.incidents import ENTRY_FIELDS
+from reporting.screening import Hit
+from reporting.services.incidents import ENTRY_FIELDS, SCREENED_FIELDS, screening_messages, screening_refusals
 
 COUNTRY_LIST_ID = "country-list"
 
@@ -170,6 +171,13 @@ class IncidentForm(forms.ModelForm):
     origin_country = CountryField(label=_("Country of origin"), required=False)
     destination_country = CountryField(label=_("Intended destination"), required=False)
     month = forms.DateField(widget=forms.HiddenInput, required=False)
+    screening_override = forms.CharField(
+        label=_("Override the personal-data check"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Focal point only: say why the highlighted text holds no personal data (e.g. a street name)."),
+    )
 
     class Meta:
         model = Incident
@@ -214,6 +222,22 @@ class IncidentForm(forms.ModelForm):
                 % {"month": month.strftime("%B %Y")},
             )
         return data
+
+    def screening_problems(self) -> dict[str, list[Hit]]:
+        """The personal-data screening of the free text, run with the field checks (whatever else
+        is wrong) so every problem shows at once: each refused field gets its error; the hits are
+        returned for highlighting. An override reason typed in lets the text through to the
+        service, which checks that the focal point gave it."""
+        values = {
+            name: (self.cleaned_data.get(name) if name in self.cleaned_data else self.data.get(name)) or ""
+            for name in SCREENED_FIELDS
+        }
+        hits = screening_refusals(values=values, kept=self.instance if self.instance.pk else None)
+        if not hits or (self.data.get("screening_override") or "").strip():
+            return {}
+        for name, errors in screening_messages(hits).items():
+            self.add_error(name, errors)
+        return hits
 
     def data_for_service(self) -> dict:
         return {name: self.cleaned_data[name] for name in ENTRY_FIELDS if name in self.cleaned_data}

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Participant, User
 from reporting import reciprocity
 from reporting.models import AccessEvent, Incident, SharingExclusion
+from reporting.screening import show_redactions
 
 # Sort keys a user may pick in the record list; the second column keeps pages stable.
 INCIDENT_SORTS = {
@@ -131,7 +132,7 @@ def _display(value) -> str:
         return "—"
     if isinstance(value, list):
         return ", ".join(map(str, value))
-    return str(value)
+    return show_redactions(str(value))  # escaped; redacted personal data shown as such
 
 
 # Sharing: standing, the who-sees-whom matrix, the access log, exclusions ------------------------

@@ -49,6 +49,7 @@ urlpatterns += [
     path("<int:pk>/withdraw/", entry.IncidentActionView.as_view(action="withdraw"), name="incident-withdraw"),
     path("<int:pk>/override/", entry.IncidentActionView.as_view(action="override"), name="incident-override"),
     path("<int:pk>/sharing/", entry.IncidentActionView.as_view(action="sharing"), name="incident-sharing"),
+    path("<int:pk>/redact/", entry.IncidentActionView.as_view(action="redact"), name="incident-redact"),
     path("glossary/", entry.GlossaryView.as_view(), name="glossary"),
     path("returns/", returns.ReturnListView.as_view(), name="return-list"),
     path("returns/<int:pk>/submit/", returns.ReturnSubmitView.as_view(), name="return-submit"),

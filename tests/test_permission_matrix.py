@@ -194,6 +194,12 @@ REGISTRY: dict[str, Route] = {
     "reporting:incident-override": Route(
         method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
     ),
+    "reporting:incident-redact": Route(  # a text that is not there: refused with a message (302)
+        method="post",
+        records=RECORDS,
+        data=lambda story: {"text": "not in any record"},
+        expect=record_action(ok=302, roles=(FOCAL_POINT,)),
+    ),
     "reporting:incident-sharing": Route(
         method="post", records=RECORDS, expect=record_action(ok=302, roles=(FOCAL_POINT,))
     ),

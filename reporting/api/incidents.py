@@ -51,6 +51,7 @@ from reporting.api.serializers import (
 from reporting.models import AccessEvent, BorderCrossingPoint, Incident
 from reporting.reciprocity import incident_get_for, record_access, visible_incidents
 from reporting.services.incidents import (
+    SCREENED_FIELDS,
     StaleRecord,
     incident_correct,
     incident_create,
@@ -60,6 +61,8 @@ from reporting.services.incidents import (
     incident_update,
     incident_validate,
     incident_withdraw,
+    screening_messages,
+    screening_refusals,
 )
 
 INCIDENT_EXAMPLE = {
@@ -276,11 +279,35 @@ class IncidentInputSerializer(serializers.Serializer):
     cause_of_death = ChoiceField(choices=codes.CauseOfDeath.choices, required=False, allow_blank=True)
     abuses = code_list(codes.Abuse.choices)
     narrative = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
+    screening_override = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Focal point only: why the free text, which the personal-data check flags, holds no personal data.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("categories", "modes", "methods", "smuggler_roles", "abuses"):
             self.fields[name].required = False
+
+    def to_internal_value(self, data):
+        """The fields' checks and the personal-data screening of the free text, every problem at
+        once (a refused text answers 400 naming the field and what was found, code personal_data)."""
+        errors: dict = {}
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as error:
+            errors, value = dict(error.detail), None
+        if hasattr(data, "get") and not str(data.get("screening_override") or "").strip():
+            texts = {name: data.get(name) for name in SCREENED_FIELDS if isinstance(data.get(name), str)}
+            hits = screening_refusals(values=texts, kept=self.context.get("incident"))
+            for field, messages in screening_messages(hits).items():
+                found = [ErrorDetail(m.messages[0], "personal_data") for m in messages]
+                errors[field] = [*errors.get(field, []), *found]
+        if errors:
+            raise ValidationError(errors)
+        return value
 
 
 ROW_FIELDS = ("transit_countries", "breakdowns", "documents")
@@ -310,10 +337,11 @@ def _service_arguments(validated: dict, *, participant_id: int | None, current: 
             rows[name] = [dict(row) for row in data.pop(name)]
     data.pop("version", None)
     data.pop("reason", None)
+    override = data.pop("screening_override", "")
     errors = _owned_reference_errors(participant_id=participant_id, data=data)
     if errors:
         raise ValidationError(errors)
-    return {"data": data, **rows}
+    return {"data": data, **rows, "screening_override": override}
 
 
 def _stale(error: StaleRecord, how: str):
@@ -432,7 +460,7 @@ class IncidentChangeApi(IncidentDetailApi):
         incident = incident_get_for(request.user, pk)
         require_may_change(request.user, incident)
         version, how = expected_version(request)
-        data = self.InputSerializer(data=request.data, partial=True)
+        data = self.InputSerializer(data=request.data, partial=True, context={"incident": incident})
         data.is_valid(raise_exception=True)
         arguments = _service_arguments(data.validated_data, participant_id=incident.participant_id, current=incident)
         try:

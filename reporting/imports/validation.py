@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Participant, User
 from accounts.validators import INVISIBLE, VisibleTextValidator
-from reporting import codes, screening
+from reporting import codes
 from reporting.demo.loading import _formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
@@ -43,7 +43,7 @@ from reporting.imports.mapping import CodeResolver
 from reporting.imports.messages import Message, plain_messages
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
-from reporting.screening import screen_text
+from reporting.screening import describe, screen_text
 from reporting.services import incidents as entry
 
 # Free text: checked every time (remembering each narrative would only fill memory).
@@ -245,78 +245,9 @@ def _plain_text_fits(name: str, form) -> tuple[int | None, str] | None:
     return (min(limits) if limits else None, model_field.attname)
 
 
-# The personal-data screening, with a first look -------------------------------------------------
-#
-# screen_text runs seven patterns over a text: on a narrative, a quarter of a row's check. None of
-# them can match an ASCII text that lacks what it needs: "<<" (an MRZ line), "@" (an e-mail), a
-# date-of-birth word and a digit, a document word and a digit, six digits in a row (a bare document
-# number), "+" or a 0 and digits shaped like a national phone number, a capitalised word then a
-# space then a capital (a title and a name). A text with none of them has no hits, as screen_text
-# would say; any other text (and every text that is not ASCII, whose case folding is wider) is
-# screened by screen_text itself. Each condition is written for one pattern exactly as
-# reporting/screening.py has it (its text and flags): if a pattern changes, the first look is off
-# and every text goes to screen_text (tests/imports/test_screen_first_look.py says so, and holds
-# the two to the same answers on many generated texts).
-
-_DIGIT = re.compile(r"\d")
-_SIX_DIGITS = re.compile(r"\d{6}")
-_TITLE_SHAPE = re.compile(r"[A-Z][a-z]+\.?[ \t]+[A-Z]")  # every title is [A-Z][a-z]+ in ASCII
-_NATIONAL_PHONE = re.compile(r"0\d{1,4}\)?[\s-]\d{3}")
-
-
-def _may_be_birth_date(text: str, lower: str) -> bool:
-    # born, date of birth, birth date, DOB, D.O.B, b. (any case); every date shape has digits
-    return (
-        "born" in lower or "birth" in lower or "dob" in lower or "d.o.b" in lower or "b." in lower
-    ) and _DIGIT.search(text) is not None
-
-
-def _may_be_document_number(text: str, lower: str) -> bool:
-    # passport(s), passport number, travel document, identity card, ID card, national ID, ID, NIC,
-    # NRIC, KTP, NIK, CNIC, Aadhaar, document number, doc no (any case); the number holds a digit
-    return (
-        "passport" in lower
-        or "id" in lower
-        or "nic" in lower
-        or "nric" in lower
-        or "ktp" in lower
-        or "nik" in lower
-        or "aadhaar" in lower
-        or "doc" in lower
-    ) and _DIGIT.search(text) is not None
-
-
-_NEEDS = {
-    ("mrz", screening.MRZ.pattern, screening.MRZ.flags): lambda text, lower: "<<" in text,
-    ("email", screening.EMAIL.pattern, screening.EMAIL.flags): lambda text, lower: "@" in text,
-    ("birth_date", screening.BIRTH_DATE.pattern, screening.BIRTH_DATE.flags): _may_be_birth_date,
-    ("name", screening.NAME.pattern, screening.NAME.flags): lambda text, lower: _TITLE_SHAPE.search(text) is not None,
-    ("document_number", screening.DOCUMENT_CONTEXT.pattern, screening.DOCUMENT_CONTEXT.flags): (
-        _may_be_document_number
-    ),
-    ("document_number", screening.DOCUMENT_SHAPE.pattern, screening.DOCUMENT_SHAPE.flags): lambda text, lower: (
-        _SIX_DIGITS.search(text) is not None
-    ),
-    ("phone", screening.PHONE.pattern, screening.PHONE.flags): lambda text, lower: (
-        "+" in text or _NATIONAL_PHONE.search(text) is not None
-    ),
-}
-# The first look, in the screening's order; None when a pattern is not the one the conditions are for.
-FIRST_LOOK = [_NEEDS.get((kind, pattern.pattern, pattern.flags)) for kind, pattern, _group in screening.PATTERNS]
-FIRST_LOOK = None if None in FIRST_LOOK else FIRST_LOOK
-
-
-def screen(text: str) -> list:
-    """screen_text(text), the same answer: a text that no pattern can match is answered at once."""
-    if not text:
-        return []
-    if FIRST_LOOK is not None and text.isascii():
-        lower = text.lower()
-        for may_match in FIRST_LOOK:
-            if may_match(text, lower):
-                return screen_text(text)
-        return []
-    return screen_text(text)
+# The personal-data screening: reporting/screening.py's own, which skips each pattern that a cheap
+# look at the text rules out (imports screen many narratives in one dry run).
+screen = screen_text
 
 
 # The checker -------------------------------------------------------------------------------------
@@ -741,16 +672,10 @@ class RowChecker:
         )
         if not override:
             for name, hits in entry.incident_screening(incident=incident).items():
-                found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
-                problems.append(
-                    self._problem(
-                        name,
-                        raw,
-                        data.get(name),
-                        f"This looks like personal data: {found}. Remove it from the file and upload again.",
-                        row.number,
-                    )
-                )
+                found = describe(hits)  # what and where, never the text: the outcome is kept
+                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
+                # The cell is not shown with its problem (the outcome is kept): the message says where.
+                problems.append(Problem(INCIDENTS, row.number, self.heading(INCIDENTS, name), "", message))
         checked.incident = incident
         checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
         return checked
@@ -1046,16 +971,10 @@ class RowChecker:
                 if hits is None:
                     hits = self._screen_memo[(name, value)] = screen(value)
             if hits:
-                found = "; ".join(f"“{h.text}” ({h.label})" for h in hits)
-                problems.append(
-                    self._fast_problem(
-                        name,
-                        None,
-                        f"This looks like personal data: {found}. Remove it from the file and upload again.",
-                        number,
-                        cells,
-                    )
-                )
+                found = describe(hits)  # what and where, never the text: the outcome is kept
+                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
+                # The cell is not shown with its problem (the outcome is kept): the message says where.
+                problems.append(Problem(INCIDENTS, number, self.heading(INCIDENTS, name), "", message))
         checked.incident = incident
         if objects:
             checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs

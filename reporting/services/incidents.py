@@ -40,7 +40,7 @@ from reporting.models import (
     Return,
 )
 from reporting.reciprocity import records_written
-from reporting.screening import Hit, screen_fields
+from reporting.screening import Hit, describe, screen_fields
 from reporting.services.outbox import return_mark_dirty
 
 
@@ -61,18 +61,53 @@ class StaleRecord(Exception):  # noqa: N818 - the name says what happened, as th
         )
 
 
+def screening_messages(hits: dict[str, list[Hit]]) -> dict[str, list[ValidationError]]:
+    """{field: [error]} saying what was found where, never the text itself (reporting/screening.py
+    `describe`): the message can be shown, logged or kept with an import's outcome."""
+    return {
+        field: [
+            ValidationError(
+                _("This looks like personal data: %(found)s. Remove it, or ask your focal point to override.")
+                % {"found": describe(found)},
+                code="personal_data",
+            )
+        ]
+        for field, found in hits.items()
+    }
+
+
 class ScreeningBlocked(ValidationError):
     """The free text looks like it holds personal data; `hits` says where ({field: [Hit]})."""
 
-    def __init__(self, hits: dict[str, list[Hit]], other_errors: dict[str, list[str]] | None = None):
+    def __init__(self, hits: dict[str, list[Hit]], other_errors: dict[str, list] | None = None):
         self.hits = hits
-        messages = {field: list(found) for field, found in (other_errors or {}).items()}
-        for field, found in hits.items():
-            messages.setdefault(field, []).append(
-                _("This looks like personal data: %(found)s. Remove it, or ask your focal point to override.")
-                % {"found": "; ".join(f"“{h.text}” ({h.label})" for h in found)}
-            )
+        messages: dict[str, list] = {field: list(found) for field, found in (other_errors or {}).items()}
+        for field, errors in screening_messages(hits).items():
+            messages.setdefault(field, []).extend(errors)
         super().__init__(messages)
+
+
+def screening_refusals(*, values: dict[str, str], kept: Incident | None = None) -> dict[str, list[Hit]]:
+    """{field: hits} that refuse saving `values` (free-text fields): every hit, unless the focal
+    point's override is in force on `kept` (the stored record) and the text is the one it was given for."""
+    if (
+        kept is not None
+        and kept.screening_override_reason
+        and all((getattr(kept, name) or "") == (value or "") for name, value in values.items())
+    ):
+        return {}
+    return screen_fields(values)
+
+
+def _screened_text(value: str, field: str, *, quoted: dict[str, list[Hit]] | None = None) -> dict[str, list[Hit]]:
+    """A comment, reason or override reason is screened like the record's own text; raises
+    ScreeningBlocked. An override's reason may quote what it overrides (`quoted`: the record's
+    hits), e.g. "“Dr Sutomo” is a street"; anything else in it is refused."""
+    allowed = {h.text for found in (quoted or {}).values() for h in found}
+    hits = [h for h in screen_fields({field: value}).get(field, []) if h.text not in allowed]
+    if hits:
+        raise ScreeningBlocked({field: hits})
+    return {}
 
 
 # The fields a caller may set through `data`. Sharing fields are the focal point's alone.
@@ -277,9 +312,17 @@ def _check(
     breakdowns: list[PersonBreakdown],
     documents: list[IncidentDocument],
     row_errors: dict[str, list[str]],
+    hits: dict[str, list[Hit]] | None = None,
+    submitting: bool = False,
 ) -> None:
-    """Every problem at once, as one ValidationError: field name → messages."""
+    """Every problem at once, as one ValidationError: field name → messages; ScreeningBlocked (a
+    ValidationError, with every other problem) when the free text looks like personal data."""
     errors: dict[str, list[str]] = {k: list(v) for k, v in row_errors.items()}
+    if hits and submitting:
+        # Saved and submitted in one go, refused for the text: say now what submitting will need too.
+        for field, message in _submit_required().items():
+            if getattr(incident, field) in (None, "", []):
+                errors.setdefault(field, []).append(message)
     exclude = [] if incident.ret_id else ["ret"]
     try:
         incident.full_clean(exclude=exclude)
@@ -288,8 +331,36 @@ def _check(
             errors.setdefault(field, []).extend(problems)
     for field, message in breakdown_excess(incident=incident, breakdowns=breakdowns).items():
         errors.setdefault(field, []).append(message)
+    if hits:
+        raise ScreeningBlocked(hits, errors)
     if errors:
         raise ValidationError(errors)
+
+
+def _screen_for_save(incident: Incident, *, user: User, override: str, errors: dict[str, list[str]]) -> bool:
+    """The screening on every save (drafts included): the hits refuse the save, unless the
+    override in force covers this very text, or the focal point gives a reason to override now
+    (`override`). Returns whether a new override is granted (to be recorded once saved); problems
+    with it go to `errors`; the hits that still refuse the save are returned by _check."""
+    override = (override or "").strip()
+    incident._screening_hits = {} if incident.screening_override_reason else incident_screening(incident=incident)
+    if not incident._screening_hits or not override:
+        return False
+    if user.role != Role.FOCAL_POINT:
+        errors.setdefault("screening_override", []).append(
+            _("Only the focal point of this record's participant can override the personal-data check.")
+        )
+        return False
+    try:
+        _screened_text(override, "screening_override", quoted=incident._screening_hits)
+    except ScreeningBlocked as refused:
+        for field, messages in screening_messages(refused.hits).items():
+            errors.setdefault(field, []).extend(m.messages[0] for m in messages)
+        return False
+    incident.screening_override_reason = override
+    incident.screening_override_by = user
+    incident._screening_hits = {}
+    return True
 
 
 def incident_screening(*, incident: Incident) -> dict[str, list[Hit]]:
@@ -426,6 +497,7 @@ def _required_text(value: str, message: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: [message]})
+    _screened_text(value, field)  # comments and reasons are kept: no personal data in them either
     return value
 
 
@@ -441,10 +513,13 @@ def incident_create(
     transits: list[str],
     breakdowns: list[dict],
     documents: list[dict],
+    screening_override: str = "",
+    submitting: bool = False,
 ) -> Incident:
     """A new draft in the return of its detection month (created when missing). Every problem is
     reported at once (ValidationError: field → messages; rows as "transits", "breakdowns",
-    "documents"); nothing is written unless everything is valid."""
+    "documents"; ScreeningBlocked when the free text looks like personal data, unless the focal
+    point gives `screening_override`, a reason); nothing is written unless everything is valid."""
     _require(created_by, participant.pk, ENTRY_ROLES, _("enter records"))
     incident = Incident(participant=participant, created_by=created_by, status=Incident.Status.DRAFT)
     membership = created_by.membership_or_none
@@ -457,7 +532,8 @@ def incident_create(
     transit_rows, breakdown_rows, document_rows, row_errors = _rows(
         transits=transits, breakdowns=breakdowns, documents=documents
     )
-    _check(incident, transit_rows, breakdown_rows, document_rows, row_errors)
+    overridden = _screen_for_save(incident, user=created_by, override=screening_override, errors=row_errors)
+    _check(incident, transit_rows, breakdown_rows, document_rows, row_errors, incident._screening_hits, submitting)
     incident.ret = _return_for(participant, incident.detection_date)
     # The return's month and owner (clean()); every other field passed _check above, and checking
     # them again cost a query per foreign key on every record created.
@@ -473,6 +549,13 @@ def incident_create(
             row.incident = incident
     _insert_with_history([transit_rows, breakdown_rows, document_rows], by=created_by, when=now)
     _attach_rows(incident, transits=transit_rows, breakdowns=breakdown_rows, documents=document_rows)
+    if overridden:
+        _comment(
+            incident,
+            author=created_by,
+            kind=IncidentComment.Kind.SCREENING_OVERRIDE,
+            text=incident.screening_override_reason,
+        )
     return incident
 
 
@@ -498,6 +581,8 @@ def _edit(
     breakdowns: list[dict],
     documents: list[dict],
     reason: str = "",
+    screening_override: str = "",
+    submitting: bool = False,
 ) -> Incident:
     was_validated = incident.status == Incident.Status.VALIDATED
     before = {name: getattr(incident, name) for name in SCREENED_FIELDS}
@@ -519,15 +604,20 @@ def _edit(
         # Checked against the return of the new month, created only once everything is valid.
         incident.ret = Return(participant=incident.participant, month=incident.detection_date.replace(day=1))
         incident.ret_id = None
-    _check(incident, transit_rows, breakdown_rows, document_rows, row_errors)
-    if month_changed:
-        incident.ret = _return_for(incident.participant, incident.detection_date)
     if any(getattr(incident, name) != value for name, value in before.items()):
         # An override was granted for the text it was given for, not for new text.
         incident.screening_override_reason = ""
         incident.screening_override_by = None
+    overridden = _screen_for_save(incident, user=user, override=screening_override, errors=row_errors)
+    _check(incident, transit_rows, breakdown_rows, document_rows, row_errors, incident._screening_hits, submitting)
+    if month_changed:
+        incident.ret = _return_for(incident.participant, incident.detection_date)
     _claim(incident, expected_version)
     _save(incident, by=user, reason=reason)
+    if overridden:
+        _comment(
+            incident, author=user, kind=IncidentComment.Kind.SCREENING_OVERRIDE, text=incident.screening_override_reason
+        )
     _replace_rows(incident, transit_rows, breakdown_rows, document_rows, replace=True)
     if was_validated:
         # A corrected record must still pass everything a validated one passed (rolled back if not).
@@ -548,6 +638,8 @@ def incident_update(
     transits: list[str],
     breakdowns: list[dict],
     documents: list[dict],
+    screening_override: str = "",
+    submitting: bool = False,
 ) -> Incident:
     """Save changes to a draft or returned record (the focal point also edits submitted ones).
 
@@ -569,6 +661,8 @@ def incident_update(
         transits=transits,
         breakdowns=breakdowns,
         documents=documents,
+        screening_override=screening_override,
+        submitting=submitting,
     )
 
 
@@ -583,6 +677,7 @@ def incident_correct(
     breakdowns: list[dict],
     documents: list[dict],
     reason: str,
+    screening_override: str = "",
 ) -> Incident:
     """The focal point corrects a validated record: a new version, the old one kept in history with
     the reason; the record stays validated and its return's derived data is rebuilt."""
@@ -598,6 +693,7 @@ def incident_correct(
         breakdowns=breakdowns,
         documents=documents,
         reason=reason,
+        screening_override=screening_override,
     )
     _comment(incident, author=corrected_by, kind=IncidentComment.Kind.CORRECTED, text=reason)
     return incident
@@ -724,7 +820,10 @@ def incident_screening_override(
     """The focal point lets the record through the personal-data check, with a recorded reason
     (e.g. "“Dr” is part of a street name"). Any later change to the screened text clears it."""
     _require(overridden_by, incident.participant_id, FOCAL, _("override the personal-data check"))
-    reason = _required_text(reason, _("Say why the text holds no personal data."), "reason")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the text holds no personal data.")]})
+    _screened_text(reason, "reason", quoted=incident_screening(incident=incident))
     incident = _locked(incident, expected_version)
     _require_status(
         incident,

@@ -36,6 +36,7 @@ from reporting.models import Incident
 from reporting.reciprocity import incident_get_for
 from reporting.screening import highlight
 from reporting.services import incidents as services
+from reporting.services import redaction
 from reporting.views.records import READER_ROLES, RolesRequiredMixin
 
 ENTRY_ROLES = (Role.CONTRIBUTOR, Role.FOCAL_POINT)
@@ -142,6 +143,7 @@ class IncidentFormView(RolesRequiredMixin, View):
             },
             "notice": notice,
             "can_submit": incident is None or incident.status in (Incident.Status.DRAFT, Incident.Status.RETURNED),
+            "can_override": self.request.user.role == Role.FOCAL_POINT,
         }
         return render(self.request, self.template_name, context, status=status)
 
@@ -171,7 +173,10 @@ class IncidentFormView(RolesRequiredMixin, View):
         valid = form.is_valid()
         valid = all([fs.is_valid() for fs in formsets.values()]) and valid
         if not valid:
-            return self._render(incident, form, formsets, status=400)
+            # The screening with the field checks, so every problem shows at once (on a valid form
+            # the service screens, with its own checks).
+            hits = form.screening_problems()
+            return self._render(incident, form, formsets, status=400, hits=hits)
         submit = request.POST.get("action") == "submit" and (
             incident is None or incident.status in (Incident.Status.DRAFT, Incident.Status.RETURNED)
         )
@@ -185,11 +190,14 @@ class IncidentFormView(RolesRequiredMixin, View):
         for row in rows["breakdowns"]:
             row["citizenship"] = row.get("citizenship") or ""
         user = request.user
+        override = {"screening_override": form.cleaned_data.get("screening_override", "")}
+        if incident is None or incident.status != Incident.Status.VALIDATED:
+            override["submitting"] = submit
         try:
             with transaction.atomic():
                 if incident is None:
                     saved = services.incident_create(
-                        created_by=user, participant=user.participant, data=form.data_for_service(), **rows
+                        created_by=user, participant=user.participant, data=form.data_for_service(), **rows, **override
                     )
                 elif incident.status == Incident.Status.VALIDATED:
                     saved = services.incident_correct(
@@ -199,6 +207,7 @@ class IncidentFormView(RolesRequiredMixin, View):
                         data=form.data_for_service(),
                         reason=request.POST.get("correction_reason", ""),
                         **rows,
+                        **override,
                     )
                 else:
                     saved = services.incident_update(
@@ -207,6 +216,7 @@ class IncidentFormView(RolesRequiredMixin, View):
                         expected_version=self._version(),
                         data=form.data_for_service(),
                         **rows,
+                        **override,
                     )
                 if submit:
                     saved = services.incident_submit(incident=saved, submitted_by=user)
@@ -254,7 +264,8 @@ def _apply_errors(form, error: ValidationError) -> dict[str, list[str]]:
 
 class IncidentActionView(RolesRequiredMixin, View):
     """One workflow step on a record, posted from its page: submit, validate, return, withdraw,
-    override the personal-data check, set sharing. Refusals come back as a message on the page."""
+    override the personal-data check, redact personal data from the history, set sharing. Refusals
+    come back as a message on the page."""
 
     roles = READER_ROLES  # the record decides: 404 if unreadable, 403 if readable but not theirs to change
     http_method_names = ["post"]
@@ -287,6 +298,12 @@ class IncidentActionView(RolesRequiredMixin, View):
                     incident=incident, overridden_by=user, reason=post.get("reason", ""), expected_version=version
                 )
                 done = _("Override recorded: the personal-data check will let this text through.")
+            elif self.action == "redact":
+                done = redaction.incident_redact(incident=incident, redacted_by=user, text=post.get("text", ""))
+                done = _(
+                    "Redacted from %(versions)s version(s) of the history and %(comments)s comment(s). "
+                    "The versions keep who changed the record and when."
+                ) % {"versions": done.versions, "comments": done.comments}
             elif self.action == "sharing":
                 if user.role != Role.FOCAL_POINT:  # before the form: a wrong role is 403, not a message
                     raise PermissionDenied(_("Only the focal point sets a record's sharing level and embargo."))

@@ -223,8 +223,13 @@ def test_a_document_row_needs_its_type_and_kind_of_fraud(client, contributor):
 def test_a_screening_hit_blocks_submission_until_the_focal_point_overrides_it(client, contributor, owner):
     client.force_login(contributor)
     flagged = "Crew member Mr Karim Ali was detained."
-    assert client.post("/records/new/", post_data(narrative=flagged)).status_code == 302  # a draft may hold it
+    refused = client.post("/records/new/", post_data(narrative=flagged))
+    assert refused.status_code == 400 and not Incident.objects.exists()  # not even as a draft
+    assert "Mr Karim Ali</mark>" in refused.content.decode()
+    # A text stored before every save was screened (or caught by a pattern added later).
+    assert client.post("/records/new/", post_data()).status_code == 302
     incident = Incident.objects.get(national_reference="WEB-1")
+    Incident.objects.filter(pk=incident.pk).update(narrative=flagged)
     # The form shows the hit highlighted; submitting from the record page is refused with the reason.
     page = client.get(f"/records/{incident.pk}/edit/").content.decode()
     assert '<mark class="pii"' in page and "Mr Karim Ali</mark>" in page

@@ -18,7 +18,6 @@ from reporting.services.incidents import (
     incident_correct,
     incident_create,
     incident_return,
-    incident_screening_override,
     incident_sharing_set,
     incident_submit,
     incident_update,
@@ -296,48 +295,86 @@ def test_submit_requires_a_complete_record(contributor, owner):
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.DRAFT
 
 
-def test_personal_data_blocks_submission_until_the_focal_point_overrides(contributor, focal_point, owner):
-    incident = incident_create(
-        created_by=contributor,
-        participant=owner,
-        data=complete_data(narrative="The organiser Mr Rahman Ali collected the fees."),
-        transits=[],
-        breakdowns=[],
-        documents=[],
-    )
+def test_personal_data_refuses_every_save_until_the_focal_point_overrides(contributor, focal_point, owner):
+    def create(by, **override):
+        return incident_create(
+            created_by=by,
+            participant=owner,
+            data=complete_data(narrative="The organiser Mr Rahman Ali collected the fees."),
+            transits=[],
+            breakdowns=[],
+            documents=[],
+            **override,
+        )
+
     with pytest.raises(ScreeningBlocked) as caught:
-        incident_submit(incident=incident, submitted_by=contributor)
+        create(contributor)  # a draft too
     assert caught.value.hits["narrative"][0].text == "Mr Rahman Ali"
-    with pytest.raises(PermissionDenied):
-        incident_screening_override(incident=incident, overridden_by=contributor, reason="fine")
-    incident = incident_screening_override(
-        incident=incident, overridden_by=focal_point, reason="Rahman Ali is the name of a vessel."
-    )
+    assert caught.value.message_dict["narrative"] == [
+        "This looks like personal data: a person's name (characters 15–27). Remove it, or ask your focal point "
+        "to override."
+    ]
+    with pytest.raises(ValidationError) as caught:
+        create(contributor, screening_override="fine")
+    assert "Only the focal point" in caught.value.message_dict["screening_override"][0]
+    with pytest.raises(ValidationError) as caught:
+        create(focal_point, screening_override="Mr Perera says so, +94 77 123 4567.")  # the reason is screened too
+    assert "personal data" in caught.value.message_dict["screening_override"][0]
+    assert not Incident.objects.exists()
+    # The reason may quote what it overrides, nothing else.
+    incident = create(focal_point, screening_override="“Mr Rahman Ali” is the name of a vessel.")
+    assert incident.screening_override_reason == "“Mr Rahman Ali” is the name of a vessel."
+    assert incident.screening_override_by == focal_point
+    assert incident.comments.get().kind == IncidentComment.Kind.SCREENING_OVERRIDE
     assert incident_submit(incident=incident, submitted_by=contributor).status == Incident.Status.SUBMITTED
 
 
-def test_changing_the_text_clears_the_override(contributor, focal_point, owner):
+def test_changing_the_text_needs_a_new_override(contributor, focal_point, owner):
     incident = incident_create(
-        created_by=contributor,
+        created_by=focal_point,
         participant=owner,
-        data=complete_data(narrative="Met Dr Chen."),
+        data=complete_data(narrative="Met at Dr Chen Road."),
         transits=[],
         breakdowns=[],
         documents=[],
+        screening_override="a street name",
     )
-    incident = incident_screening_override(incident=incident, overridden_by=focal_point, reason="a street name")
+    # Other changes keep the override: it is for this very text.
     incident = incident_update(
         incident=incident,
         updated_by=contributor,
         expected_version=incident.version,
-        data={"narrative": "Met Dr Chen and Mrs Wong."},
+        data={"migrants_total": 9},
         transits=[],
         breakdowns=[],
         documents=[],
     )
-    assert incident.screening_override_reason == ""
+    assert incident.screening_override_reason == "a street name"
     with pytest.raises(ScreeningBlocked):
-        incident_submit(incident=incident, submitted_by=contributor)
+        incident_update(
+            incident=incident,
+            updated_by=contributor,
+            expected_version=incident.version,
+            data={"narrative": "Met at Dr Chen Road and Mrs Wong."},
+            transits=[],
+            breakdowns=[],
+            documents=[],
+        )
+    stored = Incident.objects.get(pk=incident.pk)
+    assert stored.narrative == "Met at Dr Chen Road." and stored.screening_override_reason == "a street name"
+
+
+def test_comments_and_reasons_are_screened(contributor, focal_point, owner):
+    incident = incident_create(
+        created_by=contributor, participant=owner, data=complete_data(), transits=[], breakdowns=[], documents=[]
+    )
+    incident = incident_submit(incident=incident, submitted_by=contributor)
+    with pytest.raises(ScreeningBlocked) as caught:
+        incident_return(incident=incident, returned_by=focal_point, comment="Ask Mr Perera on +94 77 123 4567.")
+    assert [h.kind for h in caught.value.hits["comment"]] == ["name", "phone"]
+    with pytest.raises(ScreeningBlocked):
+        incident_withdraw(incident=incident, withdrawn_by=focal_point, reason="Duplicate of NIC 912345678V.")
+    assert Incident.objects.get(pk=incident.pk).status == Incident.Status.SUBMITTED
 
 
 def _validated(draft, contributor, focal_point):
