@@ -12,7 +12,15 @@ the records, so the tests look at the hidden part:
   reveal it; otherwise the cell is suppressed;
 - secondary: in every group of cells shown beside their total, a lone suppressed cell with a hidden
   part gets a partner (the next smallest cell with a hidden part), or the total is suppressed, so
-  subtraction from the total recovers nothing. Repeated until no group changes (2-D tables).
+  subtraction from the total recovers nothing. Repeated until no group changes (2-D tables). A
+  total that is shown whatever this viewer's table says (a published-tier figure) is `fixed`.
+
+A suppressed cell withholds only its hidden part: where the viewer can read part of it record by
+record, it shows that readable part as a lower bound ("at least 37"), which the viewer could count
+from the records itself, so the bound discloses nothing new; the hidden remainder stays withheld.
+
+The published tier (`published_fails`) is one table for every viewer: each figure is shown only if,
+whoever looks, the part that viewer cannot count itself passes the primary tests.
 """
 
 from __future__ import annotations
@@ -32,6 +40,11 @@ class Cell:
     left_out_hidden: int = 0
     left_out_owners: set[int] = field(default_factory=set)
     suppressed: bool = False
+
+    @property
+    def readable(self) -> int:
+        """The part of the cell the viewer can count itself, record by record."""
+        return self.value - self.hidden
 
     def add(self, *, owner: int, value: int, readable: bool, selected: bool = True) -> None:
         if not value:
@@ -74,14 +87,20 @@ def primary_fails(cell: Cell, limits: Limits) -> bool:
 
 
 def protect(
-    cells: dict[Hashable, Cell], *, groups: Iterable[tuple[Hashable, list[Hashable]]] = (), limits: Limits
+    cells: dict[Hashable, Cell],
+    *,
+    groups: Iterable[tuple[Hashable, list[Hashable]]] = (),
+    limits: Limits,
+    fixed: Iterable[Hashable] = (),
 ) -> int:
-    """Suppress cells in place; `groups` pairs a total's key with the keys of the cells it sums.
-    Returns the number of suppressed cells."""
+    """Suppress cells in place; `groups` pairs a total's key with the keys of the cells it sums;
+    `fixed` totals are shown whatever happens (never suppressed here). Returns the number of
+    suppressed cells."""
     if not limits.enabled:
         return 0
-    for cell in cells.values():
-        cell.suppressed = primary_fails(cell, limits)
+    fixed = set(fixed)
+    for key, cell in cells.items():
+        cell.suppressed = key not in fixed and primary_fails(cell, limits)
     groups = [(total, [k for k in members if k in cells]) for total, members in groups]
     changed = True
     while changed:
@@ -99,25 +118,57 @@ def protect(
             )
             if partners:
                 cells[partners[0]].suppressed = True
-            else:
+            elif total_key not in fixed:
                 total.suppressed = True
+            else:
+                continue
             changed = True
     return sum(1 for cell in cells.values() if cell.suppressed)
 
 
 def shown(cell: Cell | None, limits: Limits) -> int | None:
-    """The figure the viewer may see, or None when suppressed."""
+    """The figure the viewer may see: the whole, or for a suppressed cell its readable part (a lower
+    bound, see `bound`), or None when nothing of it is readable."""
     if cell is None:
         return 0
-    return None if cell.suppressed else cell.value
+    if not cell.suppressed:
+        return cell.value
+    return cell.readable or None
+
+
+def bound(cell: Cell | None) -> bool:
+    """True when `shown` is a lower bound: the readable part of a cell whose remainder is withheld."""
+    return cell is not None and cell.suppressed and cell.readable > 0
 
 
 def label(cell: Cell | None, limits: Limits) -> str:
-    """How a table prints a cell: the figure, "<5" for a small suppressed one, "hidden" otherwise."""
+    """How a table prints a cell: the figure, "at least N" for the readable part of a suppressed
+    one, "<5" for a small suppressed one, "hidden" otherwise."""
     if cell is None:
         return "0"
     if not cell.suppressed:
         return f"{cell.value:,}"
+    if cell.readable > 0:
+        return str(_("at least %(n)s") % {"n": f"{cell.readable:,}"})
     if cell.value < limits.min_cell:
         return f"<{limits.min_cell}"
     return str(_("hidden"))
+
+
+def published_fails(parts: dict[int, tuple[int, int]], limits: Limits) -> bool:
+    """Whether a published-tier figure must be withheld. `parts` maps each owner to (its records in
+    the figure, of which aggregate-only). The figure is the same for every viewer, so it is shown
+    only if for every viewer (any one of the owners, or none of them) what that viewer cannot count
+    itself passes the primary tests: others' whole part for a non-contributor, others'
+    aggregate-only part for a contributor (which subtracts the shared records it reads)."""
+    if not limits.enabled:
+        return False
+    for viewer in (None, *parts):
+        others = [(owner, total, aggregate) for owner, (total, aggregate) in parts.items() if owner != viewer]
+        whole = sum(total for _o, total, _a in others)
+        remainder = sum(aggregate for _o, _t, aggregate in others)
+        if _unsafe(whole, {o for o, total, _a in others if total}, limits) or _unsafe(
+            remainder, {o for o, _t, aggregate in others if aggregate}, limits
+        ):
+            return True
+    return False

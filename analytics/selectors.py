@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.codes import country_name
 from accounts.models import Participant, User
-from analytics.disclosure import Cell, Limits, label, protect, shown
+from analytics.disclosure import Cell, Limits, bound, label, protect, published_fails, shown
 from analytics.models import (
     AbuseFact,
     DocumentFact,
@@ -36,7 +36,7 @@ from analytics.models import (
 )
 from reporting import codes
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return, ReturnOutbox
-from reporting.reciprocity import AggregateScope, aggregate_scope, month_add, visible_incidents
+from reporting.reciprocity import AggregateScope, aggregate_scope, contribution_gain, month_add, visible_incidents
 
 TOTAL = ("__total__",)
 
@@ -81,6 +81,26 @@ class Row:
     labels: list[str]
     drill: dict[str, str] = field(default_factory=dict)
     is_total: bool = False
+    bounds: list[bool] = field(default_factory=list)  # per value: a lower bound ("at least N")
+
+
+def _row(
+    name: str,
+    cells: list[Cell | None],
+    limits: Limits,
+    drill: dict[str, str] | None = None,
+    *,
+    is_total: bool = False,
+) -> Row:
+    """A table row of cells as the viewer may see them: figures, printed labels, lower-bound marks."""
+    return Row(
+        name,
+        [shown(c, limits) for c in cells],
+        [label(c, limits) for c in cells],
+        drill or {},
+        is_total,
+        [bound(c) for c in cells],
+    )
 
 
 @dataclass
@@ -108,6 +128,7 @@ class Dashboard:
     limits: Limits
     cache_key: str = ""  # changes whenever any chart would; the page caches its rendered charts on it
     choices_key: str = ""  # changes whenever the filter form's participant choices would
+    gain: int = 0  # for a non-contributor: how many participants' shared records contributing would open
 
 
 # The rule applied to fact rows -------------------------------------------------------------------
@@ -173,6 +194,18 @@ def facts_versions(filters: DashboardFilters) -> tuple[dict[int, str], dict[int,
     return versions, built
 
 
+def _quarter_start(month: dt.date) -> dt.date:
+    return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+
+
+def published_filters(filters: DashboardFilters) -> DashboardFilters:
+    """The published tier ignores every filter but the period, widened to whole quarters: the same
+    figure whatever is asked, so that comparing two requests tells nothing a single one does not."""
+    return DashboardFilters(
+        month_from=_quarter_start(filters.month_from), month_to=month_add(_quarter_start(filters.month_to), 2)
+    )
+
+
 def _cache_key(*parts: object) -> str:
     return "vrs:analytics:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -186,6 +219,7 @@ class _Reader:
         self.selected = filters.participant_ids & scope.owner_ids if filters.participant_ids else scope.owner_ids
         # The participant filter is applied in Python (see `selected`): the cached sums ignore it.
         self.filter_key = replace(self.filters, participant_ids=frozenset()).query()
+        self._published: dict[tuple, dict[int, list[int]]] | None = None
 
     def _owner_rows(
         self, model: type[Fact], dims: list[str], measures: list[str], *, only: list[int] | None = None
@@ -215,6 +249,40 @@ class _Reader:
                 _cache().set_many({keys[owner]: fetched[owner] for owner in missing}, CACHE_SECONDS)
             result.update(fetched)
         return result
+
+    def published_parts(self) -> dict[tuple, dict[int, list[int]]]:
+        """{(quarter, category): {owner: [detections, of which aggregate-only]}} of the published
+        tier for this viewer's region (`published_filters`: whole quarters, no other filter), its
+        own participant's shared and aggregate-only records counted like anyone's. Computed once."""
+        if self._published is None:
+            scope, own = self.scope, self.scope.own_participant_id
+            owners = set(scope.published_owner_ids)
+            if scope.published and own is not None:
+                owners.add(own)
+            reader = _Reader(scope, published_filters(self.filters), self.on, self.versions)
+            parts: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+            for owner, rows in reader._owner_rows(IncidentFact, ["month", "categories"], ["incidents"]).items():
+                if owner not in owners:
+                    continue
+                for row in rows:
+                    if row["klass"] == PRIVATE or not row["incidents"]:
+                        continue
+                    for category in row["categories"].strip("|").split("|"):
+                        if category:
+                            part = parts[(_quarter(row["month"]), category)][owner]
+                            part[0] += row["incidents"]
+                            if row["klass"] == AGGREGATE:
+                                part[1] += row["incidents"]
+            self._published = {k: dict(v) for k, v in parts.items()}
+        return self._published
+
+    def published_shown(self) -> set[tuple]:
+        """The published-tier figures (quarter, category) shown to everyone who sees the tier."""
+        return {
+            k
+            for k, parts in self.published_parts().items()
+            if not published_fails({o: (t, a) for o, (t, a) in parts.items()}, self.limits)
+        }
 
     def owner_fee_histograms(self) -> dict[int, dict]:
         """{owner: {(route or mode key, klass): Counter(fee → detections)}} for every owner in the
@@ -300,11 +368,11 @@ def _owners(cells: dict[Hashable, Cell]) -> int:
 
 
 def _rank(cell: Cell | None, key: Hashable = "") -> tuple:
-    """Order rows by the figure shown: largest first, suppressed ones last in code order, so that
-    neither the order nor a top-N cut tells anything about a hidden figure."""
-    if cell is None:
-        return (1, 0, str(key))
-    return (1, 0, str(key)) if cell.suppressed else (0, -cell.value, str(key))
+    """Order rows by the figure shown (for a cell withheld in part, its readable part), largest
+    first; cells with nothing shown last in code order, so that neither the order nor a top-N cut
+    tells anything about a hidden figure."""
+    figure = 0 if cell is None else cell.readable if cell.suppressed else cell.value
+    return (0, -figure, str(key)) if figure else (1, 0, str(key))
 
 
 def _bar(
@@ -324,23 +392,11 @@ def _bar(
     if limit:
         members = members[:limit]
     rows = [
-        Row(
-            names.get(k[0], k[0]) or _("Unknown"),
-            [shown(cells[k], reader.limits)],
-            [label(cells[k], reader.limits)],
-            {drill: k[0]} if drill else {},
-        )
+        _row(names.get(k[0], k[0]) or _("Unknown"), [cells[k]], reader.limits, {drill: k[0]} if drill else {})
         for k in members
     ]
     if TOTAL in cells:
-        rows.append(
-            Row(
-                _("All detections"),
-                [shown(cells[TOTAL], reader.limits)],
-                [label(cells[TOTAL], reader.limits)],
-                is_total=True,
-            )
-        )
+        rows.append(_row(_("All detections"), [cells[TOTAL]], reader.limits, is_total=True))
     return Chart(key, title, "bar", [column], rows, _owners(cells), suppressed)
 
 
@@ -379,24 +435,30 @@ def _series(reader: _Reader) -> Chart:
         cells.setdefault(("q", _quarter(month), category), Cell()).merge(cell)
         cells.setdefault(("t", category), Cell()).merge(cell)
     groups = [(("t", c), [(m, c) for m in months]) for c in categories]
-    suppressed = protect(cells, groups=groups, limits=reader.limits)
+    # Where the viewer also sees the published tier and the series is not narrowed beyond it, each
+    # published quarter figure is a total shown beside its three months: a lone withheld remainder
+    # among them gets a partner, or subtracting the months from the published figure would give it.
+    fixed = []
+    f = reader.filters
+    if reader.scope.published and not (f.participant_ids or f.mode or f.origin or f.destination):
+        published = reader.published_shown()
+        for quarter, c in published:
+            quarter_months = [m for m in months if _quarter(m) == quarter]
+            if len(quarter_months) == 3 and c in categories:
+                fixed.append(("q", quarter, c))
+                groups.append((("q", quarter, c), [(m, c) for m in quarter_months]))
+    suppressed = protect(cells, groups=groups, limits=reader.limits, fixed=fixed)
+    suppressed -= sum(1 for k, cell in cells.items() if k[0] == "q" and cell.suppressed)
     rows = [
-        Row(
+        _row(
             m.strftime("%Y-%m"),
-            [shown(cells.get((m, c)), reader.limits) for c in categories],
-            [label(cells.get((m, c)), reader.limits) for c in categories],
+            [cells.get((m, c)) for c in categories],
+            reader.limits,
             {"from": m.strftime("%Y-%m"), "to": m.strftime("%Y-%m")},
         )
         for m in months
     ]
-    rows.append(
-        Row(
-            _("Total"),
-            [shown(cells.get(("t", c)), reader.limits) for c in categories],
-            [label(cells.get(("t", c)), reader.limits) for c in categories],
-            is_total=True,
-        )
-    )
+    rows.append(_row(_("Total"), [cells.get(("t", c)) for c in categories], reader.limits, is_total=True))
     in_period = [_quarter(m) for m in months]
     full_quarters = sorted({q for q in in_period if in_period.count(q) == 3})  # all three months shown
     change = []
@@ -426,6 +488,50 @@ def _series(reader: _Reader) -> Chart:
         extra={"change": change, "codes": categories},
     )
     return chart
+
+
+def _published(reader: _Reader) -> Chart:
+    """The published tier: detections by quarter and conduct category over the viewer's region,
+    one table for everyone who may see it (docs/analytics.md, "Tiers")."""
+    parts = reader.published_parts()
+    shown_keys = reader.published_shown()
+    quarters = sorted({q for q, _c in parts}) or sorted(
+        {_quarter(m) for m in _months(published_filters(reader.filters))}
+    )
+    categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in parts)]
+    min_cell = reader.limits.min_cell
+
+    def figure(key: tuple) -> tuple[int | None, str]:
+        if key not in parts:
+            return 0, "0"
+        total = sum(t for t, _a in parts[key].values())
+        if key in shown_keys:
+            return total, f"{total:,}"
+        return None, f"<{min_cell}" if total < min_cell else str(_("hidden"))
+
+    rows = []
+    for year, q in quarters:
+        figures = [figure(((year, q), c)) for c in categories]
+        start = dt.date(year, 3 * q - 2, 1)
+        drill = {"from": start.strftime("%Y-%m"), "to": month_add(start, 2).strftime("%Y-%m")}
+        rows.append(Row(f"{year} Q{q}", [v for v, _l in figures], [lab for _v, lab in figures], drill))
+    owners: set[int] = set()
+    for owner_parts in parts.values():
+        owners |= {o for o, (t, _a) in owner_parts.items() if t}
+    return Chart(
+        "published",
+        _("Published regional figures: detections by quarter and conduct category"),
+        "heat",
+        [str(CATEGORY_NAMES[c]) for c in categories],
+        rows,
+        len(owners),
+        sum(1 for k in parts if k not in shown_keys),
+        note=_(
+            "The published tier: the same figures for every participant that may see them, whatever the "
+            "filters (whole quarters, shared and aggregate-only records of the region)."
+        ),
+        extra={"codes": categories, "column_drill": "category"},
+    )
 
 
 def _change(now: int | None, before: int | None) -> float | None:
@@ -458,10 +564,10 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
     suppressed = sum(1 for (c, _s), cell in cells.items() if c in citizenships and cell.suppressed)
     columns = [str(n) for n in dict(codes.Sex.choices).values()] + [_("Minors"), _("Total")]
     rows = [
-        Row(
+        _row(
             country_name(c) or _("Unknown"),
-            [shown(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
-            [label(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
+            [cells.get((c, s)) for s in [*sexes, "minor", "all"]],
+            reader.limits,
             {"citizenship": c, "group": group} if c else {},
         )
         for c in citizenships
@@ -507,9 +613,11 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         code, role = name.split(":")
         return f"{country_name(code) if code != '?' else _('Unknown')} ({role_name[role]})"
 
-    shown_links = sorted(((k, links[k]) for k in links if not links[k].suppressed), key=lambda item: -item[1].value)[
-        :40
-    ]
+    # A link withheld in part shows its readable part (a lower bound); one with nothing readable is left out.
+    shown_links = sorted(
+        ((k, links[k]) for k in links if shown(links[k], reader.limits)),
+        key=lambda item: (-shown(item[1], reader.limits), item[0]),
+    )[:40]
 
     def link_drill(a: str, b: str) -> dict[str, str]:
         """The records of exactly this link: a direct origin → destination link has no transit
@@ -525,10 +633,7 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
             drill["direct"] = "1"
         return drill
 
-    rows = [
-        Row(f"{node(a)} → {node(b)}", [cell.value], [label(cell, reader.limits)], link_drill(a, b))
-        for (a, b), cell in shown_links
-    ]
+    rows = [_row(f"{node(a)} → {node(b)}", [cell], reader.limits, link_drill(a, b)) for (a, b), cell in shown_links]
     nodes = sorted({node(n) for (a, b), _c in shown_links for n in (a, b)})
     sankey = Chart(
         "routes",
@@ -538,10 +643,13 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         rows,
         _owners(links),
         suppressed,
-        note=_("Flows hidden by disclosure control are left out."),
+        note=_("Flows with nothing you can read are left out where disclosure control withholds them."),
         extra={
             "nodes": [{"name": n} for n in nodes],
-            "links": [{"source": node(a), "target": node(b), "value": c.value} for (a, b), c in shown_links],
+            "links": [
+                {"source": node(a), "target": node(b), "value": shown(c, reader.limits), "bound": bound(c)}
+                for (a, b), c in shown_links
+            ],
         },
     )
     countries = dict(countries)
@@ -554,12 +662,7 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         if country is not None:
             numeric[code] = country.numeric
     map_rows = [
-        Row(
-            f"{country_name(code)} ({role_name[role[0]]})",
-            [shown(cell, reader.limits)],
-            [label(cell, reader.limits)],
-            {role: code},
-        )
+        _row(f"{country_name(code)} ({role_name[role[0]]})", [cell], reader.limits, {role: code})
         for (role, code), cell in sorted(countries.items(), key=lambda item: _rank(item[1], item[0]))
         if code
     ]
@@ -573,9 +676,9 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         suppressed_map,
         extra={
             role: [
-                {"id": numeric[code], "name": country_name(code), "value": cell.value}
+                {"id": numeric[code], "name": country_name(code), "value": shown(cell, reader.limits)}
                 for (r, code), cell in countries.items()
-                if r == role and code in numeric and not cell.suppressed
+                if r == role and code in numeric and shown(cell, reader.limits)
             ]
             for role in ("origin", "transit", "destination")
         },
@@ -624,25 +727,29 @@ def _fees(reader: _Reader) -> Chart:
     suppressed = protect(cells, limits=reader.limits)
     order = sorted(cells, key=lambda k: (k[0] != "mode", _rank(cells[k], k)))
     shown_keys = set(order[:16])
+    # A row withheld in part shows the quartiles of its readable records only (which the viewer could
+    # compute from them), with their n as a lower bound.
     values: dict[Hashable, Counter] = defaultdict(Counter)
-    for k, owner, _readable, histogram in parts:
-        if k in shown_keys and owner in reader.selected:
+    for k, owner, readable, histogram in parts:
+        if k in shown_keys and owner in reader.selected and (readable or not cells[k].suppressed):
             values[k].update(histogram)
     rows = []
     for k in order[:16]:
         cell = cells[k]
         name = _("Mode: %(mode)s") % {"mode": MODE_NAMES.get(k[1], k[1])} if k[0] == "mode" else _route_name(k[1], k[2])
         drill = {"mode": k[1]} if k[0] == "mode" else _route_drill(k[1], k[2])
-        if cell.suppressed or not values.get(k):
+        if not values.get(k):
             rows.append(Row(name, [None, None, None, None], ["—", "—", "—", label(cell, reader.limits)], drill))
             continue
         q1, median, q3 = _quantiles(list(values[k].items()))
+        partial = bound(cell)
         rows.append(
             Row(
                 name,
-                [round(q1), round(median), round(q3), cell.value],
-                [f"{q1:,.0f}", f"{median:,.0f}", f"{q3:,.0f}", f"{cell.value:,}"],
+                [round(q1), round(median), round(q3), shown(cell, reader.limits)],
+                [f"{q1:,.0f}", f"{median:,.0f}", f"{q3:,.0f}", label(cell, reader.limits)],
                 drill,
+                bounds=[partial] * 4,
             )
         )
     return Chart(
@@ -664,23 +771,16 @@ def _documents(reader: _Reader) -> Chart:
     types, frauds = dict(codes.DocumentType.choices), dict(codes.FraudType.choices)
     members.sort(key=lambda k: _rank(cells[k], k))
     rows = [
-        Row(
+        _row(
             f"{types.get(t, t)} · {frauds.get(f, f)} · {country_name(c) or _('Unknown')}",
-            [shown(cells[(t, f, c)], reader.limits)],
-            [label(cells[(t, f, c)], reader.limits)],
+            [cells[(t, f, c)]],
+            reader.limits,
             {"document_type": t, "fraud_type": f, **({"issuer": c} if c else {})},
         )
         for t, f, c in members[:15]
     ]
     if TOTAL in cells:
-        rows.append(
-            Row(
-                _("All documents"),
-                [shown(cells[TOTAL], reader.limits)],
-                [label(cells[TOTAL], reader.limits)],
-                is_total=True,
-            )
-        )
+        rows.append(_row(_("All documents"), [cells[TOTAL]], reader.limits, is_total=True))
     return Chart(
         "documents",
         _("Fraudulent documents: type × kind of fraud × issuing country"),
@@ -726,7 +826,7 @@ def _mode_and_route_table(
         return [cell for name in names if (cell := cells.get((name, *route))) is not None]
 
     def shown_total(route: tuple) -> int:
-        return sum(cell.value for cell in row_cells(route, rank_by) if not cell.suppressed)
+        return sum(cell.readable if cell.suppressed else cell.value for cell in row_cells(route, rank_by))
 
     def anything(route: tuple) -> bool:
         return any(cell.suppressed or cell.value for cell in row_cells(route, columns))
@@ -760,12 +860,7 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
         "stack",
         [_("Dead"), _("Missing")],
         [
-            Row(
-                _row_name(k),
-                [shown(harm.get(("dead", *k)), reader.limits), shown(harm.get(("missing", *k)), reader.limits)],
-                [label(harm.get(("dead", *k)), reader.limits), label(harm.get(("missing", *k)), reader.limits)],
-                _row_drill(k),
-            )
+            _row(_row_name(k), [harm.get((c, *k)) for c in ("dead", "missing")], reader.limits, _row_drill(k))
             for k in keys
         ],
         _owners(harm),
@@ -784,15 +879,7 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
         _("Detections reporting abuse, by mode and route"),
         "heat",
         [_("Any abuse"), *ABUSE_NAMES.values()],
-        [
-            Row(
-                _row_name(k),
-                [shown(abuses.get((c, *k)), reader.limits) for c in columns],
-                [label(abuses.get((c, *k)), reader.limits) for c in columns],
-                _row_drill(k),
-            )
-            for k in keys
-        ],
+        [_row(_row_name(k), [abuses.get((c, *k)) for c in columns], reader.limits, _row_drill(k)) for k in keys],
         _owners(abuses),
         suppressed,
         note=_(
@@ -845,8 +932,10 @@ def _fact_charts(reader: _Reader) -> list[Chart]:
     roles = reader.cells(RoleFact, ["role"], "incidents")
     abuses = reader.cells(AbuseFact, ["abuse"], "incidents")
     sankey, world = _routes(reader)
+    published = [_published(reader)] if reader.scope.published else []
     return [
         _series(reader),
+        *published,
         _bar(
             reader,
             modes,
@@ -899,6 +988,8 @@ def _scope_signature(scope: AggregateScope) -> tuple:
         scope.own_participant_id,
         tuple(sorted(scope.record_owner_ids)),
         tuple(sorted(scope.aggregate_owner_ids)),
+        tuple(sorted(scope.published_owner_ids)),
+        scope.published,
         scope.disclosure_control,
         scope.min_cell,
         scope.min_contributors,
@@ -940,7 +1031,8 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
     rendered = _cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
     # The filter form's participant choices are the active ones of the coverage grid's participants.
     choices = _cache_key(coverage.extra["participants"])
-    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered, choices)
+    gain = contribution_gain(scope.own_participant_id) if scope.own_only else 0
+    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered, choices, gain)
 
 
 def chart_get(*, user: User, filters: DashboardFilters, key: str) -> Chart | None:

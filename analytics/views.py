@@ -60,7 +60,14 @@ def charts_json(charts) -> list[dict]:
             "kind": c.kind,
             "columns": [str(col) for col in c.columns],
             "rows": [
-                {"label": r.label, "values": r.values, "labels": r.labels, "drill": r.drill, "total": r.is_total}
+                {
+                    "label": r.label,
+                    "values": r.values,
+                    "labels": r.labels,
+                    "drill": r.drill,
+                    "total": r.is_total,
+                    "bounds": r.bounds,
+                }
                 for r in c.rows
             ],
             "extra": c.extra,
