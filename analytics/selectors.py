@@ -220,6 +220,10 @@ class _Reader:
         # The participant filter is applied in Python (see `selected`): the cached sums ignore it.
         self.filter_key = replace(self.filters, participant_ids=frozenset()).query()
         self._published: dict[tuple, dict[int, list[int]]] | None = None
+        # Participants' views are made alike (the same cells withheld for every contributor); the
+        # secretariat, which administers the system and reads no view of a participant's, tests
+        # only its own unreadable part.
+        self.guards_remainders = scope.tier != "secretariat"
 
     def _owner_rows(
         self, model: type[Fact], dims: list[str], measures: list[str], *, only: list[int] | None = None
@@ -276,13 +280,23 @@ class _Reader:
             self._published = {k: dict(v) for k, v in parts.items()}
         return self._published
 
+    def published_figures(self) -> dict[tuple, tuple[int, bool]]:
+        """{(quarter, category): (figure, lower bound?)} of the published tier, for every figure
+        shown: the whole where it passes `published_fails`, else its shared part as a lower bound
+        where that passes (every contributor reads the shared part anyway), else nothing."""
+        figures = {}
+        for k, parts in self.published_parts().items():
+            if not published_fails({o: (t, a) for o, (t, a) in parts.items()}, self.limits):
+                figures[k] = (sum(t for t, _a in parts.values()), False)
+            elif not published_fails({o: (t - a, 0) for o, (t, a) in parts.items()}, self.limits):
+                shared = sum(t - a for t, a in parts.values())
+                if shared:
+                    figures[k] = (shared, True)
+        return figures
+
     def published_shown(self) -> set[tuple]:
-        """The published-tier figures (quarter, category) shown to everyone who sees the tier."""
-        return {
-            k
-            for k, parts in self.published_parts().items()
-            if not published_fails({o: (t, a) for o, (t, a) in parts.items()}, self.limits)
-        }
+        """The published-tier figures (quarter, category) shown whole to everyone who sees the tier."""
+        return {k for k, (_figure, partial) in self.published_figures().items() if not partial}
 
     def owner_fee_histograms(self) -> dict[int, dict]:
         """{owner: {(route or mode key, klass): Counter(fee → detections)}} for every owner in the
@@ -318,18 +332,25 @@ class _Reader:
         filters their records (validated is given: facts hold validated records only)."""
         own, readers = self.scope.own_participant_id, self.scope.record_owner_ids
         others = self.scope.aggregate_owner_ids
+        guard = self.guards_remainders
         out = []
         # The rows are this request's own copies (the cache hands out new ones): marked in place.
         for owner, rows in self._owner_rows(model, dims, measures).items():
+            # "protected": what no other participant reads record by record (aggregate-only records,
+            # the viewer's own included): disclosure control tests it for every possible viewer, so
+            # that all contributors withhold the same cells (this viewer's own unreadable part is
+            # tested as well, as `hidden`).
             if owner == own:
                 for row in rows:
                     row["readable"] = True
+                    row["protected"] = guard and row["klass"] == AGGREGATE
                 out.extend(rows)
             elif owner in others:
                 reads = owner in readers
                 for row in rows:
                     if row["klass"] != PRIVATE:
                         row["readable"] = reads and row["klass"] == SHARED
+                        row["protected"] = guard and row["klass"] == AGGREGATE
                         out.append(row)
         return out
 
@@ -349,10 +370,11 @@ class _Reader:
         for row in self.rows(model, dims, [measure]):
             owner, value, readable = row["participant_id"], row[measure] or 0, row["readable"]
             selected = owner in self.selected
+            protected = row["protected"]
             for k in key(row):
-                cells[k].add(owner=owner, value=value, readable=readable, selected=selected)
+                cells[k].add(owner=owner, value=value, readable=readable, selected=selected, protected=protected)
             if total:
-                cells[TOTAL].add(owner=owner, value=value, readable=readable, selected=selected)
+                cells[TOTAL].add(owner=owner, value=value, readable=readable, selected=selected, protected=protected)
         return dict(cells)
 
 
@@ -494,27 +516,34 @@ def _published(reader: _Reader) -> Chart:
     """The published tier: detections by quarter and conduct category over the viewer's region,
     one table for everyone who may see it (docs/analytics.md, "Tiers")."""
     parts = reader.published_parts()
-    shown_keys = reader.published_shown()
-    quarters = sorted({q for q, _c in parts}) or sorted(
-        {_quarter(m) for m in _months(published_filters(reader.filters))}
-    )
+    figures = reader.published_figures()
+    quarters = sorted({_quarter(m) for m in _months(published_filters(reader.filters))})
     categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in parts)]
     min_cell = reader.limits.min_cell
 
-    def figure(key: tuple) -> tuple[int | None, str]:
+    def figure(key: tuple) -> tuple[int | None, str, bool]:
         if key not in parts:
-            return 0, "0"
+            return 0, "0", False
+        if key in figures:
+            value, partial = figures[key]
+            return value, str(_("at least %(n)s") % {"n": f"{value:,}"}) if partial else f"{value:,}", partial
         total = sum(t for t, _a in parts[key].values())
-        if key in shown_keys:
-            return total, f"{total:,}"
-        return None, f"<{min_cell}" if total < min_cell else str(_("hidden"))
+        return None, f"<{min_cell}" if total < min_cell else str(_("hidden")), False
 
     rows = []
     for year, q in quarters:
-        figures = [figure(((year, q), c)) for c in categories]
+        cells = [figure(((year, q), c)) for c in categories]
         start = dt.date(year, 3 * q - 2, 1)
         drill = {"from": start.strftime("%Y-%m"), "to": month_add(start, 2).strftime("%Y-%m")}
-        rows.append(Row(f"{year} Q{q}", [v for v, _l in figures], [lab for _v, lab in figures], drill))
+        rows.append(
+            Row(
+                f"{year} Q{q}",
+                [v for v, _l, _b in cells],
+                [lab for _v, lab, _b in cells],
+                drill,
+                bounds=[b for _v, _l, b in cells],
+            )
+        )
     owners: set[int] = set()
     for owner_parts in parts.values():
         owners |= {o for o, (t, _a) in owner_parts.items() if t}
@@ -525,7 +554,7 @@ def _published(reader: _Reader) -> Chart:
         [str(CATEGORY_NAMES[c]) for c in categories],
         rows,
         len(owners),
-        sum(1 for k in parts if k not in shown_keys),
+        sum(1 for k in parts if k not in figures or figures[k][1]),
         note=_(
             "The published tier: the same figures for every participant that may see them, whatever the "
             "filters (whole quarters, shared and aggregate-only records of the region)."
@@ -551,6 +580,7 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
             value=row["persons"] or 0,
             readable=row["readable"],
             selected=row["participant_id"] in reader.selected,
+            protected=row["protected"],
         )
         cells[(row["citizenship"], row["sex"])].add(**args)
         cells[(row["citizenship"], "all")].add(**args)
@@ -714,15 +744,25 @@ def _fees(reader: _Reader) -> Chart:
     scope = reader.scope
     own, readers, others = scope.own_participant_id, scope.record_owner_ids, scope.aggregate_owner_ids
     parts: list[tuple[Hashable, int, bool, Counter]] = []  # (key, owner, readable, histogram)
+    protected: list[bool] = []  # as in _Reader.rows
     for owner, histograms in reader.owner_fee_histograms().items():
         for (k, klass), histogram in histograms.items():
             if owner == own:
                 parts.append((k, owner, True, histogram))
+                protected.append(reader.guards_remainders and klass == AGGREGATE)
             elif owner in others and klass != PRIVATE:
-                parts.append((k, owner, klass == SHARED and owner in readers, histogram))
+                readable = klass == SHARED and owner in readers
+                parts.append((k, owner, readable, histogram))
+                protected.append(reader.guards_remainders and klass == AGGREGATE)
     cells: dict[Hashable, Cell] = defaultdict(Cell)
-    for k, owner, readable, histogram in parts:
-        cells[k].add(owner=owner, value=sum(histogram.values()), readable=readable, selected=owner in reader.selected)
+    for (k, owner, readable, histogram), guarded in zip(parts, protected, strict=True):
+        cells[k].add(
+            owner=owner,
+            value=sum(histogram.values()),
+            readable=readable,
+            selected=owner in reader.selected,
+            protected=guarded,
+        )
     cells = dict(cells)
     suppressed = protect(cells, limits=reader.limits)
     order = sorted(cells, key=lambda k: (k[0] != "mode", _rank(cells[k], k)))
@@ -808,7 +848,7 @@ def _by_mode_and_route(reader: _Reader, rows: list[dict], column: Callable[[dict
         keys = [(col, "mode", m) for m in row["modes"].strip("|").split("|") if m]
         keys += [(col, "route", row["origin"], row["destination"]), (col, *TOTAL)]
         for k in keys:
-            cells[k].add(owner=owner, value=value, readable=readable, selected=selected)
+            cells[k].add(owner=owner, value=value, readable=readable, selected=selected, protected=row["protected"])
     return cells
 
 

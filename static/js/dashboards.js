@@ -29,9 +29,19 @@
     return hidden ? text + " (" + (config.tPartlyHidden || "partly hidden") + ")" : text;
   }
   // A suppressed figure still gets its place and its "<5" or "hidden" written where the bar would be.
-  function barValue(r, i) {
-    if (r.values[i] !== null) { return r.values[i]; }
-    return { value: 0, label: { show: true, position: "right", color: "#555", formatter: r.labels[i] } };
+  // A lower bound ("at least N": the readable part of a figure whose remainder is withheld) is
+  // drawn hatched with a dashed outline, as the legend above the charts says.
+  function isBound(r, i) { return !!(r.bounds && r.bounds[i]); }
+  function boundStyle(colour) {
+    return { color: "#ffffff", borderColor: colour, borderWidth: 1.5, borderType: "dashed",
+      decal: { symbol: "rect", color: colour, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: -Math.PI / 4, symbolSize: 1 } };
+  }
+  function barValue(r, i, colour) {
+    if (r.values[i] === null) {
+      return { value: 0, label: { show: true, position: "right", color: "#555", formatter: r.labels[i] } };
+    }
+    if (isBound(r, i)) { return { value: r.values[i], itemStyle: boundStyle(colour || PALETTE[0]) }; }
+    return r.values[i];
   }
   var base = { color: PALETTE, animation: false, textStyle: { fontSize: 12 } };
   // Tooltips drawn on the canvas ("richText"): ECharts' HTML tooltips carry style="" attributes,
@@ -59,7 +69,7 @@
       xAxis: { type: "value" },
       yAxis: { type: "category", data: rows.map(function (r) { return category(chart, r); }) },
       series: chart.columns.slice(0, n).map(function (col, i) {
-        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) { return r.values[i]; }) };
+        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) { return isBound(r, i) ? barValue(r, i, PALETTE[i % PALETTE.length]) : r.values[i]; }) };
       }),
       _rows: rows,
     });
@@ -68,10 +78,11 @@
   // as coloured cells with their figures written in; hidden figures are grey cells saying so.
   function heat(chart) {
     var rows = body(chart).slice().reverse();
-    var shown = [], hidden = [], max = 1;
+    var shown = [], hidden = [], bounds = [], max = 1;
     rows.forEach(function (r, y) {
       r.values.forEach(function (v, x) {
         if (v === null) { hidden.push({ value: [x, y, 0], text: r.labels[x] }); }
+        else if (isBound(r, x)) { bounds.push({ value: [x, y, v], text: r.labels[x] }); }
         else { shown.push({ value: [x, y, v], text: r.labels[x] }); max = Math.max(max, v); }
       });
     });
@@ -87,6 +98,7 @@
       series: [
         { type: "heatmap", data: shown, label: label, itemStyle: { borderColor: "#fff", borderWidth: 1 } },
         { type: "heatmap", data: hidden, label: Object.assign({}, label, { color: "#444" }), itemStyle: { color: "#e3e3e3", borderColor: "#fff", borderWidth: 1 } },
+        { type: "heatmap", data: bounds, label: label, itemStyle: boundStyle("#6baed6") },
       ],
       _rows: rows,
     });
@@ -96,11 +108,20 @@
     return Object.assign({}, base, {
       grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
       legend: { top: 0, type: "scroll" },
-      tooltip: { trigger: "axis" },
+      // The tooltip prints the table's labels: "at least 12", "<5", "hidden" as well as figures.
+      tooltip: { trigger: "axis", formatter: function (ps) {
+        if (!ps.length) { return ""; }
+        var r = rows[ps[0].dataIndex];
+        return [r.label].concat(ps.map(function (p) { return p.seriesName + ": " + r.labels[p.seriesIndex]; })).join("\n");
+      } },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label; }) },
       yAxis: { type: "value", name: config.tDetections || "detections" },
       series: chart.columns.map(function (col, i) {
-        return { name: col, type: "line", connectNulls: false, symbolSize: 6, data: rows.map(function (r) { return r.values[i]; }) };
+        var colour = PALETTE[i % PALETTE.length];
+        return { name: col, type: "line", connectNulls: false, symbolSize: 6, data: rows.map(function (r) {
+          // A lower bound is an open triangle on the line ("at least N" on hover).
+          return isBound(r, i) ? { value: r.values[i], symbol: "triangle", symbolSize: 9, itemStyle: { color: "#ffffff", borderColor: colour, borderWidth: 1.5 } } : r.values[i];
+        }) };
       }),
       _rows: rows,
     });

@@ -2,6 +2,7 @@
 published tier where the policy allows it; contributors see the published tier too."""
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.urls import reverse
@@ -62,8 +63,24 @@ def region():
 
 
 def test_the_initial_policy_keeps_non_contributors_to_their_own_data():
-    policy = ReciprocityPolicy.objects.current()
-    assert (policy.version, policy.non_contributors_see_aggregates) == (1, False)
+    from django.apps import apps
+
+    assert ReciprocityPolicy().non_contributors_see_aggregates is False
+    assert ReciprocityPolicy.objects.current().non_contributors_see_aggregates is False
+    # The migration turns the untouched initial policy off, and leaves an edited one alone.
+    migration = importlib.import_module("reporting.migrations.0023_non_contributors_see_no_aggregates")
+    ReciprocityPolicy.objects.all().delete()
+    initial = ReciprocityPolicy.objects.create(
+        version=1, non_contributors_see_aggregates=True, reason=migration.INITIAL_REASON
+    )
+    migration.initial_policy_off(apps, None)
+    initial.refresh_from_db()
+    assert initial.non_contributors_see_aggregates is False
+    initial.non_contributors_see_aggregates = True
+    initial.save()
+    ReciprocityPolicy.objects.create(version=2, non_contributors_see_aggregates=True, reason="Publish")
+    migration.initial_policy_off(apps, None)
+    assert ReciprocityPolicy.objects.filter(non_contributors_see_aggregates=True).count() == 2
 
 
 def test_under_the_initial_policy_non_contributors_charts_draw_on_their_own_participant_only(region):
