@@ -28,6 +28,7 @@ from reporting.api.serializers import COUNTRY_CHOICES
 
 # The dashboard's charts, by key (tests/api/test_aggregates.py checks this against dashboard_get).
 AGGREGATE_KEYS = (
+    "headline",
     "coverage",
     "series",
     "published",
@@ -167,7 +168,7 @@ class AggregateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
     title = serializers.CharField()
     kind = serializers.CharField(
-        help_text="How the dashboard draws it: line, bar, stack, heat, sankey, map, boxish, coverage."
+        help_text="How the dashboard draws it: headline, line, bar, stack, heat, sankey, map, boxish, coverage."
     )
     columns = serializers.ListField(child=serializers.CharField())
     rows = AggregateRowSerializer(many=True)

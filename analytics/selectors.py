@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import caches
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.codes import country_name
@@ -82,6 +82,11 @@ class Row:
     drill: dict[str, str] = field(default_factory=dict)
     is_total: bool = False
     bounds: list[bool] = field(default_factory=list)  # per value: a lower bound ("at least N")
+    codes: list[str] = field(default_factory=list)  # coverage: each month's state; headline: the change
+
+    @property
+    def coded(self) -> list[tuple[str, str]]:
+        return list(zip(self.labels, self.codes, strict=False))
 
 
 def _row(
@@ -116,6 +121,31 @@ class Chart:
     suppressed: int
     note: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def theme(self) -> str:
+        """The dashboard's section this chart belongs to."""
+        return str(THEMES.get(self.key, ""))
+
+
+THEMES = {
+    "headline": gettext_lazy("Overview"),
+    "coverage": gettext_lazy("Overview"),
+    "series": gettext_lazy("Overview"),
+    "published": gettext_lazy("Overview"),
+    "modes": gettext_lazy("How detections are made"),
+    "contexts": gettext_lazy("How detections are made"),
+    "people-migrant": gettext_lazy("People"),
+    "people-smuggler": gettext_lazy("People"),
+    "routes": gettext_lazy("Routes and fees"),
+    "map": gettext_lazy("Routes and fees"),
+    "fees": gettext_lazy("Routes and fees"),
+    "documents": gettext_lazy("Documents and smugglers' roles"),
+    "roles": gettext_lazy("Documents and smugglers' roles"),
+    "harm": gettext_lazy("Deaths, missing and abuse"),
+    "abuse-routes": gettext_lazy("Deaths, missing and abuse"),
+    "abuses": gettext_lazy("Deaths, missing and abuse"),
+}
 
 
 @dataclass
@@ -452,6 +482,9 @@ def _series(reader: _Reader) -> Chart:
     )
     months = _months(reader.filters)
     categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in cells)]
+    # Months before the first with any data are "not reporting", not a false zero.
+    first = min((k[0] for k in cells), default=None)
+    not_reporting = [m for m in months if first is None or m < first]
     # Quarter cells and the period total per category are cells in their own right.
     for (month, category), cell in list(cells.items()):
         cells.setdefault(("q", _quarter(month), category), Cell()).merge(cell)
@@ -476,6 +509,13 @@ def _series(reader: _Reader) -> Chart:
             m.strftime("%Y-%m"),
             [cells.get((m, c)) for c in categories],
             reader.limits,
+            {"from": m.strftime("%Y-%m"), "to": m.strftime("%Y-%m")},
+        )
+        if m not in not_reporting
+        else Row(
+            m.strftime("%Y-%m"),
+            [None] * len(categories),
+            [str(_("not reporting"))] * len(categories),
             {"from": m.strftime("%Y-%m"), "to": m.strftime("%Y-%m")},
         )
         for m in months
@@ -507,7 +547,11 @@ def _series(reader: _Reader) -> Chart:
         _owners(cells),
         suppressed,
         note=_("A record with several categories counts once in each; categories are not added up."),
-        extra={"change": change, "codes": categories},
+        extra={
+            "change": change,
+            "codes": categories,
+            "not_reporting": [m.strftime("%Y-%m") for m in not_reporting],
+        },
     )
     return chart
 
@@ -932,9 +976,9 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
 
 
 def _coverage(*, filters: DashboardFilters) -> Chart:
-    """Participant × month: data, nil or missing. Returns' status is not incident data: every
-    dashboard user sees it (it is also the reciprocity status view)."""
-    months = _months(filters)
+    """Participant × month: data, nil, missing, or not participating (before it joined). Returns'
+    status is not incident data: every dashboard user sees it (it is also the reciprocity status
+    view). The grid starts at the first month of the period with a submitted return."""
     participants = list(Participant.objects.filter(status__in=["active", "suspended"]).order_by("code"))
     status = {
         (pid, month): (is_nil, status)
@@ -942,16 +986,28 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
             month__gte=filters.month_from, month__lte=filters.month_to
         ).values_list("participant_id", "month", "is_nil", "status")
     }
-    names = {"data": _("data"), "nil": _("nil"), "missing": _("missing")}
+    submitted = [m for (_pid, m), (_nil, st) in status.items() if st == Return.Status.SUBMITTED]
+    months = [m for m in _months(filters) if not submitted or m >= min(submitted)]
+    names = {"data": _("data"), "nil": _("nil"), "missing": _("missing"), "none": _("not participating")}
     rows = []
     for p in participants:
-        values = []
+        joined = p.joined_on.replace(day=1) if p.joined_on else None
+        states = []
         for m in months:
             is_nil, st = status.get((p.pk, m), (False, None))
-            values.append(
-                "nil" if st == Return.Status.SUBMITTED and is_nil else "data" if st == "submitted" else "missing"
+            if st == Return.Status.SUBMITTED:
+                states.append("nil" if is_nil else "data")
+            else:
+                states.append("none" if joined and m < joined else "missing")
+        rows.append(
+            Row(
+                p.code,
+                [None] * len(states),
+                [str(names[v]) for v in states],
+                {"participant": str(p.pk)},
+                codes=states,
             )
-        rows.append(Row(p.code, [None] * len(values), [str(names[v]) for v in values], {"participant": str(p.pk)}))
+        )
     return Chart(
         "coverage",
         _("Coverage: submitted returns by participant and month"),
@@ -960,8 +1016,83 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
         rows,
         len(participants),
         0,
-        note=_("data: a submitted return with records; nil: nothing to report; missing: no submitted return."),
+        note=_(
+            "data: a submitted return with records; nil: nothing to report; missing: no submitted return; "
+            "not participating: before the participant joined."
+        ),
         extra={"participants": [(p.pk, p.code, p.name, p.status) for p in participants]},
+    )
+
+
+HEADLINE = {
+    "incidents": _("Detections"),
+    "migrants": _("Migrants"),
+    "smugglers": _("Smugglers"),
+    "dead": _("Dead"),
+    "missing": _("Missing"),
+}
+
+
+def _previous(filters: DashboardFilters) -> DashboardFilters:
+    """The period of the same length just before the filters' period, the other filters kept."""
+    length = len(_months(filters))
+    start = month_add(filters.month_from, -length)
+    return replace(filters, month_from=start, month_to=month_add(filters.month_from, -1))
+
+
+def _headline(reader: _Reader) -> Chart:
+    """Detections, migrants, smugglers, dead and missing in the period, beside the previous period
+    of the same length, with the change (only between two whole figures)."""
+    before = _Reader(reader.scope, _previous(reader.filters), reader.on, reader.versions)
+    now_rows = reader.rows(IncidentFact, [], list(HEADLINE))
+    before_rows = before.rows(IncidentFact, [], list(HEADLINE))
+    rows = []
+    suppressed = 0
+    owners: set[int] = set()
+    changes: list[str] = []
+    for measure, name in HEADLINE.items():
+        cells = {}
+        for when, source, r in (("now", now_rows, reader), ("before", before_rows, before)):
+            cell = Cell()
+            for row in source:
+                cell.add(
+                    owner=row["participant_id"],
+                    value=row[measure] or 0,
+                    readable=row["readable"],
+                    selected=row["participant_id"] in r.selected,
+                    protected=row["protected"],
+                )
+            cells[when] = cell
+        suppressed += protect(cells, limits=reader.limits)
+        owners |= cells["now"].owners
+        now, before_value = shown(cells["now"], reader.limits), shown(cells["before"], reader.limits)
+        whole = not bound(cells["now"]) and not bound(cells["before"])
+        change = _change(now, before_value) if whole else None
+        changes.append("—" if change is None else f"{change:+.1f} %")
+        rows.append(
+            Row(
+                str(name),
+                [now, before_value],
+                [label(cells["now"], reader.limits), label(cells["before"], reader.limits)],
+                {"from": f"{reader.filters.month_from:%Y-%m}", "to": f"{reader.filters.month_to:%Y-%m}"},
+                bounds=[bound(cells["now"]), bound(cells["before"])],
+                codes=[changes[-1]],  # the change, printed beside the figure
+            )
+        )
+    previous = _previous(reader.filters)
+    return Chart(
+        "headline",
+        _("In the period"),
+        "headline",
+        [
+            f"{reader.filters.month_from:%Y-%m} – {reader.filters.month_to:%Y-%m}",
+            f"{previous.month_from:%Y-%m} – {previous.month_to:%Y-%m}",
+        ],
+        rows,
+        len(owners),
+        suppressed,
+        note=_("Persons in detections; the change compares with the previous period of the same length."),
+        extra={"changes": changes},
     )
 
 
@@ -974,6 +1105,7 @@ def _fact_charts(reader: _Reader) -> list[Chart]:
     sankey, world = _routes(reader)
     published = [_published(reader)] if reader.scope.published else []
     return [
+        _headline(reader),
         _series(reader),
         *published,
         _bar(
@@ -1061,13 +1193,13 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
     if charts is None:
         charts = _fact_charts(reader)
         _cache().set(key, charts, CACHE_SECONDS)
-    charts = [_coverage(filters=filters), *charts]
+    charts = [charts[0], _coverage(filters=filters), *charts[1:]]
     owners = scope.owner_ids & reader.selected
     as_of = max((built[o] for o in owners if o in built), default=None)
     pending = ReturnOutbox.objects.filter(
         ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
     ).count()
-    coverage = charts[0]
+    coverage = charts[1]
     rendered = _cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
     # The filter form's participant choices are the active ones of the coverage grid's participants.
     choices = _cache_key(coverage.extra["participants"])

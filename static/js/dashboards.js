@@ -62,15 +62,27 @@
   function stack(chart) {
     var rows = body(chart).slice().reverse();
     var n = chart.extra.stack || chart.columns.length;
+    var last = chart.columns.length - 1;
+    var hasTotal = last >= n;  // the people charts: sexes, then minors and the total
+    function partly(r) {
+      return hasTotal && r.values[last] !== null && r.values.slice(0, n).some(function (v) { return v === null; });
+    }
     return Object.assign({}, base, {
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       legend: { top: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value" },
       yAxis: { type: "category", data: rows.map(function (r) { return category(chart, r); }) },
+      // A row with a withheld part but a known total (the last column, where the table has one)
+      // draws that total as one neutral bar instead of an empty or misleading stack.
       series: chart.columns.slice(0, n).map(function (col, i) {
-        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) { return isBound(r, i) ? barValue(r, i, PALETTE[i % PALETTE.length]) : r.values[i]; }) };
-      }),
+        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) {
+          if (partly(r)) { return null; }
+          return isBound(r, i) ? barValue(r, i, PALETTE[i % PALETTE.length]) : r.values[i];
+        }) };
+      }).concat(hasTotal ? [{ name: config.tPartlyHidden || "partly hidden", type: "bar", stack: "s", itemStyle: { color: "#b8b8b8" },
+        label: { show: true, position: "right", color: "#444", formatter: function (p) { return rows[p.dataIndex].labels[last]; } },
+        data: rows.map(function (r) { return partly(r) ? r.values[last] : null; }) }] : []),
       _rows: rows,
     });
   }
@@ -105,6 +117,7 @@
   }
   function line(chart) {
     var rows = body(chart);
+    var notReporting = (chart.extra && chart.extra.not_reporting) || [];
     return Object.assign({}, base, {
       grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
       legend: { top: 0, type: "scroll" },
@@ -118,7 +131,15 @@
       yAxis: { type: "value", name: config.tDetections || "detections" },
       series: chart.columns.map(function (col, i) {
         var colour = PALETTE[i % PALETTE.length];
-        return { name: col, type: "line", connectNulls: false, symbolSize: 6, data: rows.map(function (r) {
+        // A withheld point is a gap in the line with a grey diamond on the axis (its "<5" or
+        // "hidden" on hover); months before any data ("not reporting") are a gap without one.
+        var withheld = [];
+        rows.forEach(function (r, x) {
+          if (r.values[i] === null && notReporting.indexOf(r.label) < 0) { withheld.push({ coord: [x, 0], value: r.labels[i] }); }
+        });
+        return { name: col, type: "line", connectNulls: false, symbolSize: 6,
+          markPoint: { symbol: "diamond", symbolSize: 9, itemStyle: { color: "#999" }, label: { show: false }, data: withheld },
+          data: rows.map(function (r) {
           // A lower bound is an open triangle on the line ("at least N" on hover).
           return isBound(r, i) ? { value: r.values[i], symbol: "triangle", symbolSize: 9, itemStyle: { color: "#ffffff", borderColor: colour, borderWidth: 1.5 } } : r.values[i];
         }) };
