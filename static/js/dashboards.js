@@ -68,7 +68,7 @@
       return hasTotal && r.values[last] !== null && r.values.slice(0, n).some(function (v) { return v === null; });
     }
     return Object.assign({}, base, {
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 36, top: 32, bottom: 8, containLabel: true },
       legend: { top: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value" },
