@@ -1274,3 +1274,83 @@ def drill_incidents(
 
 
 DOCUMENT_DRILL = {"document_type": "document_type", "fraud_type": "fraud_type", "issuer": "issuing_country"}
+
+
+# Exports of the drill-down list ------------------------------------------------------------------
+
+_DRILL_FIELDS = [
+    "id",
+    "participant__code",
+    "national_reference",
+    "detection_date",
+    "categories",
+    "modes",
+    "detection_context",
+    "origin_country",
+    "destination_country",
+    "migrants_total",
+    "smugglers_total",
+    "dead",
+    "missing",
+    "sharing_level",
+    "narrative",
+]
+
+
+def _codes_with_labels(values: list[str], names: dict[str, str]) -> str:
+    return "; ".join(f"{code} ({names.get(code, code)})" for code in values or [])
+
+
+def _country(code: str) -> str:
+    return f"{code} ({country_name(code)})" if code else ""
+
+
+def drill_export_rows(*, records: QuerySet[Incident]) -> tuple[list[str], Callable[[], object]]:
+    """The header and a generator of rows of the drill-down list for export: the fields of the
+    record page, codes with their labels in the reader's language beside them. Rows are read in
+    chunks (`iterator`), so a million records are never held in memory at once."""
+    categories, modes = dict(codes.ConductCategory.choices), dict(codes.Mode.choices)
+    contexts, sharing = dict(codes.DetectionContext.choices), dict(codes.SharingLevel.choices)
+    header = [
+        _("Record"),
+        _("Participant"),
+        _("Reference"),
+        _("Detected"),
+        _("Conduct categories"),
+        _("Modes"),
+        _("Detection context"),
+        _("Origin"),
+        _("Destination"),
+        _("Migrants"),
+        _("Smugglers"),
+        _("Dead"),
+        _("Missing"),
+        _("Sharing level"),
+        _("Modus operandi"),
+    ]
+
+    def rows():
+        for r in records.values(*_DRILL_FIELDS).iterator(chunk_size=2000):
+            yield [
+                r["id"],
+                r["participant__code"],
+                r["national_reference"],
+                r["detection_date"],
+                _codes_with_labels(r["categories"], categories),
+                _codes_with_labels(r["modes"], modes),
+                f"{r['detection_context']} ({contexts.get(r['detection_context'], '')})"
+                if r["detection_context"]
+                else "",
+                f"{r['origin_country']} ({country_name(r['origin_country'])})" if r["origin_country"] else "",
+                f"{r['destination_country']} ({country_name(r['destination_country'])})"
+                if r["destination_country"]
+                else "",
+                r["migrants_total"],
+                r["smugglers_total"],
+                r["dead"],
+                r["missing"],
+                f"{r['sharing_level']} ({sharing.get(r['sharing_level'], '')})",
+                r["narrative"],
+            ]
+
+    return [str(h) for h in header], rows
