@@ -1024,12 +1024,12 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
     )
 
 
-HEADLINE = {
-    "incidents": _("Detections"),
-    "migrants": _("Migrants"),
-    "smugglers": _("Smugglers"),
-    "dead": _("Dead"),
-    "missing": _("Missing"),
+HEADLINE = {  # lazy: read in the reader's language
+    "incidents": gettext_lazy("Detections"),
+    "migrants": gettext_lazy("Migrants"),
+    "smugglers": gettext_lazy("Smugglers"),
+    "dead": gettext_lazy("Dead"),
+    "missing": gettext_lazy("Missing"),
 }
 
 
@@ -1067,13 +1067,15 @@ def _headline(reader: _Reader) -> Chart:
         owners |= cells["now"].owners
         now, before_value = shown(cells["now"], reader.limits), shown(cells["before"], reader.limits)
         whole = not bound(cells["now"]) and not bound(cells["before"])
-        change = _change(now, before_value) if whole else None
+        change = _change(now, before_value) if whole and before_rows else None
         changes.append("—" if change is None else f"{change:+.1f} %")
+        # No fact at all in the previous period: nobody reported then, which is not a zero.
+        before_label = label(cells["before"], reader.limits) if before_rows else str(_("not reporting"))
         rows.append(
             Row(
                 str(name),
-                [now, before_value],
-                [label(cells["now"], reader.limits), label(cells["before"], reader.limits)],
+                [now, before_value if before_rows else None],
+                [label(cells["now"], reader.limits), before_label],
                 {"from": f"{reader.filters.month_from:%Y-%m}", "to": f"{reader.filters.month_to:%Y-%m}"},
                 bounds=[bound(cells["now"]), bound(cells["before"])],
                 codes=[changes[-1]],  # the change, printed beside the figure

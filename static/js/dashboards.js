@@ -150,7 +150,7 @@
   function sankey(chart) {
     return Object.assign({}, base, {
       tooltip: { trigger: "item" },
-      series: [{ type: "sankey", left: 8, right: 160, top: 8, bottom: 8, nodeGap: 10, emphasis: { focus: "adjacency" },
+      series: [{ type: "sankey", left: 8, right: 200, top: 8, bottom: 8, nodeGap: 10, emphasis: { focus: "adjacency" },
         data: chart.extra.nodes, links: chart.extra.links, lineStyle: { color: "gradient", opacity: 0.45 },
         label: { fontSize: 11 } }],
     });
@@ -167,6 +167,19 @@
     });
   }
   var world = null;
+  // A country across the antimeridian (Fiji, Kiribati, Russia) has rings with longitudes near both
+  // -180 and 180: drawn as they are, an edge spans the whole map (a stray line across the legend).
+  // Such rings are moved east of 180 degrees instead.
+  function unwrap(geometry) {
+    if (!geometry) { return; }
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    polygons.forEach(function (polygon) {
+      polygon.forEach(function (ring) {
+        var west = ring.some(function (p) { return p[0] < -150; }), east = ring.some(function (p) { return p[0] > 150; });
+        if (west && east) { ring.forEach(function (p) { if (p[0] < 0) { p[0] += 360; } }); }
+      });
+    });
+  }
   function mapOption(chart, role) {
     var data = (chart.extra[role] || []).map(function (d) { return { name: d.id, value: d.value, label: d.name }; });
     var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
@@ -182,7 +195,7 @@
     instances.push(inst);
     fetch(config.world).then(function (r) { return r.json(); }).then(function (topo) {
       world = topojson.feature(topo, topo.objects.countries);
-      world.features.forEach(function (f) { f.properties.id = String(f.id); });
+      world.features.forEach(function (f) { f.properties.id = String(f.id); unwrap(f.geometry); });
       echarts.registerMap("world", world);
       inst.setOption(csp(mapOption(chart, "origin")));
       document.querySelectorAll(".map-roles button").forEach(function (b) {

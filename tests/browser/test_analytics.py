@@ -202,6 +202,23 @@ def test_contributing_and_non_contributing_analysts_see_their_tiers(browser, liv
     )
     assert bounds > 0
     assert not page.errors, page.errors
+    # The same page in French and Arabic (right to left): nothing wider than the window.
+    for language in ("fr", "ar"):
+        with page.expect_navigation():
+            page.select_option("#langswitch", language)
+        page.goto(f"{live_server.url}/analytics/")
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.lang") == language
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.screenshot(path=str(SHOTS / f"analytics-contributor-top-{language}.png"))
+        page.locator("#chart-headline").scroll_into_view_if_needed()
+        page.locator("#chart-headline").screenshot(path=str(SHOTS / f"analytics-contributor-headline-{language}.png"))
+        page.locator("#chart-people-migrant").scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        page.locator("#chart-people-migrant").screenshot(
+            path=str(SHOTS / f"analytics-contributor-people-migrant-{language}.png")
+        )
+    assert not page.errors, page.errors
 
     lapsed = signed_in(browser, live_server, demo[("IND", "analyst")])
     lapsed.goto(f"{live_server.url}/analytics/")
