@@ -1,8 +1,5 @@
 """Dashboards, their exports and the drill-down to records: interfaces over analytics.selectors."""
 
-import csv
-import io
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,7 +9,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from openpyxl import Workbook
 
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
@@ -20,7 +16,7 @@ from analytics.forms import DashboardFilterForm, DrillForm
 from analytics.selectors import dashboard_get, drill_export_rows, drill_incidents
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
-from reporting.spreadsheets import csv_lines, xlsx_bytes
+from reporting.spreadsheets import csv_lines, csv_text, xlsx_bytes
 
 
 class DashboardAccessMixin(LoginRequiredMixin):
@@ -107,27 +103,27 @@ class ChartExportView(DashboardAccessMixin, View):
             [_("Exported at %(at)s") % {"at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")}],
         ]
         name = f"vrs-{chart.key}-{timezone.now():%Y%m%d}"
+        # Through the one safe writer (reporting/spreadsheets.py): text that would start a formula
+        # is written as text. In XLSX figures go in as numbers so they can be summed; withheld ones
+        # keep their label ("<5", "hidden", "at least N").
         if fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow([str(chart.title)])
-            writer.writerows([header, *lines, [], *footer])
-            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(
+                csv_text([[str(chart.title)], header, *lines, [], *footer]), content_type="text/csv; charset=utf-8"
+            )
         else:
-            book = Workbook()
-            sheet = book.active
-            sheet.title = chart.key[:31]
-            # Figures go in as numbers so they can be summed; suppressed ones keep their label.
             numbers = [
-                [str(row.label), *[v if v is not None else str(x) for v, x in zip(row.values, row.labels, strict=True)]]
+                [
+                    str(row.label),
+                    *[
+                        v if v is not None and not (row.bounds and row.bounds[i]) else str(x)
+                        for i, (v, x) in enumerate(zip(row.values, row.labels, strict=True))
+                    ],
+                ]
                 for row in chart.rows
             ]
-            for line in [[str(chart.title)], header, *numbers, [], *footer]:
-                sheet.append([str(x) if not isinstance(x, int | float | str) else x for x in line])
-            buffer = io.BytesIO()
-            book.save(buffer)
             response = HttpResponse(
-                buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                xlsx_bytes({chart.key: [[str(chart.title)], header, *numbers, [], *footer]}),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         # Every export is in the secretariat's audit trail (issue #8): which chart, format, filters.
