@@ -157,7 +157,8 @@ def protect(
             else:
                 continue
             changed = True
-    return sum(1 for cell in cells.values() if cell.suppressed)
+    # Counted for this viewer: a cell it reads whole (its own aggregate-only records) is not withheld.
+    return sum(1 for cell in cells.values() if cell.suppressed and (cell.hidden > 0 or not cell.protected))
 
 
 def shown(cell: Cell | None, limits: Limits) -> int | None:

@@ -250,10 +250,10 @@ class _Reader:
         # The participant filter is applied in Python (see `selected`): the cached sums ignore it.
         self.filter_key = replace(self.filters, participant_ids=frozenset()).query()
         self._published: dict[tuple, dict[int, list[int]]] | None = None
-        # Participants' views are made alike (the same cells withheld for every contributor); the
+        # Contributors' views are made alike (the same cells withheld for every contributor); the
         # secretariat, which administers the system and reads no view of a participant's, tests
-        # only its own unreadable part.
-        self.guards_remainders = scope.tier != "secretariat"
+        # only its own unreadable part; a non-contributor's charts hold its own records only.
+        self.guards_remainders = scope.tier == "contributor"
 
     def _owner_rows(
         self, model: type[Fact], dims: list[str], measures: list[str], *, only: list[int] | None = None
@@ -482,9 +482,22 @@ def _series(reader: _Reader) -> Chart:
     )
     months = _months(reader.filters)
     categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in cells)]
-    # Months before the first with any data are "not reporting", not a false zero.
-    first = min((k[0] for k in cells), default=None)
-    not_reporting = [m for m in months if first is None or m < first]
+    # A month with no figure in which no participant of the viewer's scope submitted a return (with
+    # data or nil) is "not reporting", not a false zero: before the data starts, before a participant
+    # joined, or after a non-contributor stopped submitting.
+    owners = sorted(reader.selected)
+    submitted = set(
+        Return.objects.filter(
+            participant_id__in=owners,
+            status=Return.Status.SUBMITTED,
+            month__gte=reader.filters.month_from,
+            month__lte=reader.filters.month_to,
+        )
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    with_figures = {k[0] for k in cells}
+    not_reporting = [m for m in months if m not in with_figures and m not in submitted]
     # Quarter cells and the period total per category are cells in their own right.
     for (month, category), cell in list(cells.items()):
         cells.setdefault(("q", _quarter(month), category), Cell()).merge(cell)
@@ -503,7 +516,7 @@ def _series(reader: _Reader) -> Chart:
                 fixed.append(("q", quarter, c))
                 groups.append((("q", quarter, c), [(m, c) for m in quarter_months]))
     suppressed = protect(cells, groups=groups, limits=reader.limits, fixed=fixed)
-    suppressed -= sum(1 for k, cell in cells.items() if k[0] == "q" and cell.suppressed)
+    suppressed -= sum(1 for k, cell in cells.items() if k[0] == "q" and cell.suppressed and cell.hidden)
     rows = [
         _row(
             m.strftime("%Y-%m"),

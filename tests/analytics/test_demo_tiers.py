@@ -59,6 +59,11 @@ def test_contributors_see_nearly_every_cell_and_non_contributors_their_own_only(
         assert "published" not in {c.key for c in dashboard.charts}
         assert {c.participants for c in dashboard.charts if c.key != "coverage"} <= {0, 1}
         assert dashboard.gain > 10
+        # Months after it stopped submitting are "not reporting", never a false zero.
+        series = next(c for c in dashboard.charts if c.key == "series")
+        last = [r for r in series.rows if not r.is_total][-1]
+        assert set(last.labels) == {"not reporting"} and set(last.values) == {None}
+        assert last.label in series.extra["not_reporting"]
 
 
 def test_the_lapsed_participant_loses_no_figure_by_contributing_again(demo):
