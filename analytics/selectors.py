@@ -541,7 +541,8 @@ def _series(reader: _Reader) -> Chart:
         year, q = full_quarters[-1]
         previous = (year, q - 1) if q > 1 else (year - 1, 4)
         for c in categories:
-            now = shown(cells.get(("q", (year, q), c)), reader.limits)
+            silent = all(m in not_reporting for m in months if _quarter(m) == (year, q))
+            now = None if silent else shown(cells.get(("q", (year, q), c)), reader.limits)
             change.append(
                 {
                     "category": CATEGORY_NAMES[c],

@@ -63,10 +63,11 @@
     var rows = body(chart).slice().reverse();
     var n = chart.extra.stack || chart.columns.length;
     var last = chart.columns.length - 1;
-    var hasTotal = last >= n;  // the people charts: sexes, then minors and the total
+    var withTotal = last >= n;  // the people charts: sexes, then minors and the total
     function partly(r) {
-      return hasTotal && r.values[last] !== null && r.values.slice(0, n).some(function (v) { return v === null; });
+      return withTotal && r.values[last] !== null && r.values.slice(0, n).some(function (v) { return v === null; });
     }
+    var hasTotal = rows.some(partly);  // the neutral "partly hidden" series only where a row needs it
     return Object.assign({}, base, {
       grid: { left: 8, right: 36, top: 32, bottom: 8, containLabel: true },
       legend: { top: 0 },

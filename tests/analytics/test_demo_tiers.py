@@ -64,6 +64,7 @@ def test_contributors_see_nearly_every_cell_and_non_contributors_their_own_only(
         last = [r for r in series.rows if not r.is_total][-1]
         assert set(last.labels) == {"not reporting"} and set(last.values) == {None}
         assert last.label in series.extra["not_reporting"]
+        assert all(c["value"] is None and c["qoq"] is None for c in series.extra["change"])  # no "-100 %"
 
 
 def test_the_lapsed_participant_loses_no_figure_by_contributing_again(demo):
