@@ -29,8 +29,10 @@ from reporting.reciprocity import month_add
 
 # The dashboard's charts, by key (tests/api/test_aggregates.py checks this against dashboard_get).
 AGGREGATE_KEYS = (
+    "headline",
     "coverage",
     "series",
+    "published",
     "modes",
     "contexts",
     "people-migrant",
@@ -141,19 +143,26 @@ class FigureField(serializers.Field):
 class AggregateRowSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="The row: a month, a code's label, a route, …")
     values = serializers.ListField(
-        child=FigureField(allow_null=True), help_text="One figure per column; null where suppressed (or not a figure)."
+        child=FigureField(allow_null=True),
+        help_text="One figure per column; null where withheld with nothing you can read (or not a figure); "
+        "a lower bound where `bounds` says so.",
     )
     labels = serializers.ListField(
         child=serializers.CharField(), help_text="The figures as printed: “<5” or “hidden” where suppressed."
     )
     is_total = serializers.BooleanField()
+    bounds = serializers.ListField(
+        child=serializers.BooleanField(),
+        help_text="Per figure: true where it is a lower bound (the part you can read of a figure "
+        "whose remainder disclosure control withholds, printed “at least N”).",
+    )
 
 
 class AggregateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
     title = serializers.CharField()
     kind = serializers.CharField(
-        help_text="How the dashboard draws it: line, bar, stack, heat, sankey, map, boxish, coverage."
+        help_text="How the dashboard draws it: headline, line, bar, stack, heat, sankey, map, boxish, coverage."
     )
     columns = serializers.ListField(child=serializers.CharField())
     rows = AggregateRowSerializer(many=True)
@@ -201,7 +210,13 @@ def _chart(chart: Chart) -> dict:
         "kind": chart.kind,
         "columns": [str(c) for c in chart.columns],
         "rows": [
-            {"label": str(r.label), "values": r.values, "labels": [str(x) for x in r.labels], "is_total": r.is_total}
+            {
+                "label": str(r.label),
+                "values": r.values,
+                "labels": [str(x) for x in r.labels],
+                "is_total": r.is_total,
+                "bounds": r.bounds or [False] * len(r.values),
+            }
             for r in chart.rows
         ],
         "participants": chart.participants,

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import caches
 from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.codes import country_name
 from accounts.models import Participant, User
-from analytics.disclosure import Cell, Limits, label, protect, shown
+from analytics.disclosure import Cell, Limits, bound, label, protect, published_fails, shown
 from analytics.models import (
     AbuseFact,
     DocumentFact,
@@ -36,7 +36,7 @@ from analytics.models import (
 )
 from reporting import codes
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return, ReturnOutbox
-from reporting.reciprocity import AggregateScope, aggregate_scope, month_add, visible_incidents
+from reporting.reciprocity import AggregateScope, aggregate_scope, contribution_gain, month_add, visible_incidents
 
 TOTAL = ("__total__",)
 
@@ -81,6 +81,31 @@ class Row:
     labels: list[str]
     drill: dict[str, str] = field(default_factory=dict)
     is_total: bool = False
+    bounds: list[bool] = field(default_factory=list)  # per value: a lower bound ("at least N")
+    codes: list[str] = field(default_factory=list)  # coverage: each month's state; headline: the change
+
+    @property
+    def coded(self) -> list[tuple[str, str]]:
+        return list(zip(self.labels, self.codes, strict=False))
+
+
+def _row(
+    name: str,
+    cells: list[Cell | None],
+    limits: Limits,
+    drill: dict[str, str] | None = None,
+    *,
+    is_total: bool = False,
+) -> Row:
+    """A table row of cells as the viewer may see them: figures, printed labels, lower-bound marks."""
+    return Row(
+        name,
+        [shown(c, limits) for c in cells],
+        [label(c, limits) for c in cells],
+        drill or {},
+        is_total,
+        [bound(c) for c in cells],
+    )
 
 
 @dataclass
@@ -97,6 +122,31 @@ class Chart:
     note: str = ""
     extra: dict = field(default_factory=dict)
 
+    @property
+    def theme(self) -> str:
+        """The dashboard's section this chart belongs to."""
+        return str(THEMES.get(self.key, ""))
+
+
+THEMES = {
+    "headline": gettext_lazy("Overview"),
+    "coverage": gettext_lazy("Overview"),
+    "series": gettext_lazy("Overview"),
+    "published": gettext_lazy("Overview"),
+    "modes": gettext_lazy("How detections are made"),
+    "contexts": gettext_lazy("How detections are made"),
+    "people-migrant": gettext_lazy("People"),
+    "people-smuggler": gettext_lazy("People"),
+    "routes": gettext_lazy("Routes and fees"),
+    "map": gettext_lazy("Routes and fees"),
+    "fees": gettext_lazy("Routes and fees"),
+    "documents": gettext_lazy("Documents and smugglers' roles"),
+    "roles": gettext_lazy("Documents and smugglers' roles"),
+    "harm": gettext_lazy("Deaths, missing and abuse"),
+    "abuse-routes": gettext_lazy("Deaths, missing and abuse"),
+    "abuses": gettext_lazy("Deaths, missing and abuse"),
+}
+
 
 @dataclass
 class Dashboard:
@@ -108,6 +158,7 @@ class Dashboard:
     limits: Limits
     cache_key: str = ""  # changes whenever any chart would; the page caches its rendered charts on it
     choices_key: str = ""  # changes whenever the filter form's participant choices would
+    gain: int = 0  # for a non-contributor: how many participants' shared records contributing would open
 
 
 # The rule applied to fact rows -------------------------------------------------------------------
@@ -173,6 +224,18 @@ def facts_versions(filters: DashboardFilters) -> tuple[dict[int, str], dict[int,
     return versions, built
 
 
+def _quarter_start(month: dt.date) -> dt.date:
+    return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+
+
+def published_filters(filters: DashboardFilters) -> DashboardFilters:
+    """The published tier ignores every filter but the period, widened to whole quarters: the same
+    figure whatever is asked, so that comparing two requests tells nothing a single one does not."""
+    return DashboardFilters(
+        month_from=_quarter_start(filters.month_from), month_to=month_add(_quarter_start(filters.month_to), 2)
+    )
+
+
 def _cache_key(*parts: object) -> str:
     return "vrs:analytics:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
@@ -186,6 +249,11 @@ class _Reader:
         self.selected = filters.participant_ids & scope.owner_ids if filters.participant_ids else scope.owner_ids
         # The participant filter is applied in Python (see `selected`): the cached sums ignore it.
         self.filter_key = replace(self.filters, participant_ids=frozenset()).query()
+        self._published: dict[tuple, dict[int, list[int]]] | None = None
+        # Contributors' views are made alike (the same cells withheld for every contributor); the
+        # secretariat, which administers the system and reads no view of a participant's, tests
+        # only its own unreadable part; a non-contributor's charts hold its own records only.
+        self.guards_remainders = scope.tier == "contributor"
 
     def _owner_rows(
         self, model: type[Fact], dims: list[str], measures: list[str], *, only: list[int] | None = None
@@ -215,6 +283,50 @@ class _Reader:
                 _cache().set_many({keys[owner]: fetched[owner] for owner in missing}, CACHE_SECONDS)
             result.update(fetched)
         return result
+
+    def published_parts(self) -> dict[tuple, dict[int, list[int]]]:
+        """{(quarter, category): {owner: [detections, of which aggregate-only]}} of the published
+        tier for this viewer's region (`published_filters`: whole quarters, no other filter), its
+        own participant's shared and aggregate-only records counted like anyone's. Computed once."""
+        if self._published is None:
+            scope, own = self.scope, self.scope.own_participant_id
+            owners = set(scope.published_owner_ids)
+            if scope.published and own is not None:
+                owners.add(own)
+            reader = _Reader(scope, published_filters(self.filters), self.on, self.versions)
+            parts: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+            for owner, rows in reader._owner_rows(IncidentFact, ["month", "categories"], ["incidents"]).items():
+                if owner not in owners:
+                    continue
+                for row in rows:
+                    if row["klass"] == PRIVATE or not row["incidents"]:
+                        continue
+                    for category in row["categories"].strip("|").split("|"):
+                        if category:
+                            part = parts[(_quarter(row["month"]), category)][owner]
+                            part[0] += row["incidents"]
+                            if row["klass"] == AGGREGATE:
+                                part[1] += row["incidents"]
+            self._published = {k: dict(v) for k, v in parts.items()}
+        return self._published
+
+    def published_figures(self) -> dict[tuple, tuple[int, bool]]:
+        """{(quarter, category): (figure, lower bound?)} of the published tier, for every figure
+        shown: the whole where it passes `published_fails`, else its shared part as a lower bound
+        where that passes (every contributor reads the shared part anyway), else nothing."""
+        figures = {}
+        for k, parts in self.published_parts().items():
+            if not published_fails({o: (t, a) for o, (t, a) in parts.items()}, self.limits):
+                figures[k] = (sum(t for t, _a in parts.values()), False)
+            elif not published_fails({o: (t - a, 0) for o, (t, a) in parts.items()}, self.limits):
+                shared = sum(t - a for t, a in parts.values())
+                if shared:
+                    figures[k] = (shared, True)
+        return figures
+
+    def published_shown(self) -> set[tuple]:
+        """The published-tier figures (quarter, category) shown whole to everyone who sees the tier."""
+        return {k for k, (_figure, partial) in self.published_figures().items() if not partial}
 
     def owner_fee_histograms(self) -> dict[int, dict]:
         """{owner: {(route or mode key, klass): Counter(fee → detections)}} for every owner in the
@@ -250,18 +362,25 @@ class _Reader:
         filters their records (validated is given: facts hold validated records only)."""
         own, readers = self.scope.own_participant_id, self.scope.record_owner_ids
         others = self.scope.aggregate_owner_ids
+        guard = self.guards_remainders
         out = []
         # The rows are this request's own copies (the cache hands out new ones): marked in place.
         for owner, rows in self._owner_rows(model, dims, measures).items():
+            # "protected": what no other participant reads record by record (aggregate-only records,
+            # the viewer's own included): disclosure control tests it for every possible viewer, so
+            # that all contributors withhold the same cells (this viewer's own unreadable part is
+            # tested as well, as `hidden`).
             if owner == own:
                 for row in rows:
                     row["readable"] = True
+                    row["protected"] = guard and row["klass"] == AGGREGATE
                 out.extend(rows)
             elif owner in others:
                 reads = owner in readers
                 for row in rows:
                     if row["klass"] != PRIVATE:
                         row["readable"] = reads and row["klass"] == SHARED
+                        row["protected"] = guard and row["klass"] == AGGREGATE
                         out.append(row)
         return out
 
@@ -281,10 +400,11 @@ class _Reader:
         for row in self.rows(model, dims, [measure]):
             owner, value, readable = row["participant_id"], row[measure] or 0, row["readable"]
             selected = owner in self.selected
+            protected = row["protected"]
             for k in key(row):
-                cells[k].add(owner=owner, value=value, readable=readable, selected=selected)
+                cells[k].add(owner=owner, value=value, readable=readable, selected=selected, protected=protected)
             if total:
-                cells[TOTAL].add(owner=owner, value=value, readable=readable, selected=selected)
+                cells[TOTAL].add(owner=owner, value=value, readable=readable, selected=selected, protected=protected)
         return dict(cells)
 
 
@@ -300,11 +420,11 @@ def _owners(cells: dict[Hashable, Cell]) -> int:
 
 
 def _rank(cell: Cell | None, key: Hashable = "") -> tuple:
-    """Order rows by the figure shown: largest first, suppressed ones last in code order, so that
-    neither the order nor a top-N cut tells anything about a hidden figure."""
-    if cell is None:
-        return (1, 0, str(key))
-    return (1, 0, str(key)) if cell.suppressed else (0, -cell.value, str(key))
+    """Order rows by the figure shown (for a cell withheld in part, its readable part), largest
+    first; cells with nothing shown last in code order, so that neither the order nor a top-N cut
+    tells anything about a hidden figure."""
+    figure = 0 if cell is None else cell.readable if cell.suppressed else cell.value
+    return (0, -figure, str(key)) if figure else (1, 0, str(key))
 
 
 def _bar(
@@ -324,23 +444,11 @@ def _bar(
     if limit:
         members = members[:limit]
     rows = [
-        Row(
-            names.get(k[0], k[0]) or _("Unknown"),
-            [shown(cells[k], reader.limits)],
-            [label(cells[k], reader.limits)],
-            {drill: k[0]} if drill else {},
-        )
+        _row(names.get(k[0], k[0]) or _("Unknown"), [cells[k]], reader.limits, {drill: k[0]} if drill else {})
         for k in members
     ]
     if TOTAL in cells:
-        rows.append(
-            Row(
-                _("All detections"),
-                [shown(cells[TOTAL], reader.limits)],
-                [label(cells[TOTAL], reader.limits)],
-                is_total=True,
-            )
-        )
+        rows.append(_row(_("All detections"), [cells[TOTAL]], reader.limits, is_total=True))
     return Chart(key, title, "bar", [column], rows, _owners(cells), suppressed)
 
 
@@ -374,29 +482,58 @@ def _series(reader: _Reader) -> Chart:
     )
     months = _months(reader.filters)
     categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in cells)]
+    # A month with no figure in which no participant of the viewer's scope submitted a return (with
+    # data or nil) is "not reporting", not a false zero: before the data starts, before a participant
+    # joined, or after a non-contributor stopped submitting.
+    owners = sorted(reader.selected)
+    submitted = set(
+        Return.objects.filter(
+            participant_id__in=owners,
+            status=Return.Status.SUBMITTED,
+            month__gte=reader.filters.month_from,
+            month__lte=reader.filters.month_to,
+        )
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    with_figures = {k[0] for k in cells}
+    not_reporting = [m for m in months if m not in with_figures and m not in submitted]
     # Quarter cells and the period total per category are cells in their own right.
     for (month, category), cell in list(cells.items()):
         cells.setdefault(("q", _quarter(month), category), Cell()).merge(cell)
         cells.setdefault(("t", category), Cell()).merge(cell)
     groups = [(("t", c), [(m, c) for m in months]) for c in categories]
-    suppressed = protect(cells, groups=groups, limits=reader.limits)
+    # Where the viewer also sees the published tier and the series is not narrowed beyond it, each
+    # published quarter figure is a total shown beside its three months: a lone withheld remainder
+    # among them gets a partner, or subtracting the months from the published figure would give it.
+    fixed = []
+    f = reader.filters
+    if reader.scope.published and not (f.participant_ids or f.mode or f.origin or f.destination):
+        published = reader.published_shown()
+        for quarter, c in published:
+            quarter_months = [m for m in months if _quarter(m) == quarter]
+            if len(quarter_months) == 3 and c in categories:
+                fixed.append(("q", quarter, c))
+                groups.append((("q", quarter, c), [(m, c) for m in quarter_months]))
+    suppressed = protect(cells, groups=groups, limits=reader.limits, fixed=fixed)
+    suppressed -= sum(1 for k, cell in cells.items() if k[0] == "q" and cell.suppressed and cell.hidden)
     rows = [
-        Row(
+        _row(
             m.strftime("%Y-%m"),
-            [shown(cells.get((m, c)), reader.limits) for c in categories],
-            [label(cells.get((m, c)), reader.limits) for c in categories],
+            [cells.get((m, c)) for c in categories],
+            reader.limits,
+            {"from": m.strftime("%Y-%m"), "to": m.strftime("%Y-%m")},
+        )
+        if m not in not_reporting
+        else Row(
+            m.strftime("%Y-%m"),
+            [None] * len(categories),
+            [str(_("not reporting"))] * len(categories),
             {"from": m.strftime("%Y-%m"), "to": m.strftime("%Y-%m")},
         )
         for m in months
     ]
-    rows.append(
-        Row(
-            _("Total"),
-            [shown(cells.get(("t", c)), reader.limits) for c in categories],
-            [label(cells.get(("t", c)), reader.limits) for c in categories],
-            is_total=True,
-        )
-    )
+    rows.append(_row(_("Total"), [cells.get(("t", c)) for c in categories], reader.limits, is_total=True))
     in_period = [_quarter(m) for m in months]
     full_quarters = sorted({q for q in in_period if in_period.count(q) == 3})  # all three months shown
     change = []
@@ -404,7 +541,8 @@ def _series(reader: _Reader) -> Chart:
         year, q = full_quarters[-1]
         previous = (year, q - 1) if q > 1 else (year - 1, 4)
         for c in categories:
-            now = shown(cells.get(("q", (year, q), c)), reader.limits)
+            silent = all(m in not_reporting for m in months if _quarter(m) == (year, q))
+            now = None if silent else shown(cells.get(("q", (year, q), c)), reader.limits)
             change.append(
                 {
                     "category": CATEGORY_NAMES[c],
@@ -423,9 +561,64 @@ def _series(reader: _Reader) -> Chart:
         _owners(cells),
         suppressed,
         note=_("A record with several categories counts once in each; categories are not added up."),
-        extra={"change": change, "codes": categories},
+        extra={
+            "change": change,
+            "codes": categories,
+            "not_reporting": [m.strftime("%Y-%m") for m in not_reporting],
+        },
     )
     return chart
+
+
+def _published(reader: _Reader) -> Chart:
+    """The published tier: detections by quarter and conduct category over the viewer's region,
+    one table for everyone who may see it (docs/analytics.md, "Tiers")."""
+    parts = reader.published_parts()
+    figures = reader.published_figures()
+    quarters = sorted({_quarter(m) for m in _months(published_filters(reader.filters))})
+    categories = [c for c in CATEGORY_NAMES if any(k[1] == c for k in parts)]
+    min_cell = reader.limits.min_cell
+
+    def figure(key: tuple) -> tuple[int | None, str, bool]:
+        if key not in parts:
+            return 0, "0", False
+        if key in figures:
+            value, partial = figures[key]
+            return value, str(_("at least %(n)s") % {"n": f"{value:,}"}) if partial else f"{value:,}", partial
+        total = sum(t for t, _a in parts[key].values())
+        return None, f"<{min_cell}" if total < min_cell else str(_("hidden")), False
+
+    rows = []
+    for year, q in quarters:
+        cells = [figure(((year, q), c)) for c in categories]
+        start = dt.date(year, 3 * q - 2, 1)
+        drill = {"from": start.strftime("%Y-%m"), "to": month_add(start, 2).strftime("%Y-%m")}
+        rows.append(
+            Row(
+                f"{year} Q{q}",
+                [v for v, _l, _b in cells],
+                [lab for _v, lab, _b in cells],
+                drill,
+                bounds=[b for _v, _l, b in cells],
+            )
+        )
+    owners: set[int] = set()
+    for owner_parts in parts.values():
+        owners |= {o for o, (t, _a) in owner_parts.items() if t}
+    return Chart(
+        "published",
+        _("Published regional figures: detections by quarter and conduct category"),
+        "heat",
+        [str(CATEGORY_NAMES[c]) for c in categories],
+        rows,
+        len(owners),
+        sum(1 for k in parts if k not in figures or figures[k][1]),
+        note=_(
+            "The published tier: the same figures for every participant that may see them, whatever the "
+            "filters (whole quarters, shared and aggregate-only records of the region)."
+        ),
+        extra={"codes": categories, "column_drill": "category"},
+    )
 
 
 def _change(now: int | None, before: int | None) -> float | None:
@@ -445,6 +638,7 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
             value=row["persons"] or 0,
             readable=row["readable"],
             selected=row["participant_id"] in reader.selected,
+            protected=row["protected"],
         )
         cells[(row["citizenship"], row["sex"])].add(**args)
         cells[(row["citizenship"], "all")].add(**args)
@@ -458,10 +652,10 @@ def _people(reader: _Reader, group: str, title: str) -> Chart:
     suppressed = sum(1 for (c, _s), cell in cells.items() if c in citizenships and cell.suppressed)
     columns = [str(n) for n in dict(codes.Sex.choices).values()] + [_("Minors"), _("Total")]
     rows = [
-        Row(
+        _row(
             country_name(c) or _("Unknown"),
-            [shown(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
-            [label(cells.get((c, s)), reader.limits) for s in [*sexes, "minor", "all"]],
+            [cells.get((c, s)) for s in [*sexes, "minor", "all"]],
+            reader.limits,
             {"citizenship": c, "group": group} if c else {},
         )
         for c in citizenships
@@ -507,9 +701,11 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         code, role = name.split(":")
         return f"{country_name(code) if code != '?' else _('Unknown')} ({role_name[role]})"
 
-    shown_links = sorted(((k, links[k]) for k in links if not links[k].suppressed), key=lambda item: -item[1].value)[
-        :40
-    ]
+    # A link withheld in part shows its readable part (a lower bound); one with nothing readable is left out.
+    shown_links = sorted(
+        ((k, links[k]) for k in links if shown(links[k], reader.limits)),
+        key=lambda item: (-shown(item[1], reader.limits), item[0]),
+    )[:40]
 
     def link_drill(a: str, b: str) -> dict[str, str]:
         """The records of exactly this link: a direct origin → destination link has no transit
@@ -525,10 +721,7 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
             drill["direct"] = "1"
         return drill
 
-    rows = [
-        Row(f"{node(a)} → {node(b)}", [cell.value], [label(cell, reader.limits)], link_drill(a, b))
-        for (a, b), cell in shown_links
-    ]
+    rows = [_row(f"{node(a)} → {node(b)}", [cell], reader.limits, link_drill(a, b)) for (a, b), cell in shown_links]
     nodes = sorted({node(n) for (a, b), _c in shown_links for n in (a, b)})
     sankey = Chart(
         "routes",
@@ -538,10 +731,13 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         rows,
         _owners(links),
         suppressed,
-        note=_("Flows hidden by disclosure control are left out."),
+        note=_("Flows with nothing you can read are left out where disclosure control withholds them."),
         extra={
             "nodes": [{"name": n} for n in nodes],
-            "links": [{"source": node(a), "target": node(b), "value": c.value} for (a, b), c in shown_links],
+            "links": [
+                {"source": node(a), "target": node(b), "value": shown(c, reader.limits), "bound": bound(c)}
+                for (a, b), c in shown_links
+            ],
         },
     )
     countries = dict(countries)
@@ -554,12 +750,7 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         if country is not None:
             numeric[code] = country.numeric
     map_rows = [
-        Row(
-            f"{country_name(code)} ({role_name[role[0]]})",
-            [shown(cell, reader.limits)],
-            [label(cell, reader.limits)],
-            {role: code},
-        )
+        _row(f"{country_name(code)} ({role_name[role[0]]})", [cell], reader.limits, {role: code})
         for (role, code), cell in sorted(countries.items(), key=lambda item: _rank(item[1], item[0]))
         if code
     ]
@@ -573,9 +764,9 @@ def _routes(reader: _Reader) -> tuple[Chart, Chart]:
         suppressed_map,
         extra={
             role: [
-                {"id": numeric[code], "name": country_name(code), "value": cell.value}
+                {"id": numeric[code], "name": country_name(code), "value": shown(cell, reader.limits)}
                 for (r, code), cell in countries.items()
-                if r == role and code in numeric and not cell.suppressed
+                if r == role and code in numeric and shown(cell, reader.limits)
             ]
             for role in ("origin", "transit", "destination")
         },
@@ -611,38 +802,52 @@ def _fees(reader: _Reader) -> Chart:
     scope = reader.scope
     own, readers, others = scope.own_participant_id, scope.record_owner_ids, scope.aggregate_owner_ids
     parts: list[tuple[Hashable, int, bool, Counter]] = []  # (key, owner, readable, histogram)
+    protected: list[bool] = []  # as in _Reader.rows
     for owner, histograms in reader.owner_fee_histograms().items():
         for (k, klass), histogram in histograms.items():
             if owner == own:
                 parts.append((k, owner, True, histogram))
+                protected.append(reader.guards_remainders and klass == AGGREGATE)
             elif owner in others and klass != PRIVATE:
-                parts.append((k, owner, klass == SHARED and owner in readers, histogram))
+                readable = klass == SHARED and owner in readers
+                parts.append((k, owner, readable, histogram))
+                protected.append(reader.guards_remainders and klass == AGGREGATE)
     cells: dict[Hashable, Cell] = defaultdict(Cell)
-    for k, owner, readable, histogram in parts:
-        cells[k].add(owner=owner, value=sum(histogram.values()), readable=readable, selected=owner in reader.selected)
+    for (k, owner, readable, histogram), guarded in zip(parts, protected, strict=True):
+        cells[k].add(
+            owner=owner,
+            value=sum(histogram.values()),
+            readable=readable,
+            selected=owner in reader.selected,
+            protected=guarded,
+        )
     cells = dict(cells)
     suppressed = protect(cells, limits=reader.limits)
     order = sorted(cells, key=lambda k: (k[0] != "mode", _rank(cells[k], k)))
     shown_keys = set(order[:16])
+    # A row withheld in part shows the quartiles of its readable records only (which the viewer could
+    # compute from them), with their n as a lower bound.
     values: dict[Hashable, Counter] = defaultdict(Counter)
-    for k, owner, _readable, histogram in parts:
-        if k in shown_keys and owner in reader.selected:
+    for k, owner, readable, histogram in parts:
+        if k in shown_keys and owner in reader.selected and (readable or not cells[k].suppressed):
             values[k].update(histogram)
     rows = []
     for k in order[:16]:
         cell = cells[k]
         name = _("Mode: %(mode)s") % {"mode": MODE_NAMES.get(k[1], k[1])} if k[0] == "mode" else _route_name(k[1], k[2])
         drill = {"mode": k[1]} if k[0] == "mode" else _route_drill(k[1], k[2])
-        if cell.suppressed or not values.get(k):
+        if not values.get(k):
             rows.append(Row(name, [None, None, None, None], ["—", "—", "—", label(cell, reader.limits)], drill))
             continue
         q1, median, q3 = _quantiles(list(values[k].items()))
+        partial = bound(cell)
         rows.append(
             Row(
                 name,
-                [round(q1), round(median), round(q3), cell.value],
-                [f"{q1:,.0f}", f"{median:,.0f}", f"{q3:,.0f}", f"{cell.value:,}"],
+                [round(q1), round(median), round(q3), shown(cell, reader.limits)],
+                [f"{q1:,.0f}", f"{median:,.0f}", f"{q3:,.0f}", label(cell, reader.limits)],
                 drill,
+                bounds=[partial] * 4,
             )
         )
     return Chart(
@@ -664,23 +869,16 @@ def _documents(reader: _Reader) -> Chart:
     types, frauds = dict(codes.DocumentType.choices), dict(codes.FraudType.choices)
     members.sort(key=lambda k: _rank(cells[k], k))
     rows = [
-        Row(
+        _row(
             f"{types.get(t, t)} · {frauds.get(f, f)} · {country_name(c) or _('Unknown')}",
-            [shown(cells[(t, f, c)], reader.limits)],
-            [label(cells[(t, f, c)], reader.limits)],
+            [cells[(t, f, c)]],
+            reader.limits,
             {"document_type": t, "fraud_type": f, **({"issuer": c} if c else {})},
         )
         for t, f, c in members[:15]
     ]
     if TOTAL in cells:
-        rows.append(
-            Row(
-                _("All documents"),
-                [shown(cells[TOTAL], reader.limits)],
-                [label(cells[TOTAL], reader.limits)],
-                is_total=True,
-            )
-        )
+        rows.append(_row(_("All documents"), [cells[TOTAL]], reader.limits, is_total=True))
     return Chart(
         "documents",
         _("Fraudulent documents: type × kind of fraud × issuing country"),
@@ -708,7 +906,7 @@ def _by_mode_and_route(reader: _Reader, rows: list[dict], column: Callable[[dict
         keys = [(col, "mode", m) for m in row["modes"].strip("|").split("|") if m]
         keys += [(col, "route", row["origin"], row["destination"]), (col, *TOTAL)]
         for k in keys:
-            cells[k].add(owner=owner, value=value, readable=readable, selected=selected)
+            cells[k].add(owner=owner, value=value, readable=readable, selected=selected, protected=row["protected"])
     return cells
 
 
@@ -726,7 +924,7 @@ def _mode_and_route_table(
         return [cell for name in names if (cell := cells.get((name, *route))) is not None]
 
     def shown_total(route: tuple) -> int:
-        return sum(cell.value for cell in row_cells(route, rank_by) if not cell.suppressed)
+        return sum(cell.readable if cell.suppressed else cell.value for cell in row_cells(route, rank_by))
 
     def anything(route: tuple) -> bool:
         return any(cell.suppressed or cell.value for cell in row_cells(route, columns))
@@ -760,12 +958,7 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
         "stack",
         [_("Dead"), _("Missing")],
         [
-            Row(
-                _row_name(k),
-                [shown(harm.get(("dead", *k)), reader.limits), shown(harm.get(("missing", *k)), reader.limits)],
-                [label(harm.get(("dead", *k)), reader.limits), label(harm.get(("missing", *k)), reader.limits)],
-                _row_drill(k),
-            )
+            _row(_row_name(k), [harm.get((c, *k)) for c in ("dead", "missing")], reader.limits, _row_drill(k))
             for k in keys
         ],
         _owners(harm),
@@ -784,15 +977,7 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
         _("Detections reporting abuse, by mode and route"),
         "heat",
         [_("Any abuse"), *ABUSE_NAMES.values()],
-        [
-            Row(
-                _row_name(k),
-                [shown(abuses.get((c, *k)), reader.limits) for c in columns],
-                [label(abuses.get((c, *k)), reader.limits) for c in columns],
-                _row_drill(k),
-            )
-            for k in keys
-        ],
+        [_row(_row_name(k), [abuses.get((c, *k)) for c in columns], reader.limits, _row_drill(k)) for k in keys],
         _owners(abuses),
         suppressed,
         note=_(
@@ -805,9 +990,9 @@ def _harm(reader: _Reader) -> tuple[Chart, Chart]:
 
 
 def _coverage(*, filters: DashboardFilters) -> Chart:
-    """Participant × month: data, nil or missing. Returns' status is not incident data: every
-    dashboard user sees it (it is also the reciprocity status view)."""
-    months = _months(filters)
+    """Participant × month: data, nil, missing, or not participating (before it joined). Returns'
+    status is not incident data: every dashboard user sees it (it is also the reciprocity status
+    view). The grid starts at the first month of the period with a submitted return."""
     participants = list(Participant.objects.filter(status__in=["active", "suspended"]).order_by("code"))
     status = {
         (pid, month): (is_nil, status)
@@ -815,16 +1000,28 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
             month__gte=filters.month_from, month__lte=filters.month_to
         ).values_list("participant_id", "month", "is_nil", "status")
     }
-    names = {"data": _("data"), "nil": _("nil"), "missing": _("missing")}
+    submitted = [m for (_pid, m), (_nil, st) in status.items() if st == Return.Status.SUBMITTED]
+    months = [m for m in _months(filters) if not submitted or m >= min(submitted)]
+    names = {"data": _("data"), "nil": _("nil"), "missing": _("missing"), "none": _("not participating")}
     rows = []
     for p in participants:
-        values = []
+        joined = p.joined_on.replace(day=1) if p.joined_on else None
+        states = []
         for m in months:
             is_nil, st = status.get((p.pk, m), (False, None))
-            values.append(
-                "nil" if st == Return.Status.SUBMITTED and is_nil else "data" if st == "submitted" else "missing"
+            if st == Return.Status.SUBMITTED:
+                states.append("nil" if is_nil else "data")
+            else:
+                states.append("none" if joined and m < joined else "missing")
+        rows.append(
+            Row(
+                p.code,
+                [None] * len(states),
+                [str(names[v]) for v in states],
+                {"participant": str(p.pk)},
+                codes=states,
             )
-        rows.append(Row(p.code, [None] * len(values), [str(names[v]) for v in values], {"participant": str(p.pk)}))
+        )
     return Chart(
         "coverage",
         _("Coverage: submitted returns by participant and month"),
@@ -833,8 +1030,85 @@ def _coverage(*, filters: DashboardFilters) -> Chart:
         rows,
         len(participants),
         0,
-        note=_("data: a submitted return with records; nil: nothing to report; missing: no submitted return."),
+        note=_(
+            "data: a submitted return with records; nil: nothing to report; missing: no submitted return; "
+            "not participating: before the participant joined."
+        ),
         extra={"participants": [(p.pk, p.code, p.name, p.status) for p in participants]},
+    )
+
+
+HEADLINE = {  # lazy: read in the reader's language
+    "incidents": gettext_lazy("Detections"),
+    "migrants": gettext_lazy("Migrants"),
+    "smugglers": gettext_lazy("Smugglers"),
+    "dead": gettext_lazy("Dead"),
+    "missing": gettext_lazy("Missing"),
+}
+
+
+def _previous(filters: DashboardFilters) -> DashboardFilters:
+    """The period of the same length just before the filters' period, the other filters kept."""
+    length = len(_months(filters))
+    start = month_add(filters.month_from, -length)
+    return replace(filters, month_from=start, month_to=month_add(filters.month_from, -1))
+
+
+def _headline(reader: _Reader) -> Chart:
+    """Detections, migrants, smugglers, dead and missing in the period, beside the previous period
+    of the same length, with the change (only between two whole figures)."""
+    before = _Reader(reader.scope, _previous(reader.filters), reader.on, reader.versions)
+    now_rows = reader.rows(IncidentFact, [], list(HEADLINE))
+    before_rows = before.rows(IncidentFact, [], list(HEADLINE))
+    rows = []
+    suppressed = 0
+    owners: set[int] = set()
+    changes: list[str] = []
+    for measure, name in HEADLINE.items():
+        cells = {}
+        for when, source, r in (("now", now_rows, reader), ("before", before_rows, before)):
+            cell = Cell()
+            for row in source:
+                cell.add(
+                    owner=row["participant_id"],
+                    value=row[measure] or 0,
+                    readable=row["readable"],
+                    selected=row["participant_id"] in r.selected,
+                    protected=row["protected"],
+                )
+            cells[when] = cell
+        suppressed += protect(cells, limits=reader.limits)
+        owners |= cells["now"].owners
+        now, before_value = shown(cells["now"], reader.limits), shown(cells["before"], reader.limits)
+        whole = not bound(cells["now"]) and not bound(cells["before"])
+        change = _change(now, before_value) if whole and before_rows else None
+        changes.append("—" if change is None else f"{change:+.1f} %")
+        # No fact at all in the previous period: nobody reported then, which is not a zero.
+        before_label = label(cells["before"], reader.limits) if before_rows else str(_("not reporting"))
+        rows.append(
+            Row(
+                str(name),
+                [now, before_value if before_rows else None],
+                [label(cells["now"], reader.limits), before_label],
+                {"from": f"{reader.filters.month_from:%Y-%m}", "to": f"{reader.filters.month_to:%Y-%m}"},
+                bounds=[bound(cells["now"]), bound(cells["before"])],
+                codes=[changes[-1]],  # the change, printed beside the figure
+            )
+        )
+    previous = _previous(reader.filters)
+    return Chart(
+        "headline",
+        _("In the period"),
+        "headline",
+        [
+            f"{reader.filters.month_from:%Y-%m} – {reader.filters.month_to:%Y-%m}",
+            f"{previous.month_from:%Y-%m} – {previous.month_to:%Y-%m}",
+        ],
+        rows,
+        len(owners),
+        suppressed,
+        note=_("Persons in detections; the change compares with the previous period of the same length."),
+        extra={"changes": changes},
     )
 
 
@@ -845,8 +1119,11 @@ def _fact_charts(reader: _Reader) -> list[Chart]:
     roles = reader.cells(RoleFact, ["role"], "incidents")
     abuses = reader.cells(AbuseFact, ["abuse"], "incidents")
     sankey, world = _routes(reader)
+    published = [_published(reader)] if reader.scope.published else []
     return [
+        _headline(reader),
         _series(reader),
+        *published,
         _bar(
             reader,
             modes,
@@ -899,6 +1176,8 @@ def _scope_signature(scope: AggregateScope) -> tuple:
         scope.own_participant_id,
         tuple(sorted(scope.record_owner_ids)),
         tuple(sorted(scope.aggregate_owner_ids)),
+        tuple(sorted(scope.published_owner_ids)),
+        scope.published,
         scope.disclosure_control,
         scope.min_cell,
         scope.min_contributors,
@@ -930,17 +1209,18 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
     if charts is None:
         charts = _fact_charts(reader)
         _cache().set(key, charts, CACHE_SECONDS)
-    charts = [_coverage(filters=filters), *charts]
+    charts = [charts[0], _coverage(filters=filters), *charts[1:]]
     owners = scope.owner_ids & reader.selected
     as_of = max((built[o] for o in owners if o in built), default=None)
     pending = ReturnOutbox.objects.filter(
         ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
     ).count()
-    coverage = charts[0]
+    coverage = charts[1]
     rendered = _cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
     # The filter form's participant choices are the active ones of the coverage grid's participants.
     choices = _cache_key(coverage.extra["participants"])
-    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered, choices)
+    gain = contribution_gain(scope.own_participant_id) if scope.own_only else 0
+    return Dashboard(scope, filters, charts, as_of, pending, reader.limits, rendered, choices, gain)
 
 
 def chart_get(*, user: User, filters: DashboardFilters, key: str) -> Chart | None:
@@ -1010,3 +1290,83 @@ def drill_incidents(
 
 
 DOCUMENT_DRILL = {"document_type": "document_type", "fraud_type": "fraud_type", "issuer": "issuing_country"}
+
+
+# Exports of the drill-down list ------------------------------------------------------------------
+
+_DRILL_FIELDS = [
+    "id",
+    "participant__code",
+    "national_reference",
+    "detection_date",
+    "categories",
+    "modes",
+    "detection_context",
+    "origin_country",
+    "destination_country",
+    "migrants_total",
+    "smugglers_total",
+    "dead",
+    "missing",
+    "sharing_level",
+    "narrative",
+]
+
+
+def _codes_with_labels(values: list[str], names: dict[str, str]) -> str:
+    return "; ".join(f"{code} ({names.get(code, code)})" for code in values or [])
+
+
+def _country(code: str) -> str:
+    return f"{code} ({country_name(code)})" if code else ""
+
+
+def drill_export_rows(*, records: QuerySet[Incident]) -> tuple[list[str], Callable[[], object]]:
+    """The header and a generator of rows of the drill-down list for export: the fields of the
+    record page, codes with their labels in the reader's language beside them. Rows are read in
+    chunks (`iterator`), so a million records are never held in memory at once."""
+    categories, modes = dict(codes.ConductCategory.choices), dict(codes.Mode.choices)
+    contexts, sharing = dict(codes.DetectionContext.choices), dict(codes.SharingLevel.choices)
+    header = [
+        _("Record"),
+        _("Participant"),
+        _("Reference"),
+        _("Detected"),
+        _("Conduct categories"),
+        _("Modes"),
+        _("Detection context"),
+        _("Origin"),
+        _("Destination"),
+        _("Migrants"),
+        _("Smugglers"),
+        _("Dead"),
+        _("Missing"),
+        _("Sharing level"),
+        _("Modus operandi"),
+    ]
+
+    def rows():
+        for r in records.values(*_DRILL_FIELDS).iterator(chunk_size=2000):
+            yield [
+                r["id"],
+                r["participant__code"],
+                r["national_reference"],
+                r["detection_date"],
+                _codes_with_labels(r["categories"], categories),
+                _codes_with_labels(r["modes"], modes),
+                f"{r['detection_context']} ({contexts.get(r['detection_context'], '')})"
+                if r["detection_context"]
+                else "",
+                f"{r['origin_country']} ({country_name(r['origin_country'])})" if r["origin_country"] else "",
+                f"{r['destination_country']} ({country_name(r['destination_country'])})"
+                if r["destination_country"]
+                else "",
+                r["migrants_total"],
+                r["smugglers_total"],
+                r["dead"],
+                r["missing"],
+                f"{r['sharing_level']} ({sharing.get(r['sharing_level'], '')})",
+                r["narrative"],
+            ]
+
+    return [str(h) for h in header], rows

@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,10 +13,10 @@ from django.views.generic import TemplateView
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from analytics.forms import DashboardFilterForm, DrillForm
-from analytics.selectors import dashboard_get, drill_incidents
+from analytics.selectors import dashboard_get, drill_export_rows, drill_incidents
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
-from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_text, xlsx_bytes
+from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, csv_text, xlsx_bytes
 
 
 class DashboardAccessMixin(LoginRequiredMixin):
@@ -57,7 +57,14 @@ def charts_json(charts) -> list[dict]:
             "kind": c.kind,
             "columns": [str(col) for col in c.columns],
             "rows": [
-                {"label": r.label, "values": r.values, "labels": r.labels, "drill": r.drill, "total": r.is_total}
+                {
+                    "label": r.label,
+                    "values": r.values,
+                    "labels": r.labels,
+                    "drill": r.drill,
+                    "total": r.is_total,
+                    "bounds": r.bounds,
+                }
                 for r in c.rows
             ],
             "extra": c.extra,
@@ -96,14 +103,22 @@ class ChartExportView(DashboardAccessMixin, View):
             [_("Exported at %(at)s") % {"at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")}],
         ]
         name = f"vrs-{chart.key}-{timezone.now():%Y%m%d}"
+        # Through the one safe writer (reporting/spreadsheets.py): text that would start a formula
+        # is written as text. In XLSX figures go in as numbers so they can be summed; withheld ones
+        # keep their label ("<5", "hidden", "at least N").
         if fmt == "csv":
             response = HttpResponse(
                 csv_text([[str(chart.title)], header, *lines, [], *footer]), content_type=CSV_CONTENT_TYPE
             )
         else:
-            # Figures go in as numbers so they can be summed; suppressed ones keep their label.
             numbers = [
-                [str(row.label), *[v if v is not None else str(x) for v, x in zip(row.values, row.labels, strict=True)]]
+                [
+                    str(row.label),
+                    *[
+                        v if v is not None and not (row.bounds and row.bounds[i]) else str(x)
+                        for i, (v, x) in enumerate(zip(row.values, row.labels, strict=True))
+                    ],
+                ]
                 for row in chart.rows
             ]
             response = HttpResponse(
@@ -145,3 +160,51 @@ class DrillDownView(DashboardAccessMixin, TemplateView):
             "page": page,
             "query": query.urlencode(),
         }
+
+
+class DrillDownExportView(DashboardAccessMixin, View):
+    """The drill-down list as CSV (streamed) or XLSX: the records the viewer may read one by one
+    (`drill_incidents`, built on `visible_incidents`), logged in the access log like a read and in
+    the audit trail like every export."""
+
+    def get(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        if fmt not in ("csv", "xlsx"):
+            raise Http404(_("Exports are CSV or XLSX."))
+        if not role_can(request.user.role, Action.EXPORT):
+            raise PermissionDenied(_("Your role does not include exports."))
+        form = DashboardFilterForm(request.GET or None)
+        if request.GET:
+            form.is_valid()
+        drill = DrillForm(request.GET)
+        records = drill_incidents(user=request.user, filters=form.filters(), drill=drill.drill())
+        with transaction.atomic():
+            # One access event per other owner, counted from the ids alone (never the records).
+            logged = record_access(
+                user=request.user,
+                incidents=records.values("id", "participant_id").iterator(chunk_size=5000),
+                via=AccessEvent.Via.EXPORT,
+            )
+            rows = records.count()
+            export_audit(
+                user=request.user,
+                subject="Drill-down records",
+                fmt=fmt,
+                rows=rows,
+                filters={k: v for k, v in request.GET.items() if v} | {"owners_logged": logged},
+            )
+        header, body = drill_export_rows(records=records)
+        name = f"vrs-records-{timezone.now():%Y%m%d}.{fmt}"
+        if fmt == "csv":
+            response = StreamingHttpResponse(csv_lines(_chain([header], body())), content_type=CSV_CONTENT_TYPE)
+        else:
+            response = HttpResponse(
+                xlsx_bytes({_("Records"): _chain([header], body())}),
+                content_type=XLSX_CONTENT_TYPE,
+            )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+def _chain(*parts):
+    for part in parts:
+        yield from part

@@ -907,7 +907,7 @@ class ReciprocityPolicy(models.Model):
     grace_days = models.PositiveSmallIntegerField(
         _("grace period (days)"), default=90, help_text=_("A new participant is contributing this long.")
     )
-    non_contributors_see_aggregates = models.BooleanField(_("non-contributors see regional aggregates"), default=True)
+    non_contributors_see_aggregates = models.BooleanField(_("non-contributors see regional aggregates"), default=False)
     min_cell = models.PositiveSmallIntegerField(_("smallest cell shown"), default=5)
     min_contributors = models.PositiveSmallIntegerField(_("fewest other participants behind a total"), default=3)
     secretariat_reads_records = models.BooleanField(_("secretariat reads records"), default=False)

@@ -809,12 +809,17 @@ class Tier(enum.StrEnum):
 
 @dataclass(frozen=True)
 class AggregateScope:
-    """What a user's dashboards may sum.
+    """What a user's dashboards may sum (docs/analytics.md, "Tiers").
 
     - `own_participant_id`: always summed in full (own data is always fully visible);
     - `record_owner_ids`: others whose `shared` records the user also reads one by one;
-    - `aggregate_owner_ids`: others whose shared and aggregate-only records enter aggregates
-      (validated, in a submitted return, embargo over; never national-only);
+    - `aggregate_owner_ids`: others whose shared and aggregate-only records enter the user's charts
+      (validated, in a submitted return, embargo over; never national-only). Empty for a
+      non-contributor: its charts draw on its own participant only;
+    - `published_owner_ids`: others summed in the *published tier*, the coarse regional figures
+      (detections by quarter and conduct category) that every contributor sees, and that a
+      non-contributor sees only where the policy turns `non_contributors_see_aggregates` on and its
+      participant is active (suspended and withdrawn participants never do);
     - `disclosure_control`: True when an aggregate may hold data the user cannot read record by
       record; the dashboard then applies min_cell, min_contributors and secondary suppression.
     """
@@ -827,11 +832,19 @@ class AggregateScope:
     min_cell: int
     min_contributors: int
     policy_version: int
+    published_owner_ids: frozenset[int] = frozenset()
+    published: bool = False
 
     @property
     def owner_ids(self) -> frozenset[int]:
+        """Every owner whose facts some figure of the user's may sum."""
         own = {self.own_participant_id} if self.own_participant_id is not None else set()
-        return frozenset(own) | self.aggregate_owner_ids
+        return frozenset(own) | self.aggregate_owner_ids | self.published_owner_ids
+
+    @property
+    def own_only(self) -> bool:
+        """The user's charts draw on its own participant only (a non-contributor)."""
+        return self.tier == Tier.NON_CONTRIBUTOR
 
 
 def _aggregate_owners_for(participant_id: int | None) -> frozenset[int]:
@@ -849,12 +862,15 @@ def aggregate_scope(user: User, *, on: dt.date | None = None) -> AggregateScope:
     if not user.is_authenticated or not user.is_active:
         return AggregateScope(Tier.NONE, None, frozenset(), frozenset(), True, **limits)
     if user.role == Role.SECRETARIAT:
+        everyone = _aggregate_owners_for(None)
         return AggregateScope(
             Tier.SECRETARIAT,
             None,
             readable_owner_ids(user, on=on, policy=policy),
-            _aggregate_owners_for(None),
+            everyone,
             disclosure_control=True,
+            published_owner_ids=everyone,
+            published=True,
             **limits,
         )
     participant_id = user.participant_id
@@ -864,16 +880,43 @@ def aggregate_scope(user: User, *, on: dt.date | None = None) -> AggregateScope:
     readable = readable_owner_ids(user, on=on, policy=policy)
     if readable:
         # A contributor sums the owners it reads; their aggregate-only records are in those sums
-        # but not readable one by one, hence disclosure control.
-        return AggregateScope(Tier.CONTRIBUTOR, participant_id, readable, readable, True, **limits)
+        # but not readable one by one, hence disclosure control. It sees the published tier too.
+        return AggregateScope(
+            Tier.CONTRIBUTOR,
+            participant_id,
+            readable,
+            readable,
+            True,
+            published_owner_ids=readable,
+            published=True,
+            **limits,
+        )
     standing = participant_standing(user.participant, on=on, policy=policy)
-    tier = Tier.CONTRIBUTOR if standing.contributing else Tier.NON_CONTRIBUTOR
-    others = (
-        _aggregate_owners_for(participant_id)
-        if tier == Tier.NON_CONTRIBUTOR and policy.non_contributors_see_aggregates
-        else frozenset()
+    if standing.contributing:  # contributing, with no other participant to read (yet)
+        return AggregateScope(
+            Tier.CONTRIBUTOR, participant_id, frozenset(), frozenset(), True, published=True, **limits
+        )
+    # A non-contributor's charts draw on its own participant only (CTOC/COP/2014/4, para. 22: only
+    # the states that provide data may access the information provided by others). At most, where
+    # the secretariat allows it, an active one sees the published tier, which every contributor
+    # sees too; a suspended or withdrawn participant never does.
+    published = policy.non_contributors_see_aggregates and standing.status == Participant.Status.ACTIVE
+    return AggregateScope(
+        Tier.NON_CONTRIBUTOR,
+        participant_id,
+        frozenset(),
+        frozenset(),
+        True,
+        published_owner_ids=_aggregate_owners_for(participant_id) if published else frozenset(),
+        published=published,
+        **limits,
     )
-    return AggregateScope(tier, participant_id, frozenset(), others, True, **limits)
+
+
+def contribution_gain(participant_id: int) -> int:
+    """How many other participants' shared records (and regional figures) a participant's users
+    would read if it were contributing: the active ones that do not withhold their data from it."""
+    return len(_aggregate_owners_for(participant_id))
 
 
 def aggregate_records_q(*, on: dt.date) -> Q:

@@ -259,6 +259,10 @@ REGISTRY: dict[str, Route] = {
     "analytics:chart-export": Route(
         kwargs=lambda story: {"key": "modes", "fmt": "csv"}, expect=by_role(default=200, contributor=403)
     ),
+    # The drill-down list's export (issue 16): the records the viewer may read, like the list.
+    "analytics:records-export": Route(
+        kwargs=lambda story: {"fmt": "csv"}, expect=by_role(default=200, contributor=403)
+    ),
     # Accounts (issue #2 and the console): pages about one's own account are open to any signed-in
     # user; user management to focal points (their participant) and the secretariat.
     "accounts:notifications": Route(expect=by_role(default=200, norole=200)),

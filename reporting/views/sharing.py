@@ -32,6 +32,7 @@ class StandingView(RolesRequiredMixin, TemplateView):
             standing=standing,
             policy=reciprocity.current_policy(),
             readable=selectors.incident_list_owners(user=self.request.user),
+            gain=reciprocity.contribution_gain(participant.pk),
         )
         return context
 

@@ -29,9 +29,19 @@
     return hidden ? text + " (" + (config.tPartlyHidden || "partly hidden") + ")" : text;
   }
   // A suppressed figure still gets its place and its "<5" or "hidden" written where the bar would be.
-  function barValue(r, i) {
-    if (r.values[i] !== null) { return r.values[i]; }
-    return { value: 0, label: { show: true, position: "right", color: "#555", formatter: r.labels[i] } };
+  // A lower bound ("at least N": the readable part of a figure whose remainder is withheld) is
+  // drawn hatched with a dashed outline, as the legend above the charts says.
+  function isBound(r, i) { return !!(r.bounds && r.bounds[i]); }
+  function boundStyle(colour) {
+    return { color: "#ffffff", borderColor: colour, borderWidth: 1.5, borderType: "dashed",
+      decal: { symbol: "rect", color: colour, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: -Math.PI / 4, symbolSize: 1 } };
+  }
+  function barValue(r, i, colour) {
+    if (r.values[i] === null) {
+      return { value: 0, label: { show: true, position: "right", color: "#555", formatter: r.labels[i] } };
+    }
+    if (isBound(r, i)) { return { value: r.values[i], itemStyle: boundStyle(colour || PALETTE[0]) }; }
+    return r.values[i];
   }
   var base = { color: PALETTE, animation: false, textStyle: { fontSize: 12 } };
   // Tooltips drawn on the canvas ("richText"): ECharts' HTML tooltips carry style="" attributes,
@@ -52,15 +62,28 @@
   function stack(chart) {
     var rows = body(chart).slice().reverse();
     var n = chart.extra.stack || chart.columns.length;
+    var last = chart.columns.length - 1;
+    var withTotal = last >= n;  // the people charts: sexes, then minors and the total
+    function partly(r) {
+      return withTotal && r.values[last] !== null && r.values.slice(0, n).some(function (v) { return v === null; });
+    }
+    var hasTotal = rows.some(partly);  // the neutral "partly hidden" series only where a row needs it
     return Object.assign({}, base, {
-      grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 36, top: 32, bottom: 8, containLabel: true },
       legend: { top: 0 },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: { type: "value" },
       yAxis: { type: "category", data: rows.map(function (r) { return category(chart, r); }) },
+      // A row with a withheld part but a known total (the last column, where the table has one)
+      // draws that total as one neutral bar instead of an empty or misleading stack.
       series: chart.columns.slice(0, n).map(function (col, i) {
-        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) { return r.values[i]; }) };
-      }),
+        return { name: col, type: "bar", stack: "s", data: rows.map(function (r) {
+          if (partly(r)) { return null; }
+          return isBound(r, i) ? barValue(r, i, PALETTE[i % PALETTE.length]) : r.values[i];
+        }) };
+      }).concat(hasTotal ? [{ name: config.tPartlyHidden || "partly hidden", type: "bar", stack: "s", itemStyle: { color: "#b8b8b8" },
+        label: { show: true, position: "right", color: "#444", formatter: function (p) { return rows[p.dataIndex].labels[last]; } },
+        data: rows.map(function (r) { return partly(r) ? r.values[last] : null; }) }] : []),
       _rows: rows,
     });
   }
@@ -68,10 +91,11 @@
   // as coloured cells with their figures written in; hidden figures are grey cells saying so.
   function heat(chart) {
     var rows = body(chart).slice().reverse();
-    var shown = [], hidden = [], max = 1;
+    var shown = [], hidden = [], bounds = [], max = 1;
     rows.forEach(function (r, y) {
       r.values.forEach(function (v, x) {
         if (v === null) { hidden.push({ value: [x, y, 0], text: r.labels[x] }); }
+        else if (isBound(r, x)) { bounds.push({ value: [x, y, v], text: r.labels[x] }); }
         else { shown.push({ value: [x, y, v], text: r.labels[x] }); max = Math.max(max, v); }
       });
     });
@@ -87,20 +111,39 @@
       series: [
         { type: "heatmap", data: shown, label: label, itemStyle: { borderColor: "#fff", borderWidth: 1 } },
         { type: "heatmap", data: hidden, label: Object.assign({}, label, { color: "#444" }), itemStyle: { color: "#e3e3e3", borderColor: "#fff", borderWidth: 1 } },
+        { type: "heatmap", data: bounds, label: label, itemStyle: boundStyle("#6baed6") },
       ],
       _rows: rows,
     });
   }
   function line(chart) {
     var rows = body(chart);
+    var notReporting = (chart.extra && chart.extra.not_reporting) || [];
     return Object.assign({}, base, {
       grid: { left: 8, right: 16, top: 56, bottom: 8, containLabel: true },
       legend: { top: 0, type: "scroll" },
-      tooltip: { trigger: "axis" },
+      // The tooltip prints the table's labels: "at least 12", "<5", "hidden" as well as figures.
+      tooltip: { trigger: "axis", formatter: function (ps) {
+        if (!ps.length) { return ""; }
+        var r = rows[ps[0].dataIndex];
+        return [r.label].concat(ps.map(function (p) { return p.seriesName + ": " + r.labels[p.seriesIndex]; })).join("\n");
+      } },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label; }) },
       yAxis: { type: "value", name: config.tDetections || "detections" },
       series: chart.columns.map(function (col, i) {
-        return { name: col, type: "line", connectNulls: false, symbolSize: 6, data: rows.map(function (r) { return r.values[i]; }) };
+        var colour = PALETTE[i % PALETTE.length];
+        // A withheld point is a gap in the line with a grey diamond on the axis (its "<5" or
+        // "hidden" on hover); months before any data ("not reporting") are a gap without one.
+        var withheld = [];
+        rows.forEach(function (r, x) {
+          if (r.values[i] === null && notReporting.indexOf(r.label) < 0) { withheld.push({ coord: [x, 0], value: r.labels[i] }); }
+        });
+        return { name: col, type: "line", connectNulls: false, symbolSize: 6,
+          markPoint: { symbol: "diamond", symbolSize: 9, itemStyle: { color: "#999" }, label: { show: false }, data: withheld },
+          data: rows.map(function (r) {
+          // A lower bound is an open triangle on the line ("at least N" on hover).
+          return isBound(r, i) ? { value: r.values[i], symbol: "triangle", symbolSize: 9, itemStyle: { color: "#ffffff", borderColor: colour, borderWidth: 1.5 } } : r.values[i];
+        }) };
       }),
       _rows: rows,
     });
@@ -108,7 +151,7 @@
   function sankey(chart) {
     return Object.assign({}, base, {
       tooltip: { trigger: "item" },
-      series: [{ type: "sankey", left: 8, right: 160, top: 8, bottom: 8, nodeGap: 10, emphasis: { focus: "adjacency" },
+      series: [{ type: "sankey", left: 8, right: 200, top: 8, bottom: 8, nodeGap: 10, emphasis: { focus: "adjacency" },
         data: chart.extra.nodes, links: chart.extra.links, lineStyle: { color: "gradient", opacity: 0.45 },
         label: { fontSize: 11 } }],
     });
@@ -125,6 +168,19 @@
     });
   }
   var world = null;
+  // A country across the antimeridian (Fiji, Kiribati, Russia) has rings with longitudes near both
+  // -180 and 180: drawn as they are, an edge spans the whole map (a stray line across the legend).
+  // Such rings are moved east of 180 degrees instead.
+  function unwrap(geometry) {
+    if (!geometry) { return; }
+    var polygons = geometry.type === "Polygon" ? [geometry.coordinates] : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+    polygons.forEach(function (polygon) {
+      polygon.forEach(function (ring) {
+        var west = ring.some(function (p) { return p[0] < -150; }), east = ring.some(function (p) { return p[0] > 150; });
+        if (west && east) { ring.forEach(function (p) { if (p[0] < 0) { p[0] += 360; } }); }
+      });
+    });
+  }
   function mapOption(chart, role) {
     var data = (chart.extra[role] || []).map(function (d) { return { name: d.id, value: d.value, label: d.name }; });
     var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
@@ -140,7 +196,7 @@
     instances.push(inst);
     fetch(config.world).then(function (r) { return r.json(); }).then(function (topo) {
       world = topojson.feature(topo, topo.objects.countries);
-      world.features.forEach(function (f) { f.properties.id = String(f.id); });
+      world.features.forEach(function (f) { f.properties.id = String(f.id); unwrap(f.geometry); });
       echarts.registerMap("world", world);
       inst.setOption(csp(mapOption(chart, "origin")));
       document.querySelectorAll(".map-roles button").forEach(function (b) {

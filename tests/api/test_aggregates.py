@@ -55,8 +55,8 @@ def _chart(body: dict, key: str) -> dict:
 
 
 def test_the_keys_are_the_dashboards_charts(region):
-    viewer, _owners = region
-    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    _viewer, owners = region
+    analyst = factories.user(role=Role.ANALYST, participant=owners[0])
     dashboard = dashboard_get(user=analyst, filters=DashboardFilters(month_from=FROM, month_to=TO))
     assert tuple(c.key for c in dashboard.charts) == AGGREGATE_KEYS
 
@@ -64,12 +64,12 @@ def test_the_keys_are_the_dashboards_charts(region):
 @pytest.mark.parametrize("auth", ["session", "token"])
 def test_the_figures_are_the_dashboards_under_disclosure_control(region, auth):
     viewer, _owners = region
-    analyst = factories.user(role=Role.ANALYST, participant=viewer)
+    analyst = factories.user(role=Role.SECRETARIAT)  # reads no record: every figure under disclosure control
     client = session_client(analyst) if auth == "session" else token_client(analyst)
     response = client.get(reverse("api:aggregate-list"), PERIOD)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["tier"] == "non_contributor" and body["disclosure_control"] is True
+    assert body["tier"] == "secretariat" and body["disclosure_control"] is True
     assert body["filters"]["month_from"] == PERIOD["month_from"]
     expected = dashboard_get(user=analyst, filters=DashboardFilters(month_from=FROM, month_to=TO))
     for chart in expected.charts:
@@ -83,6 +83,22 @@ def test_the_figures_are_the_dashboards_under_disclosure_control(region, auth):
     assert air["values"] == [None] and air["labels"] != ["1"]
     assert modes["suppressed"] >= 1
     assert "9" not in [label for r in modes["rows"] for label in r["labels"] if r["label"] == str(codes.Mode.AIR.label)]
+
+
+def test_a_non_contributor_s_figures_draw_on_its_own_participant_only(region):
+    viewer, owners = region
+    record(viewer, modes=[codes.Mode.SEA], migrants_total=3)
+    facts_rebuild_all()
+    body = (
+        token_client(factories.user(role=Role.ANALYST, participant=viewer))
+        .get(reverse("api:aggregate-list"), PERIOD)
+        .json()
+    )
+    assert body["tier"] == "non_contributor"
+    assert "published" not in [a["key"] for a in body["aggregates"]]
+    assert {a["participants"] for a in body["aggregates"] if a["key"] != "coverage"} <= {0, 1}
+    sea = next(r for r in _chart(body, "modes")["rows"] if r["label"] == str(codes.Mode.SEA.label))
+    assert sea["values"] == [1] and sea["bounds"] == [False]  # its own record, not the region's 19
 
 
 def test_one_aggregate_with_filters_matches_the_list(region):

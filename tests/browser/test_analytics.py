@@ -18,6 +18,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHARTS = [
     "coverage",
     "series",
+    "published",
     "modes",
     "contexts",
     "people-migrant",
@@ -151,3 +152,82 @@ def test_every_dashboard_draws_readably_and_drills_down(browser, live_server, de
     assert not page.locator("form.dash-filters").is_visible()
     assert page.locator("#chart-fees details.chart-table table").first.is_visible()
     page.emulate_media(media="screen")
+
+
+def charts_checked(page, keys, prefix: str) -> list[str]:
+    """Scroll to each chart card, check it is drawn (or says there is nothing) and fits the window,
+    screenshot it; return the keys drawn."""
+    drawn_keys = []
+    for key in keys:
+        card = page.locator(f"#chart-{key}")
+        card.scroll_into_view_if_needed()
+        if key != "coverage" and card.locator(f'[data-chart="{key}"]').count():
+            page.wait_for_function(
+                """key => { const c = document.querySelector(`[data-chart="${key}"] canvas`);
+                            return c && c.width > 0; }""",
+                arg=key,
+            )
+            page.wait_for_timeout(300 if key == "map" else 50)
+            assert drawn(page, key), f"chart {key} is blank"
+            drawn_keys.append(key)
+        box = card.bounding_box()
+        assert box["x"] + box["width"] <= 1366, (key, box)
+        card.screenshot(path=str(SHOTS / f"{prefix}-{key}.png"))
+    return drawn_keys
+
+
+def test_contributing_and_non_contributing_analysts_see_their_tiers(browser, live_server, demo):
+    """The contributor: headline figures, contents, the published tier, lower bounds drawn hatched
+    with their legend, the coverage grid inside its card. The lapsed analyst: its own data only,
+    what contributing would open, no published tier."""
+    page = signed_in(browser, live_server, demo[("AUS", "analyst")])
+    page.goto(f"{live_server.url}/analytics/")
+    page.wait_for_load_state("load")
+    expect(page.locator("#chart-headline .headline-figures li")).to_have_count(5)
+    expect(page.locator(".dash-toc")).to_contain_text("Routes and fees")
+    expect(page.locator(".legend-bound")).to_contain_text("at least")
+    assert page.locator("#tier-note").count() == 0
+    # The coverage grid fits its card: no column cut off at 1366 px.
+    widths = page.evaluate(
+        """() => { const t = document.querySelector('#chart-coverage table');
+                   return [t.scrollWidth, t.closest('.table-scroll').clientWidth]; }"""
+    )
+    assert widths[0] <= widths[1], widths
+    page.screenshot(path=str(SHOTS / "analytics-contributor-top.png"))
+    assert "published" in charts_checked(page, CHARTS, "analytics-contributor")
+    # Lower bounds are drawn: the series chart marks some points as "at least".
+    bounds = page.evaluate(
+        """() => JSON.parse(document.getElementById('dashboard-data').textContent)
+                 .reduce((n, c) => n + c.rows.reduce((m, r) => m + (r.bounds || []).filter(Boolean).length, 0), 0)"""
+    )
+    assert bounds > 0
+    assert not page.errors, page.errors
+    # The same page in French and Arabic (right to left): nothing wider than the window.
+    for language in ("fr", "ar"):
+        with page.expect_navigation():
+            page.select_option("#langswitch", language)
+        page.goto(f"{live_server.url}/analytics/")
+        page.wait_for_load_state("load")
+        assert page.evaluate("document.documentElement.lang") == language
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+        page.screenshot(path=str(SHOTS / f"analytics-contributor-top-{language}.png"))
+        page.locator("#chart-headline").scroll_into_view_if_needed()
+        page.locator("#chart-headline").screenshot(path=str(SHOTS / f"analytics-contributor-headline-{language}.png"))
+        page.locator("#chart-people-migrant").scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        page.locator("#chart-people-migrant").screenshot(
+            path=str(SHOTS / f"analytics-contributor-people-migrant-{language}.png")
+        )
+    assert not page.errors, page.errors
+
+    lapsed = signed_in(browser, live_server, demo[("IND", "analyst")])
+    lapsed.goto(f"{live_server.url}/analytics/")
+    lapsed.wait_for_load_state("load")
+    expect(lapsed.locator("#tier-note")).to_contain_text("draw on your own data only")
+    expect(lapsed.locator("#tier-note")).to_contain_text("By contributing, your users would read the shared records")
+    assert lapsed.locator("#chart-published").count() == 0
+    lapsed.screenshot(path=str(SHOTS / "analytics-non-contributor-top.png"))
+    metas = lapsed.locator(".chart-card:not(#chart-coverage) .chart-meta").all_inner_texts()
+    assert metas and all(re.search(r"\b[01] participants?\b", m) for m in metas), metas
+    charts_checked(lapsed, [k for k in CHARTS if k != "published"], "analytics-non-contributor")
+    assert not lapsed.errors, lapsed.errors
