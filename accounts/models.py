@@ -514,6 +514,9 @@ class AuditEntry(models.Model):
         SECOND_FACTOR_VERIFIED = "otp_verified", _("Second factor accepted")
         SECOND_FACTOR_FAILED = "otp_failed", _("Second factor refused")
         RECOVERY_CODES_CREATED = "recovery_codes_created", _("Recovery codes created")
+        # Account recovery (issue 19): reset links sent (by the user or a manager), passwords set.
+        PASSWORD_RESET_SENT = "password_reset_sent", _("Password reset link sent")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

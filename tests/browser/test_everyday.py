@@ -53,3 +53,50 @@ def test_refusals_explain_themselves(browser, live_server):
     page.click("text=See your participant's standing")
     expect(page).to_have_url(re.compile(r".*/records/standing/?$"))
     assert not page.errors
+
+
+def test_a_forgotten_password_is_reset_by_email_then_signs_in(browser, live_server):
+    from django.core import mail
+
+    contributor = factories.user(role=Role.CONTRIBUTOR, participant=factories.participant())
+    User.objects.filter(pk=contributor.pk).update(email="claire@example.org")
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    for language in LANGUAGES:
+        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        page.goto(f"{live_server.url}/accounts/password-reset/")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.screenshot(path=str(SHOTS / f"everyday-reset-form-{language}.png"), full_page=True)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.click("text=Forgot your password?")
+    page.fill("#id_email", "claire@example.org")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Check your e-mail")
+    page.screenshot(path=str(SHOTS / "everyday-reset-sent-en.png"), full_page=True)
+    link = re.search(r"http\S+/accounts/password-reset/\S+/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(live_server.url + link[link.index("/accounts/") :])
+    page.fill("#id_new_password1", "a-new-Long-passphrase-42")
+    page.fill("#id_new_password2", "a-new-Long-passphrase-42")
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Password saved")
+    page.click("main >> text=Sign in")
+    page.fill("#id_username", contributor.username)
+    page.fill("#id_password", "a-new-Long-passphrase-42")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    expect(page.locator("h1")).to_contain_text("Welcome")
+
+
+def test_focal_point_sends_a_reset_link_from_the_users_page(browser, live_server):
+    state = factories.participant()
+    focal_point = factories.user(role=Role.FOCAL_POINT, participant=state)
+    analyst = factories.user(role=Role.ANALYST, participant=state)
+    User.objects.filter(pk=analyst.pk).update(email="ana@example.org")
+    page = signed_in(browser, live_server, focal_point.username)
+    photographed(page, focal_point, f"{live_server.url}/accounts/users/{analyst.pk}/", "user-detail")
+    page.goto(f"{live_server.url}/accounts/users/{analyst.pk}/")
+    page.click("text=Send a password reset link")
+    expect(page.locator(".messages")).to_contain_text("ana@example.org")
+    page.click("nav.mainnav >> text=Home")
+    expect(page.locator("h1")).to_contain_text("Welcome")
