@@ -18,8 +18,13 @@ INCIDENT_SORTS = {
     "-detection_date": ("-detection_date", "-id"),
     "detection_date": ("detection_date", "id"),
     "-migrants_total": ("-migrants_total", "-id"),
+    "migrants_total": ("migrants_total", "id"),
     "participant": ("participant__name", "-detection_date", "-id"),
+    "-participant": ("-participant__name", "-detection_date", "-id"),
     "national_reference": ("national_reference", "id"),
+    "-national_reference": ("-national_reference", "-id"),
+    "status": ("status", "-detection_date", "-id"),
+    "-status": ("-status", "-detection_date", "-id"),
 }
 
 

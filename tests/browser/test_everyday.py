@@ -100,3 +100,52 @@ def test_focal_point_sends_a_reset_link_from_the_users_page(browser, live_server
     expect(page.locator(".messages")).to_contain_text("ana@example.org")
     page.click("nav.mainnav >> text=Home")
     expect(page.locator("h1")).to_contain_text("Welcome")
+
+
+def test_record_list_sorts_by_column_and_pages(browser, live_server):
+    from reporting.models import Incident, ReciprocityPolicy
+
+    ReciprocityPolicy.objects.get_or_create(version=1)
+    state = factories.participant(code="AUS")
+    factories.submitted_returns(state, (1, 2, 3))
+    for n, status in enumerate([Incident.Status.VALIDATED] * 3 + [Incident.Status.SUBMITTED, Incident.Status.RETURNED]):
+        factories.incident_for(
+            state, months_ago=1 + n % 3, status=status, national_reference=f"AUS-2026{n:02d}-00000{n}"
+        )
+    factories.incident_for(state, months_ago=0, submitted_return=False, status=Incident.Status.DRAFT,
+                           national_reference="AUS-202612-000009")  # fmt: skip
+    focal_point = factories.user(role=Role.FOCAL_POINT, participant=state)
+    page = signed_in(browser, live_server, focal_point.username)
+    photographed(page, focal_point, f"{live_server.url}/records/", "record-list")
+    page.goto(f"{live_server.url}/records/")
+    page.click("th >> text=Reference")
+    expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Reference")
+    first = page.locator("td.ref").first.inner_text()
+    page.click("th >> text=Reference")
+    expect(page.locator("th[aria-sort=descending]")).to_contain_text("Reference")
+    assert page.locator("td.ref").first.inner_text() != first
+    # A reference sits on one line, whatever the width of its column.
+    box = page.locator("td.ref a").first.bounding_box()
+    assert box["height"] < 30
+    expect(page.locator(".status-returned")).to_have_text("Returned for correction")
+    page.select_option("#id_per_page", "25")
+    page.click("form.record-filters button[type=submit]")
+    expect(page.locator(".pager .showing").first).to_contain_text("Showing 1–6 of 6")
+    page.click("nav.mainnav >> text=Home")
+    assert not page.errors
+
+
+def test_audit_trail_is_paged(browser, live_server):
+    from accounts.models import AuditEntry
+
+    secretariat = factories.user(role=Role.SECRETARIAT)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(actor=secretariat, action=AuditEntry.Action.CODE_LIST_CHANGED, summary=f"Change {i}")
+        for i in range(130)
+    )
+    page = signed_in(browser, live_server, secretariat.username)
+    photographed(page, secretariat, f"{live_server.url}/records/console/audit/?per_page=25", "audit")
+    page.goto(f"{live_server.url}/records/console/audit/")
+    expect(page.locator(".pager .showing").first).to_contain_text("Showing 1–100 of")
+    page.locator(".pager a[rel=next]").first.click()
+    expect(page.locator(".pager .showing").first).to_contain_text("Showing 101–")

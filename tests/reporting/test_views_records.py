@@ -124,12 +124,12 @@ def test_list_counts_up_to_a_cap_and_says_more_than_past_it(client, story, monke
     visible = len(story.expected_visible("home_analyst"))
     monkeypatch.setattr(records.CappedCountPaginator, "cap", visible)
     exact = client.get(LIST).content.decode()
-    assert f"{visible} records" in exact and "Page 1 of" in exact and "More than" not in exact
+    assert f"Showing 1–2 of {visible}" in exact and "More than" not in exact
 
     monkeypatch.setattr(records.CappedCountPaginator, "cap", visible - 1)
     capped = client.get(LIST, {"sort": "national_reference"})
     body = capped.content.decode()
-    assert f"More than {visible - 1} records" in body and "Page 1 of" not in body and "Page 1" in body
+    assert f"More than {visible - 1} records" in body and f"Showing 1–2 of more than {visible - 1}" in body
     last = client.get(LIST, {"sort": "national_reference", "page": capped.context["page"].paginator.num_pages})
     assert _refs(last) and not _refs(last) & _refs(capped)  # the pages run as far as the records counted
 
@@ -189,3 +189,26 @@ def test_list_query_count_does_not_grow_with_the_page(client, story, django_asse
     client.force_login(story.users["home_analyst"])
     with django_assert_max_num_queries(25):
         client.get(LIST)
+
+
+def test_list_sorts_by_column_with_badges_and_a_page_size(client, story):
+    client.force_login(story.users["home_analyst"])
+    default = client.get(LIST)
+    page = default.content.decode()
+    # Each sortable heading links to its sort; the current one (newest first) links to the reverse.
+    assert 'href="?sort=national_reference"' in page and 'aria-sort="descending"' in page
+    assert 'href="?sort=detection_date"' in page
+    rows = client.get(LIST, {"sort": "national_reference"}).context["page"].object_list
+    refs = [i.national_reference for i in rows]
+    assert refs == sorted(refs)
+    backwards = client.get(LIST, {"sort": "-national_reference"})
+    assert [i.national_reference for i in backwards.context["page"].object_list] == sorted(refs, reverse=True)
+    assert 'href="?sort=national_reference"' in backwards.content.decode()  # click again: A to Z
+    statuses = [i.status for i in client.get(LIST, {"sort": "status"}).context["page"].object_list]
+    assert statuses == sorted(statuses)
+    # Status in words inside a coloured badge; references and dates do not wrap.
+    assert '<span class="status status-validated">Validated</span>' in page
+    assert '<td class="ref">' in page and '<td class="date">' in page
+    small = client.get(LIST, {"per_page": 25})
+    assert small.context["page"].paginator.per_page == 25
+    assert client.get(LIST, {"per_page": 7}).context["form"].errors  # only the offered sizes
