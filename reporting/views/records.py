@@ -324,5 +324,6 @@ class IncidentDetailView(RolesRequiredMixin, TemplateView):
             ],
             # The change history names the owner's own officials: shown to the owner's users only.
             history=selectors.incident_history(incident=incident) if own else None,
+            arrow=_arrow().strip(),  # old → new, pointing the way the page reads
         )
         return context

@@ -134,6 +134,19 @@ def test_record_list_sorts_by_column_and_pages(browser, live_server):
     page.click("nav.mainnav >> text=Home")
     assert not page.errors
 
+    # The record's history, as people read it (issue 19, item 7).
+    record = Incident.objects.get(national_reference="AUS-202603-000003")
+    User.objects.filter(pk=focal_point.pk).update(first_name="Luc", last_name="Martin")
+    record.refresh_from_db()
+    record.status = Incident.Status.VALIDATED
+    record.validated_by = User.objects.get(pk=focal_point.pk)
+    record._history_user = record.validated_by
+    record.save()
+    photographed(page, focal_point, f"{live_server.url}/records/{record.pk}/", "history")
+    page.goto(f"{live_server.url}/records/{record.pk}/")
+    expect(page.locator("table.history")).to_contain_text("Submitted for validation → Validated")
+    expect(page.locator("table.history")).to_contain_text("Luc Martin")
+
 
 def test_audit_trail_is_paged(browser, live_server):
     from accounts.models import AuditEntry

@@ -212,3 +212,31 @@ def test_list_sorts_by_column_with_badges_and_a_page_size(client, story):
     small = client.get(LIST, {"per_page": 25})
     assert small.context["page"].paginator.per_page == 25
     assert client.get(LIST, {"per_page": 7}).context["form"].errors  # only the offered sizes
+
+
+def test_history_reads_as_people_read_it(client, story):
+    """Labels, not codes; people's names, not ids; in the reader's language (issue 19)."""
+    from reporting.models import Incident
+
+    focal_point = story.users["home_focal_point"]
+    focal_point.first_name, focal_point.last_name = "Luc", "Martin"
+    focal_point.save(update_fields=["first_name", "last_name"])
+    record = story.records["home_draft"]
+    record.status = Incident.Status.SUBMITTED
+    record.categories = ["migrant_smuggling", "document_fraud"]
+    record.save()
+    record.status = Incident.Status.VALIDATED
+    record.validated_by = focal_point
+    record._history_user = focal_point
+    record.save()
+    client.force_login(focal_point)
+    body = client.get(reverse("reporting:incident-detail", args=[record.pk])).content.decode()
+    assert "Submitted for validation → Validated" in body
+    assert "Validated by</strong>: — → Luc Martin" in body
+    assert "<td>Luc Martin</td>" in body
+    assert "Migrant smuggling, Document fraud" in body and "migrant_smuggling" not in body
+    assert "Draft → Submitted for validation" in body
+    focal_point.language = "fr"
+    focal_point.save(update_fields=["language"])
+    french = client.get(reverse("reporting:incident-detail", args=[record.pk])).content.decode()
+    assert "Soumis pour validation → Validé" in french or "→ Validé" in french
