@@ -162,3 +162,21 @@ def test_audit_trail_is_paged(browser, live_server):
     expect(page.locator(".pager .showing").first).to_contain_text("Showing 1–100 of")
     page.locator(".pager a[rel=next]").first.click()
     expect(page.locator(".pager .showing").first).to_contain_text("Showing 101–")
+
+
+def test_suspended_participant_sees_the_right_remedy(browser, live_server):
+    from accounts.models import Participant
+    from reporting.models import ReciprocityPolicy
+
+    ReciprocityPolicy.objects.get_or_create(version=1)
+    secretariat = factories.user(role=Role.SECRETARIAT)
+    User.objects.filter(pk=secretariat.pk).update(first_name="Sam", last_name="Okafor", email="sam@secretariat.example")
+    suspended = factories.participant(code="SUS", status=Participant.Status.SUSPENDED)
+    analyst = factories.user(role=Role.ANALYST, participant=suspended)
+    page = signed_in(browser, live_server, analyst.username)
+    photographed(page, analyst, f"{live_server.url}/records/standing/", "standing-suspended")
+    page.goto(f"{live_server.url}/records/")
+    page.click("text=Why, what comes next and whom to contact")
+    expect(page.locator(".remedy")).to_contain_text("Only the secretariat reinstates a participant")
+    expect(page.locator(".remedy")).to_contain_text("sam@secretariat.example")
+    assert "regain access" not in page.locator("main").inner_text()
