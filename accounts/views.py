@@ -30,17 +30,6 @@ from accounts.roles import Action, role_can
 from config.errors import error_page
 
 
-class HomeView(LoginRequiredMixin, TemplateView):
-    """Who you are, your participant and role, and links to what you may use."""
-
-    template_name = "accounts/home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["membership"] = self.request.user.membership_or_none
-        return context
-
-
 class RoleRequiredMixin(LoginRequiredMixin):
     """Signed-in users whose role allows one of `required_actions` (accounts/roles.py); others get
     403: these pages are actions, not records. Anonymous visitors go to the sign-in page."""

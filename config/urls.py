@@ -3,9 +3,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.language import set_language
-from accounts.views import HomeView
 from analytics import api as analytics_api
 from reporting.api import urls as reporting_api
+from reporting.views.home import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
