@@ -180,3 +180,97 @@ def test_suspended_participant_sees_the_right_remedy(browser, live_server):
     expect(page.locator(".remedy")).to_contain_text("Only the secretariat reinstates a participant")
     expect(page.locator(".remedy")).to_contain_text("sam@secretariat.example")
     assert "regain access" not in page.locator("main").inner_text()
+
+
+def _home_story():
+    """One contributing participant with work for each role, a lapsed one, an open invitation."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from accounts.models import Invitation
+    from reporting.models import Incident, IncidentComment, ReciprocityPolicy
+
+    ReciprocityPolicy.objects.get_or_create(version=1)
+    state = factories.participant(code="AUS", joined_on=dt.date(2020, 1, 1))
+    factories.submitted_returns(state, (2, 3, 4))
+    factories.participant(code="FJI", joined_on=dt.date(2020, 1, 1))  # no returns: losing access
+    people = {role: factories.user(role=role, participant=state) for role in Role.values if role != Role.SECRETARIAT}
+    people[Role.SECRETARIAT] = factories.user(role=Role.SECRETARIAT)
+    for n in range(3):
+        factories.incident_for(state, months_ago=2, national_reference=f"AUS-2026-V{n}")
+    factories.incident_for(state, months_ago=1, submitted_return=False, status=Incident.Status.SUBMITTED,
+                           national_reference="AUS-2026-S1", submitted_at=timezone.now())  # fmt: skip
+    factories.incident_for(state, months_ago=0, submitted_return=False, status=Incident.Status.DRAFT,
+                           national_reference="AUS-2026-D1")  # fmt: skip
+    returned = factories.incident_for(state, months_ago=1, submitted_return=False, status=Incident.Status.RETURNED,
+                                      national_reference="AUS-2026-R1")  # fmt: skip
+    IncidentComment.objects.create(
+        incident=returned,
+        kind=IncidentComment.Kind.RETURNED,
+        version=1,
+        text="The route is missing its transit country.",
+        author=people[Role.FOCAL_POINT],
+    )
+    Invitation.objects.create(email="new.analyst@example.org", role=Role.ANALYST, participant=state,
+                              token_hash="y" * 64, invited_by=people[Role.FOCAL_POINT],
+                              expires_at=timezone.now() + dt.timedelta(days=7))  # fmt: skip
+    from reporting.reciprocity import reciprocity_sync
+
+    reciprocity_sync(trigger="browser story")
+    return people
+
+
+def _back_home(page):
+    page.click("nav.mainnav >> text=Home")
+    expect(page.locator("h1")).to_contain_text("Welcome")
+
+
+def test_each_role_goes_from_its_home_to_its_main_task_and_back(browser, live_server):
+    people = _home_story()
+
+    contributor = people[Role.CONTRIBUTOR]
+    page = signed_in(browser, live_server, contributor.username)
+    photographed(page, contributor, f"{live_server.url}/", "home-contributor")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(".work")).to_contain_text("The route is missing its transit country.")
+    page.click(".work >> text=AUS-2026-R1")
+    expect(page.locator("h1")).to_contain_text("AUS-2026-R1")
+    _back_home(page)
+    page.click(".work >> text=Enter a new incident record")
+    expect(page.locator("h1")).to_contain_text("New incident record")
+    _back_home(page)
+    assert not page.errors
+
+    focal_point = people[Role.FOCAL_POINT]
+    page = signed_in(browser, live_server, focal_point.username)
+    photographed(page, focal_point, f"{live_server.url}/", "home-focal-point")
+    page.goto(f"{live_server.url}/")
+    page.click(".work >> text=record submitted for validation")
+    expect(page.locator("td.ref")).to_have_text(["AUS-2026-S1"])
+    page.click("text=AUS-2026-S1")
+    page.click("button:has-text('Validate')")
+    expect(page.locator(".messages")).to_contain_text("Validated.")
+    _back_home(page)
+    expect(page.locator(".work").first).to_contain_text("0 records submitted for validation")
+    expect(page.locator(".returns-due")).to_contain_text("Due")
+    assert not page.errors
+
+    analyst = people[Role.ANALYST]
+    page = signed_in(browser, live_server, analyst.username)
+    photographed(page, analyst, f"{live_server.url}/", "home-analyst")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(".work").first).to_contain_text("validated records you may read")
+    page.click(".work >> text=Open the dashboards")
+    expect(page.locator("h1")).to_contain_text("Regional dashboards")
+    _back_home(page)
+
+    secretariat = people[Role.SECRETARIAT]
+    page = signed_in(browser, live_server, secretariat.username)
+    photographed(page, secretariat, f"{live_server.url}/", "home-secretariat")
+    page.goto(f"{live_server.url}/")
+    expect(page.locator(".work").first).to_contain_text("Participant FJI")
+    page.click(".work >> text=not contributing or about to stop")
+    expect(page.locator("h1")).to_contain_text("Coverage and compliance")
+    _back_home(page)
+    expect(page.locator("main")).to_contain_text("new.analyst@example.org")
