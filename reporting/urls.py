@@ -46,7 +46,11 @@ urlpatterns += [
     path("<int:pk>/submit/", entry.IncidentActionView.as_view(action="submit"), name="incident-submit"),
     path("<int:pk>/validate/", entry.IncidentActionView.as_view(action="validate"), name="incident-validate"),
     path("<int:pk>/return/", entry.IncidentActionView.as_view(action="return"), name="incident-return"),
-    path("<int:pk>/withdraw/", entry.IncidentActionView.as_view(action="withdraw"), name="incident-withdraw"),
+    path(  # GET asks first (a summary and the reason), POST withdraws
+        "<int:pk>/withdraw/",
+        entry.IncidentActionView.as_view(action="withdraw", http_method_names=["get", "post"]),
+        name="incident-withdraw",
+    ),
     path("<int:pk>/override/", entry.IncidentActionView.as_view(action="override"), name="incident-override"),
     path("<int:pk>/sharing/", entry.IncidentActionView.as_view(action="sharing"), name="incident-sharing"),
     path("glossary/", entry.GlossaryView.as_view(), name="glossary"),

@@ -23,7 +23,7 @@ from accounts.forms import LifecycleForm, ParticipantInviteForm, TermsAcceptForm
 from accounts.models import Agency, AuditEntry, Participant, TermsVersion
 from accounts.roles import Action
 from accounts.views import RoleRequiredMixin
-from reporting import compliance
+from reporting import compliance, confirmations
 from reporting.audit import AuditTrail, audit_count, audit_rows_all
 from reporting.console_forms import (
     AgencyForm,
@@ -127,6 +127,20 @@ class ParticipantDetailView(SecretariatMixin, TemplateView):
 
 
 class ParticipantStepView(SecretariatMixin, View):
+    # Steps that ask first, on a page of their own: what the step does, the reason, the button.
+    CONFIRMED_STEPS = ("withdraw",)
+
+    def get(self, request, pk: int, step: str):
+        participant = get_object_or_404(Participant, pk=pk)
+        if step not in self.CONFIRMED_STEPS:
+            raise Http404
+        return self._confirm(request, participant, step, LifecycleForm())
+
+    def _confirm(self, request, participant, step: str, form, status: int = 200):
+        summary = confirmations.participant_withdrawal_summary(participant=participant)
+        context = {"summary": summary, "participant": participant, "form": form, "step": step}
+        return render(request, "console/participant_withdraw_confirm.html", context, status=status)
+
     def post(self, request, pk: int, step: str):
         participant = get_object_or_404(Participant, pk=pk)
         if step not in STEPS:
@@ -147,6 +161,8 @@ class ParticipantStepView(SecretariatMixin, View):
                     % {"name": participant.name, "status": participant.get_status_display().lower()},
                 )
                 return redirect("reporting:console-participant", pk=pk)
+        if step in self.CONFIRMED_STEPS:
+            return self._confirm(request, participant, step, form, status=400)
         view = ParticipantDetailView()
         view.setup(request, pk=pk)
         return render(request, view.template_name, view.get_context_data(step_form=form, failed_step=step), status=400)

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Role, User
+from accounts.models import Participant, Role, User
 from tests import factories
 from tests.browser import SHOTS
 
@@ -274,3 +274,43 @@ def test_each_role_goes_from_its_home_to_its_main_task_and_back(browser, live_se
     expect(page.locator("h1")).to_contain_text("Coverage and compliance")
     _back_home(page)
     expect(page.locator("main")).to_contain_text("new.analyst@example.org")
+
+
+def test_confirmation_pages_summarise_before_acting(browser, live_server):
+    from reporting.models import Incident, Return
+
+    people = _home_story()
+    focal_point = people[Role.FOCAL_POINT]
+    page = signed_in(browser, live_server, focal_point.username)
+    draft = Incident.objects.get(national_reference="AUS-2026-D1")
+    photographed(page, focal_point, f"{live_server.url}/records/{draft.pk}/withdraw/", "confirm-record-withdraw")
+    page.goto(f"{live_server.url}/records/{draft.pk}/")
+    page.click("text=Withdraw this record…")
+    expect(page.locator("section.confirm")).to_contain_text("No other participant reads it today.")
+    page.fill("#withdraw-reason", "Entered twice")
+    page.click("section.confirm button:has-text('Withdraw this record')")
+    expect(page.locator(".messages")).to_contain_text("Withdrawn.")
+
+    # The month with validated records and nothing pending: its return, asked about first.
+    month = factories.months_back(2)
+    ret = Return.objects.get(participant__code="AUS", month=month)
+    Return.objects.filter(pk=ret.pk).update(status=Return.Status.OPEN, submitted_at=None)
+    photographed(page, focal_point, f"{live_server.url}/records/returns/{ret.pk}/submit/", "confirm-return")
+    page.goto(f"{live_server.url}/records/returns/")
+    page.locator(f"#month-{month:%Y-%m} button:has-text('Submit')").click()
+    expect(page.locator("section.confirm")).to_contain_text("3 records: Validated")
+    page.locator("section.confirm button:has-text('Submit')").click()
+    expect(page.locator(".messages")).to_contain_text("is submitted")
+    _back_home(page)
+
+    secretariat = people[Role.SECRETARIAT]
+    page = signed_in(browser, live_server, secretariat.username)
+    fiji = Participant.objects.get(code="FJI")
+    url = f"{live_server.url}/records/console/participants/{fiji.pk}/step/withdraw/"
+    photographed(page, secretariat, url, "confirm-participant-withdraw")
+    page.goto(f"{live_server.url}/records/console/participants/{fiji.pk}/")
+    page.click("text=Review what withdrawing changes…")
+    expect(page.locator("section.confirm")).to_contain_text("This is final")
+    page.fill("#id_reason", "Left the process")
+    page.click("section.confirm button.danger")
+    expect(page.locator(".messages")).to_contain_text("withdrawn")
