@@ -74,6 +74,12 @@ class PageSizeField(forms.TypedChoiceField):
         )
 
 
+class RemindersForm(forms.Form):
+    participant = forms.ModelChoiceField(
+        label=_("Participant"), queryset=Participant.objects.active().order_by("name"), required=False
+    )
+
+
 class AuditFilterForm(forms.Form):
     kinds = forms.MultipleChoiceField(
         label=_("What"), choices=list(KINDS.items()), required=False, widget=forms.CheckboxSelectMultiple

@@ -35,6 +35,7 @@ urlpatterns += [
     path("console/code-lists/<slug:kind>/", console.CodeListView.as_view(), name="console-codelist"),
     path("console/code-lists/<slug:kind>/<int:pk>/", console.CodeListView.as_view(), name="console-codelist-edit"),
     path("console/audit/", console.AuditView.as_view(), name="console-audit"),
+    path("console/reminders/", console.RemindersView.as_view(), name="console-reminders"),
 ]
 
 # Data entry, the record workflow and monthly returns (issue #4)

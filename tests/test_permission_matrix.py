@@ -393,6 +393,8 @@ REGISTRY: dict[str, Route] = {
     "accounts:session-end": Route(
         method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(default=404, norole=404)
     ),
+    # The secretariat's reminders page (issue 19)
+    "reporting:console-reminders": Route(expect=by_role(secretariat=200)),
     # Account recovery (issue 19): the reset pages are open to anyone; a bad reset link is gone (410).
     "accounts:password-reset": Route(expect=by_role(default=200, anonymous=200, norole=200)),
     "accounts:password-reset-sent": Route(expect=by_role(default=200, anonymous=200, norole=200)),

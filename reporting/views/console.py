@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -20,7 +21,7 @@ from django.views.generic import TemplateView
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import LifecycleForm, ParticipantInviteForm, TermsAcceptForm, TermsPublishForm, add_service_errors
-from accounts.models import Agency, AuditEntry, Participant, TermsVersion
+from accounts.models import Agency, AuditEntry, Participant, SentReminder, TermsVersion
 from accounts.roles import Action
 from accounts.views import RoleRequiredMixin
 from reporting import compliance, confirmations
@@ -32,9 +33,11 @@ from reporting.console_forms import (
     CrossingPointForm,
     ExchangeRateForm,
     PolicyForm,
+    RemindersForm,
 )
 from reporting.models import BorderCrossingPoint, ExchangeRate, ReciprocityPolicy
 from reporting.reciprocity import current_grants, current_policy, participant_standing, standings
+from reporting.reminders import reminder_previews, reminder_schedule, reminders_send_now
 from reporting.services import codelists
 from reporting.services.sharing import POLICY_FIELDS, policy_create
 from reporting.spreadsheets import csv_lines
@@ -460,3 +463,51 @@ class AuditView(SecretariatMixin, TemplateView):
         response["Content-Disposition"] = f'attachment; filename="vrs-audit-{timezone.localdate()}.csv"'
         return response
 
+
+class RemindersView(SecretariatMixin, TemplateView):
+    """The reminder e-mails: what went to whom and when, a preview of each text, the schedule, and
+    "send now" to one participant's focal points (issue 19)."""
+
+    template_name = "console/reminders.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        form = kwargs.get("form") or RemindersForm(request.GET or None)
+        participant = form.cleaned_data.get("participant") if form.is_bound and form.is_valid() else None
+        sent = SentReminder.objects.select_related("user__membership__participant")
+        if participant is not None:
+            sent = sent.filter(user__membership__participant=participant)
+        query = request.GET.copy()
+        query.pop("page", None)
+        example = participant or Participant.objects.active().order_by("name").first()
+        context.update(
+            form=form,
+            page=Paginator(sent, AUDIT_PAGE_SIZE).get_page(request.GET.get("page")),
+            query=query.urlencode(),
+            previews=reminder_previews(user=request.user, participant=example) if example else [],
+            example=example,
+            schedule=reminder_schedule(),
+        )
+        return context
+
+    def post(self, request):
+        form = RemindersForm(request.POST)
+        if not form.is_valid() or form.cleaned_data["participant"] is None:
+            form.add_error("participant", _("Choose the participant whose focal points get the reminder."))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        participant = form.cleaned_data["participant"]
+        sent = reminders_send_now(participant=participant)
+        if sent:
+            messages.success(
+                request,
+                _("%(count)d e-mail(s) sent to the focal points of %(name)s.")
+                % {"count": sent, "name": participant.name},
+            )
+        else:
+            messages.info(
+                request,
+                _("Nothing sent: %(name)s has no late return, or no focal point who receives these reminders.")
+                % {"name": participant.name},
+            )
+        return redirect(f"{reverse('reporting:console-reminders')}?participant={participant.pk}")

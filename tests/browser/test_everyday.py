@@ -314,3 +314,15 @@ def test_confirmation_pages_summarise_before_acting(browser, live_server):
     page.fill("#id_reason", "Left the process")
     page.click("section.confirm button.danger")
     expect(page.locator(".messages")).to_contain_text("withdrawn")
+
+
+def test_secretariat_reminders_page(browser, live_server):
+    people = _home_story()
+    secretariat = people[Role.SECRETARIAT]
+    page = signed_in(browser, live_server, secretariat.username)
+    fiji = Participant.objects.get(code="FJI")
+    photographed(page, secretariat, f"{live_server.url}/records/console/reminders/?participant={fiji.pk}", "reminders")
+    page.goto(f"{live_server.url}/records/console/")
+    page.click(".console-tabs >> text=Reminders")
+    expect(page.locator("h1")).to_contain_text("Reminder e-mails")
+    expect(page.locator("details").first).to_contain_text("Dear")
