@@ -417,3 +417,14 @@ def test_a_withdrawn_participants_records_stay_marked_and_are_no_longer_shared(
     client.force_login(other_analyst)
     assert client.get(url).status_code == 404
     assert Incident.objects.filter(pk=record.pk).exists()
+
+
+def test_grant_changes_name_the_participant_not_its_id(client, secretariat, django_capture_on_commit_callbacks):
+    """Audit texts say "participant FJI suspended", never "participant 18 status" (issue 19)."""
+    from unittest import mock
+
+    p = _contributing(factories.participant(code="FJI"))
+    with mock.patch("reporting.tasks.reciprocity_sync_enqueue") as enqueue:
+        with django_capture_on_commit_callbacks(execute=True):
+            account_services.participation_step(participant=p, step="suspend", changed_by=secretariat, reason="x")
+    assert enqueue.call_args.kwargs["trigger"] == "participant FJI suspended"
