@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from reporting.entry_selectors import ReturnMonth, return_calendar
 from reporting.models import ImportBatch, Incident, IncidentComment
 
 SHORT_LIST = 5
+ANALYST_FIGURES_SECONDS = 300
 # Imports that wait for a person: a mapping to finish, a dry run to read, or rows to fix.
 IMPORTS_WAITING = (
     ImportBatch.Status.UPLOADED,
@@ -59,7 +61,9 @@ def _own_records(user: User):
 def _entry_work(user: User, worklist: Worklist) -> None:
     """Drafts and records returned for correction, each returned one with the focal point's comment."""
     own = _own_records(user)
-    counts = own.aggregate(
+    # Narrowed to the three statuses first, so the (participant, status, date) index does the work.
+    pending = [Incident.Status.DRAFT, Incident.Status.RETURNED, Incident.Status.SUBMITTED]
+    counts = own.filter(status__in=pending).aggregate(
         drafts=Count("pk", filter=Q(status=Incident.Status.DRAFT)),
         returned=Count("pk", filter=Q(status=Incident.Status.RETURNED)),
         waiting=Count("pk", filter=Q(status=Incident.Status.SUBMITTED)),
@@ -121,18 +125,27 @@ def _imports_waiting(user: User) -> list[ImportBatch]:
 def _analyst(user: User, today: dt.date) -> Worklist:
     """Headline figures of what the analyst may read, over the last twelve months of detections."""
     since = reciprocity.month_add(today.replace(day=1), -11)
-    readable = reciprocity.visible_incidents(user).filter(
-        status=Incident.Status.VALIDATED, detection_date__gte=since
-    )
-    figures = readable.aggregate(
-        records=Count("pk"),
-        own=Count("pk", filter=Q(participant_id=user.participant_id)),
-        migrants=Sum("migrants_total"),
-        dead=Sum("dead"),
-        missing=Sum("missing"),
-        owners=Count("participant_id", distinct=True),
-    )
-    worklist = Worklist(role=Role.ANALYST, counts={k: v or 0 for k, v in figures.items()})
+
+    def figures() -> dict:
+        readable = reciprocity.visible_incidents(user).filter(
+            status=Incident.Status.VALIDATED, detection_date__gte=since
+        )
+        sums = readable.aggregate(
+            records=Count("pk"),
+            own=Count("pk", filter=Q(participant_id=user.participant_id)),
+            migrants=Sum("migrants_total"),
+            dead=Sum("dead"),
+            missing=Sum("missing"),
+            owners=Count("participant_id", distinct=True),
+        )
+        return {**{k: v or 0 for k, v in sums.items()}, "as_of": timezone.now()}
+
+    # The sums over a year of readable records cost ~80 ms at 200,000 records: kept a few minutes per
+    # participant and day (what a participant may read is the same for all its analysts), and the
+    # page says "as of" when.
+    key = f"vrs:home:analyst:{user.participant_id}:{today.isoformat()}"
+    counts = cache.get_or_set(key, figures, ANALYST_FIGURES_SECONDS)
+    worklist = Worklist(role=Role.ANALYST, counts=dict(counts))
     worklist.counts["shared"] = worklist.counts["records"] - worklist.counts["own"]
     worklist.standing = reciprocity.participant_standing(user.participant, on=today)
     month_from = since.strftime("%Y-%m")
