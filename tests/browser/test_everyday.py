@@ -186,12 +186,11 @@ def _home_story():
     """One contributing participant with work for each role, a lapsed one, an open invitation."""
     import datetime as dt
 
+    from django.core.cache import cache
     from django.utils import timezone
 
     from accounts.models import Invitation
     from reporting.models import Incident, IncidentComment, ReciprocityPolicy
-
-    from django.core.cache import cache
 
     ReciprocityPolicy.objects.get_or_create(version=1)
     cache.clear()  # the analyst's figures are kept a few minutes
