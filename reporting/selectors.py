@@ -118,10 +118,8 @@ def incident_history(*, incident: Incident) -> list[HistoryEntry]:
     Only for the owner's users: the caller decides (other states' officials are not shown who in a
     foreign administration edited a record)."""
     records = list(incident.history.select_related("history_user").order_by("history_date", "history_id"))
-    deltas = [
-        record.diff_against(previous).changes if previous is not None else []
-        for previous, record in zip([None, *records[:-1]], records, strict=True)
-    ]
+    # Records loaded in bulk (the demo's COPY, imports) may have no history rows at all.
+    deltas = [records[i].diff_against(records[i - 1]).changes if i else [] for i in range(len(records))]
     names = _history_names([c for changes in deltas for c in changes])
     kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
     entries = []
