@@ -29,7 +29,6 @@ _API_PLAIN = {
     400: ("Bad Request (400)", ""),
     403: ("403 Forbidden", ""),
     404: ("Not Found", "The requested resource was not found on this server."),
-    500: ("Server Error (500)", ""),
 }
 
 
@@ -71,6 +70,7 @@ def page_not_found(request, exception, *args, **kwargs):
 
 
 RETRY_AFTER_SECONDS = 5
+FAULT = "Something went wrong on the server; it has been logged. Nothing was saved by this request."
 MESSAGE = "The database is briefly unavailable. Nothing was saved by this request: send it again in a few seconds."
 
 
@@ -78,7 +78,8 @@ def server_error(request, *args, **kwargs):
     error = sys.exc_info()[1]
     if not isinstance(error, OperationalError | InterfaceError):
         if _is_api(request):
-            return _api_plain(500)
+            # The API's clients read JSON in one shape whatever happened (as on main: reporting/api/errors.py).
+            return JsonResponse({"errors": [{"field": None, "code": "server_error", "message": FAULT}]}, status=500)
         try:
             # Rendered without the request, as Django's own: no query (the user, the menu) can fail again.
             body = loader.get_template("500.html").render({"status_code": 500})

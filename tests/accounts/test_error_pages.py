@@ -105,3 +105,12 @@ def test_410_and_429_pages(contributor, status):
     request.user = contributor
     response = errors.error_page(request, status=status, message="Because.")
     assert response.status_code == status and "Because." in response.content.decode()
+
+
+def test_api_500_is_json_in_the_apis_shape():
+    request = RequestFactory().get("/api/v1/incidents/")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        response = errors.server_error(request)
+    assert response.status_code == 500 and b'"code": "server_error"' in response.content
