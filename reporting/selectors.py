@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.language import list_join
 from accounts.models import Participant, User
 from reporting import reciprocity
 from reporting.fields import MultipleCodeField
@@ -182,7 +183,7 @@ def _history_value(field, value, names: dict) -> str:
         return names.get((field.related_model, value), "—")
     if isinstance(field, MultipleCodeField):
         labels = dict(field.codes)
-        return ", ".join(str(labels.get(v, v)) for v in value)
+        return list_join(labels.get(v, v) for v in value)
     if isinstance(value, bool):
         return str(_("Yes") if value else _("No"))
     if field.choices:
@@ -192,7 +193,7 @@ def _history_value(field, value, names: dict) -> str:
     if isinstance(value, dt.date):
         return formats.date_format(value, "Y-m-d")
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return list_join(value)
     return str(value)
 
 

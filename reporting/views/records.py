@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.codes import country_choices, country_name
+from accounts.language import list_join
 from accounts.models import Agency, Role
 from reporting import codes, reciprocity, selectors
 from reporting.console_forms import PageSizeField
@@ -200,7 +201,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
 
 def _codes_display(values, choices) -> str:
     labels = dict(choices)
-    return ", ".join(str(labels.get(v, v)) for v in values or [])
+    return list_join(labels.get(v, v) for v in values or [])
 
 
 def incident_sections(incident: Incident) -> list[tuple[str, list[tuple[str, object]]]]:

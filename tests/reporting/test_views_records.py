@@ -249,3 +249,17 @@ def test_record_without_history_rows_shows_its_page(client, story):
     client.force_login(story.users["home_focal_point"])
     response = client.get(reverse("reporting:incident-detail", args=[record.pk]))
     assert response.status_code == 200 and response.context["history"] == []
+
+
+def test_lists_in_running_text_use_the_readers_separator(client, story):
+    """Categories read "a, b" in English and "a، b" in Arabic (issue 19, languages)."""
+    record = story.records["home_shared"]
+    record.categories = ["migrant_smuggling", "document_fraud"]
+    record.save()
+    user = story.users["home_focal_point"]
+    client.force_login(user)
+    assert "Migrant smuggling, Document fraud" in client.get(LIST).content.decode()
+    user.language = "ar"
+    user.save(update_fields=["language"])
+    body = client.get(LIST).content.decode()
+    assert "، " in body and "Migrant smuggling" not in body
