@@ -1,12 +1,13 @@
 """Input shapes of the console's account pages: participants, terms, users, invitations, preferences."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.codes import country_choices
 from accounts.models import Agency, NotificationPreference, Participant, Role, TermsVersion, User
 from accounts.roles import role_choices_for
@@ -21,7 +22,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(auth_forms.AuthenticationForm):
     """Django's sign-in form, with its username's length enforced: Django sets the limit on the field
     after the field's validators are built, so an over-long name reached the lockout's counters (a
     255-character column) and failed there."""
@@ -172,3 +173,31 @@ class NotificationPreferenceForm(forms.ModelForm):
     class Meta:
         model = NotificationPreference
         fields = ["return_due", "return_late", "access_lapsing", "record_returned"]
+
+
+# Account recovery (issue 19): Django's own forms, writing through accounts.services ----------------
+
+
+class PasswordResetRequestForm(auth_forms.PasswordResetForm):
+    """The sign-in page's "forgot your password": the same answer whether or not the address is known;
+    each matching active account gets a link (accounts.services.password_reset_send)."""
+
+    def save(self, **kwargs) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):
+            services.password_reset_send(user=user)
+
+
+class PasswordResetSetForm(auth_forms.SetPasswordForm):
+    """A new password chosen from a reset link."""
+
+    how = "reset"
+
+    def save(self, commit: bool = True) -> User:
+        return services.password_set(user=self.user, password=self.cleaned_data["new_password1"], how=self.how)
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """A signed-in user's new password, after typing the current one."""
+
+    def save(self, commit: bool = True) -> User:
+        return services.password_set(user=self.user, password=self.cleaned_data["new_password1"], how="changed")

@@ -51,3 +51,12 @@ class UserLanguageMiddleware:
                 httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             )
         return response
+
+
+# Between the items of a list in running text: Arabic writes its own comma (U+060C).
+LIST_SEPARATORS = {"ar": "، "}
+
+
+def list_join(items) -> str:
+    """Items joined as the active language writes a list: "a, b" in English and French, "a، b" in Arabic."""
+    return LIST_SEPARATORS.get(translation.get_language() or "", ", ").join(str(item) for item in items)

@@ -519,6 +519,9 @@ class AuditEntry(models.Model):
         RECOVERY_CODES_CREATED = "recovery_codes_created", _("Recovery codes created")
         # Non-nominal (issue 18): personal data redacted from a record and its history (never the text).
         RECORD_REDACTED = "record_redacted", _("Personal data redacted from a record")
+        # Account recovery (issue 19): reset links sent (by the user or a manager), passwords set.
+        PASSWORD_RESET_SENT = "password_reset_sent", _("Password reset link sent")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

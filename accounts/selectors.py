@@ -68,3 +68,8 @@ def focal_points_of(*, participant_id: int) -> QuerySet[User]:
     return User.objects.filter(
         is_active=True, membership__participant_id=participant_id, membership__role=Role.FOCAL_POINT
     )
+
+
+def secretariat_contacts() -> QuerySet[User]:
+    """The secretariat's active users: whom a participant writes to about its participation."""
+    return User.objects.filter(is_active=True, membership__role=Role.SECRETARIAT).order_by("last_name", "username")

@@ -8,12 +8,15 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.models import (
@@ -465,6 +468,77 @@ def invitation_withdraw(*, invitation: Invitation, withdrawn_by: User) -> Invita
             details={"invitation": invitation.pk},
         )
     return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, resent_by: User) -> tuple[Invitation, str]:
+    """A fresh link for an invitation not yet accepted (lost, expired or withdrawn): the old link stops
+    working, a new invitation with the same address, role, participant and agency goes out."""
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation was accepted: the person already has an account."))
+    invitation_withdraw(invitation=invitation, withdrawn_by=resent_by)
+    return invitation_create(
+        invited_by=resent_by,
+        email=invitation.email,
+        role=invitation.role,
+        participant=invitation.participant,
+        agency=invitation.agency,
+    )
+
+
+def password_reset_send(*, user: User, sent_by: User | None = None) -> bool:
+    """E-mail `user` a link to choose a new password (Django's reset tokens: one use, they expire after
+    settings.PASSWORD_RESET_TIMEOUT and once the password changes). `sent_by` is the manager who asked
+    for it, None when the user asked on the sign-in page. False when the user has no address."""
+    if sent_by is not None and not may_manage(actor=sent_by, target=user):
+        raise ValidationError(_("You cannot change this user."))
+    if not user.email or not user.is_active:
+        if sent_by is not None:
+            raise ValidationError(_("This user has no e-mail address: a reset link cannot reach them."))
+        return False
+    path = reverse(
+        "accounts:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "user": user,
+        "link": settings.SITE_URL.rstrip("/") + path,
+        "hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        "sent_by": sent_by,
+    }
+    with translation.override(user.language or settings.LANGUAGE_CODE):  # the reader's language
+        subject = render_to_string("emails/password_reset_subject.txt", context).strip()
+        body = render_to_string("emails/password_reset.txt", context)
+    with transaction.atomic():
+        audit_record(
+            actor=sent_by or user,
+            action=AuditEntry.Action.PASSWORD_RESET_SENT,
+            summary=f"Password reset link sent to {user.username}"
+            + (f" at {sent_by.username}'s request" if sent_by else ""),
+            participant=user.participant,
+            subject_user=user,
+        )
+        transaction.on_commit(lambda: send_mail(subject, body, None, [user.email]))
+    return True
+
+
+@transaction.atomic
+def password_set(*, user: User, password: str, how: str) -> User:
+    """A new password chosen by its user (`how`: "changed" when signed in, "reset" from a link)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=user,
+        action=AuditEntry.Action.PASSWORD_CHANGED,
+        summary=f"{user.username} {'reset' if how == 'reset' else 'changed'} their password",
+        participant=user.participant,
+        subject_user=user,
+        details={"how": how},
+    )
+    return user
 
 
 def _check_may_manage(*, actor: User, target: User, errors: dict) -> None:

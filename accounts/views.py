@@ -1,10 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,6 +18,9 @@ from accounts.forms import (
     InvitationAcceptForm,
     InvitationForm,
     NotificationPreferenceForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    PasswordResetSetForm,
     RoleChangeForm,
     SignInForm,
     UserFilterForm,
@@ -24,17 +28,7 @@ from accounts.forms import (
 )
 from accounts.models import AuditEntry, Role, UserSession
 from accounts.roles import Action, role_can
-
-
-class HomeView(LoginRequiredMixin, TemplateView):
-    """Who you are, your participant and role, and links to what you may use."""
-
-    template_name = "accounts/home.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["membership"] = self.request.user.membership_or_none
-        return context
+from config.errors import error_page
 
 
 class RoleRequiredMixin(LoginRequiredMixin):
@@ -270,3 +264,118 @@ class NotificationPreferenceView(LoginRequiredMixin, View):
             messages.success(request, _("Your choices are saved."))
             return redirect("accounts:notifications")
         return render(request, self.template_name, {"form": form}, status=400)
+
+
+class InvitationResendView(RoleRequiredMixin, View):
+    """A new link for an invitation not accepted yet (lost, expired or withdrawn); the old one stops."""
+
+    required_actions = USER_MANAGERS
+
+    def post(self, request, pk: int):
+        invitation = selectors.invitation_get_for(actor=request.user, pk=pk)
+        try:
+            services.invitation_resend(invitation=invitation, resent_by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("A new invitation was sent to %(email)s.") % {"email": invitation.email})
+        return redirect("accounts:user-list")
+
+
+class UserPasswordResetView(_UserActionView):
+    """A manager sends one of its users a link to choose a new password (never sees or sets it)."""
+
+    def post(self, request, pk: int):
+        target = selectors.user_get_for(actor=request.user, pk=pk)
+        try:
+            services.password_reset_send(user=target, sent_by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("A link to choose a new password was sent to %(email)s.") % {"email": target.email}
+            )
+        return redirect("accounts:user-detail", pk=pk)
+
+
+# Account recovery: Django's password views, with our forms, pages and a rate limit -----------------
+
+# A reset link costs an e-mail: from one client address, a few an hour (more is a script), and to one
+# address fewer still (a mailbox is not flooded). Counted in the default cache, per process.
+RESET_LIMIT_PER_CLIENT = 10
+RESET_LIMIT_PER_EMAIL = 3
+RESET_WINDOW_SECONDS = 3600
+
+
+def _over_limit(key: str, limit: int) -> bool:
+    """Count one more use of `key` in the current window; True once it exceeds `limit`."""
+    cache.add(key, 0, RESET_WINDOW_SECONDS)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between add and incr: this is the window's first use
+        cache.set(key, 1, RESET_WINDOW_SECONDS)
+        return False
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """Ask for a reset link by e-mail address. Known or not, the answer is the same page."""
+
+    template_name = "accounts/password_reset_form.html"
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("accounts:password-reset-sent")
+
+    def form_valid(self, form):
+        if _over_limit(f"vrs:reset:client:{client_ip(self.request)}", RESET_LIMIT_PER_CLIENT):
+            response = error_page(
+                self.request,
+                status=429,
+                message=_("Too many reset links were asked for from here. Wait an hour, then try again."),
+            )
+            response["Retry-After"] = str(RESET_WINDOW_SECONDS)
+            return response
+        email = form.cleaned_data["email"].strip().lower()
+        if not _over_limit(f"vrs:reset:email:{email}", RESET_LIMIT_PER_EMAIL):
+            form.save()
+        # Over the address's limit, nothing more is sent, and the answer is still the same page.
+        return redirect(self.success_url)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_sent.html"
+
+
+class PasswordResetChooseView(auth_views.PasswordResetConfirmView):
+    """Where the e-mailed link leads: choose a new password. A used or expired link is gone (410)."""
+
+    template_name = "accounts/password_reset_choose.html"
+    form_class = PasswordResetSetForm
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def render_to_response(self, context, **kwargs):
+        if not context.get("validlink"):
+            return error_page(
+                self.request,
+                status=410,
+                message=_(
+                    "This password reset link has been used, has expired or was replaced by a newer one. "
+                    "Ask for a new link on the sign-in page."
+                ),
+            )
+        return super().render_to_response(context, **kwargs)
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in user changes their password; their other sessions end (Django's session hash)."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is changed. Your other sessions are signed out."))
+        return response

@@ -3,9 +3,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.language import set_language
-from accounts.views import HomeView
 from analytics import api as analytics_api
 from reporting.api import urls as reporting_api
+from reporting.views.home import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -23,3 +23,7 @@ urlpatterns = [
 
 # A database restarting answers 503 with Retry-After, not a bare 500 (config/errors.py).
 handler500 = "config.errors.server_error"
+# The site's error pages in its layout and the reader's language; /api/ keeps its own answers.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"

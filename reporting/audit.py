@@ -11,6 +11,8 @@ who, what and when (the secretariat reads no record-level data unless the policy
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -57,6 +59,8 @@ SIGNIN_ACTIONS = [
     A.SECOND_FACTOR_VERIFIED,
     A.SECOND_FACTOR_FAILED,
     A.RECOVERY_CODES_CREATED,
+    A.PASSWORD_RESET_SENT,
+    A.PASSWORD_CHANGED,
 ]
 
 
@@ -81,7 +85,7 @@ def _window(qs, field: str, since: dt.date | None, until: dt.date | None):
     return qs
 
 
-def audit_search(
+def _sources(
     *,
     kinds: list[str] | None = None,
     actor: str = "",
@@ -89,11 +93,9 @@ def audit_search(
     since: dt.date | None = None,
     until: dt.date | None = None,
     text: str = "",
-    limit: int = 200,
-) -> list[AuditRow]:
-    """The newest `limit` audited acts matching every filter given, newest first (two queries per source)."""
+) -> list[tuple]:
+    """Each source matching the filters: (its queryset, newest first; its time field; how a row reads)."""
     kinds = kinds or list(KINDS)
-    rows: list[AuditRow] = []
     labels: dict = {}
 
     def label(choices, value: str) -> str:
@@ -266,10 +268,20 @@ def audit_search(
 
         sources.append(("access", qs, "at", access_row))
 
-    windowed = [
+    return [
         (_window(qs, field, since, until).order_by(f"-{field}", "-pk"), field, build)
         for _kind, qs, field, build in sources
     ]
+
+
+def audit_search(*, limit: int = 200, offset: int = 0, **filters) -> list[AuditRow]:
+    """Audited acts matching every filter (see _sources), newest first: the `limit` after the newest
+    `offset` (two queries per source)."""
+    windowed = _sources(**filters)
+    rows: list[AuditRow] = []
+    limit, first = offset + limit, offset
+    if limit <= 0:
+        return []
     times = sorted(
         (t for qs, field, _build in windowed for t in qs.values_list(field, flat=True)[:limit]), reverse=True
     )
@@ -279,4 +291,34 @@ def audit_search(
             qs = qs.filter(**{f"{field}__gte": cutoff})
         rows.extend(build(obj) for obj in qs[:limit])
     rows.sort(key=lambda r: r.at, reverse=True)
-    return rows[:limit]
+    return rows[first:limit]
+
+
+def audit_count(**filters) -> int:
+    """How many audited acts match the filters (one COUNT per source)."""
+    return sum(qs.count() for qs, _field, _build in _sources(**filters))
+
+
+def audit_rows_all(**filters) -> Iterator[AuditRow]:
+    """Every matching act, newest first, read in chunks and merged as it goes: for an export of any
+    length, which never holds the whole trail in memory."""
+    streams = [map(build, qs.iterator(chunk_size=2000)) for qs, _field, build in _sources(**filters)]
+    return heapq.merge(*streams, key=lambda row: row.at, reverse=True)
+
+
+class AuditTrail:
+    """The matching acts as a sequence Django's Paginator can page through: a COUNT for its length,
+    audit_search for a slice."""
+
+    def __init__(self, **filters):
+        self.filters = filters
+
+    def count(self) -> int:
+        return audit_count(**self.filters)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[AuditRow]:
+        start, stop = index.start or 0, index.stop
+        return audit_search(offset=start, limit=stop - start, **self.filters)

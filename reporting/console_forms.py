@@ -56,6 +56,30 @@ class ExchangeRateForm(forms.ModelForm):
         return self.cleaned_data["month"].replace(day=1)
 
 
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+class PageSizeField(forms.TypedChoiceField):
+    """How many rows a list shows on one page (the record list, the audit trail)."""
+
+    def __init__(self, *, default: int = 50, **kwargs):
+        super().__init__(
+            label=_("Rows per page"),
+            choices=[(n, str(n)) for n in PAGE_SIZES],
+            coerce=int,
+            required=False,
+            empty_value=None,  # the list's own default applies
+            initial=default,
+            **kwargs,
+        )
+
+
+class RemindersForm(forms.Form):
+    participant = forms.ModelChoiceField(
+        label=_("Participant"), queryset=Participant.objects.active().order_by("name"), required=False
+    )
+
+
 class AuditFilterForm(forms.Form):
     kinds = forms.MultipleChoiceField(
         label=_("What"), choices=list(KINDS.items()), required=False, widget=forms.CheckboxSelectMultiple
@@ -65,6 +89,7 @@ class AuditFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs=DATE))
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs=DATE))
     text = forms.CharField(label=_("Containing"), required=False, max_length=100)
+    per_page = PageSizeField(default=100)
 
     def clean(self):
         data = super().clean()

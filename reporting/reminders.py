@@ -143,22 +143,8 @@ def reminders_return_late(*, on: dt.date | None = None) -> int:
                     SentReminder.objects.bulk_create(
                         [SentReminder(kind=ReminderKind.RETURN_LATE, user=user, key=f"{pid}:{m:%Y-%m}") for m in fresh]
                     )
-                    body = render_to_string(
-                        "emails/reminder_return_late.txt",
-                        {
-                            "user": user,
-                            "site_url": settings.SITE_URL,
-                            "participant": by_id[pid],
-                            "months": [(m, return_due_date(m)) for m in late_months],
-                            "link": _link("reporting:return-list"),
-                        },
-                    )
                     send_mail(
-                        _("VRS: %(count)d monthly return(s) of %(name)s are late")
-                        % {"count": len(late_months), "name": by_id[pid].name},
-                        body,
-                        None,
-                        [user.email],
+                        *_late_mail(user=user, participant=by_id[pid], late_months=late_months), None, [user.email]
                     )
             except IntegrityError:
                 continue
@@ -166,6 +152,57 @@ def reminders_return_late(*, on: dt.date | None = None) -> int:
                 logger.exception("late-return reminder to %s not sent; the next run tries again", user.email)
                 continue
             sent += 1
+    return sent
+
+
+def _late_mail(*, user: User, participant: Participant, late_months: list[dt.date]) -> tuple[str, str]:
+    """The late-returns e-mail's subject and body, in the active language."""
+    body = render_to_string(
+        "emails/reminder_return_late.txt",
+        {
+            "user": user,
+            "site_url": settings.SITE_URL,
+            "participant": participant,
+            "months": [(m, return_due_date(m)) for m in late_months],
+            "link": _link("reporting:return-list"),
+        },
+    )
+    subject = _("VRS: %(count)d monthly return(s) of %(name)s are late") % {
+        "count": len(late_months),
+        "name": participant.name,
+    }
+    return subject, body
+
+
+def late_months_of(*, participant: Participant, on: dt.date) -> list[dt.date]:
+    """The participant's months in the policy's window whose return is past due and not submitted."""
+    window_months = current_policy().window_months
+    first, _last = closed_window(on, window_months)
+    months = [m for m in (month_add(first, i) for i in range(window_months)) if return_due_date(m) < on]
+    return sorted(m for _pid, m in _unsubmitted([participant], months))
+
+
+def reminders_send_now(*, participant: Participant, on: dt.date | None = None) -> int:
+    """The secretariat's "send now": its focal points get the late-returns e-mail at once, whatever
+    the schedule and whether or not it went before (each recorded as sent, under a key of its own).
+    Focal points who turned these reminders off are left out. Returns how many e-mails went."""
+    on = on or timezone.localdate()
+    late = late_months_of(participant=participant, on=on)
+    if not late:
+        return 0
+    sent = 0
+    stamp = timezone.now().isoformat(timespec="seconds")
+    for user in _wants(_focal_points([participant.pk]).get(participant.pk, []), ReminderKind.RETURN_LATE):
+        try:
+            with transaction.atomic():
+                SentReminder.objects.create(
+                    kind=ReminderKind.RETURN_LATE, user=user, key=f"now:{participant.pk}:{stamp}"
+                )
+                send_mail(*_late_mail(user=user, participant=participant, late_months=late), None, [user.email])
+        except (IntegrityError, *MAIL_ERRORS):
+            logger.exception("reminder to %s not sent now", user.email)
+            continue
+        sent += 1
     return sent
 
 
@@ -260,3 +297,52 @@ def reminders_send(*, on: dt.date | None = None) -> dict[str, int]:
         ReminderKind.ACCESS_LAPSING: reminders_access_lapsing(on=on),
         ReminderKind.RECORD_RETURNED: reminders_records_returned(),
     }
+
+
+# The secretariat's reminders page: previews and the schedule ----------------------------------------
+
+
+def reminder_previews(*, user: User, participant: Participant, on: dt.date | None = None) -> list[tuple[str, str]]:
+    """Each kind of reminder as `participant`'s focal point would read it today, addressed to `user`
+    and in the active language: (kind's label, text). Nothing is sent or recorded."""
+    on = on or timezone.localdate()
+    last_month = month_add(on.replace(day=1), -1)
+    standing = standings([participant], on=on)[participant.pk]
+    common = {"user": user, "site_url": settings.SITE_URL, "participant": participant}
+    late = late_months_of(participant=participant, on=on) or [last_month]
+    example_record = Incident(national_reference=f"{participant.code}-{on:%Y%m}-000001")
+    example_comment = IncidentComment(incident=example_record, author=user, text=_("Please check the migrant count."))
+    texts = [
+        (ReminderKind.RETURN_DUE, "emails/reminder_return_due.txt",
+         {"month": last_month, "due": return_due_date(last_month), "link": _link("reporting:return-list")}),
+        (ReminderKind.RETURN_LATE, "emails/reminder_return_late.txt",
+         {"months": [(m, return_due_date(m)) for m in late], "link": _link("reporting:return-list")}),
+        (ReminderKind.ACCESS_LAPSING, "emails/reminder_access_lapsing.txt",
+         {"standing": standing, "missing": [m.strftime("%B %Y") for m in standing.missing_months],
+          "link": _link("reporting:return-list")}),
+        (ReminderKind.RECORD_RETURNED, "emails/reminder_record_returned.txt",
+         {"incident": example_record, "comment": example_comment, "link": _link("reporting:incident-list")}),
+    ]  # fmt: skip
+    labels = dict(ReminderKind.choices)
+    return [(str(labels[kind]), render_to_string(template, {**common, **context})) for kind, template, context in texts]
+
+
+def reminder_schedule() -> list[tuple[str, str]]:
+    """When the reminders go out, from Celery beat's schedule (config/celery.py) and the settings."""
+    from celery import current_app
+
+    return [
+        (name, _when(entry["schedule"]))
+        for name, entry in sorted(current_app.conf.beat_schedule.items())
+        if name.startswith("reminders")
+    ]
+
+
+def _when(schedule) -> str:
+    """A beat schedule in words: "every day at 06:00 (UTC)", "every 10 minutes"."""
+    minute, hour = str(getattr(schedule, "_orig_minute", "")), str(getattr(schedule, "_orig_hour", ""))
+    if minute.isdigit() and hour.isdigit():
+        return _("every day at %(time)s (UTC)") % {"time": f"{int(hour):02d}:{int(minute):02d}"}
+    if minute.startswith("*/") and hour == "*":
+        return _("every %(n)s minutes") % {"n": minute[2:]}
+    return str(schedule)

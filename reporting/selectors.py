@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
+from accounts.language import list_join
 from accounts.models import Participant, User
 from reporting import reciprocity
+from reporting.fields import MultipleCodeField
 from reporting.models import AccessEvent, Incident, SharingExclusion
 from reporting.screening import show_redactions
 
@@ -19,8 +23,13 @@ INCIDENT_SORTS = {
     "-detection_date": ("-detection_date", "-id"),
     "detection_date": ("detection_date", "id"),
     "-migrants_total": ("-migrants_total", "-id"),
+    "migrants_total": ("migrants_total", "id"),
     "participant": ("participant__name", "-detection_date", "-id"),
+    "-participant": ("-participant__name", "-detection_date", "-id"),
     "national_reference": ("national_reference", "id"),
+    "-national_reference": ("-national_reference", "-id"),
+    "status": ("status", "-detection_date", "-id"),
+    "-status": ("-status", "-detection_date", "-id"),
 }
 
 
@@ -105,33 +114,87 @@ class HistoryEntry:
 
 
 def incident_history(*, incident: Incident) -> list[HistoryEntry]:
-    """The record's change history, newest first, as field-by-field differences.
+    """The record's change history, newest first, as field-by-field differences read as people read
+    them: labels instead of codes, names instead of ids, in the active language.
 
     Only for the owner's users: the caller decides (other states' officials are not shown who in a
     foreign administration edited a record)."""
     records = list(incident.history.select_related("history_user").order_by("history_date", "history_id"))
+    # Records loaded in bulk (the demo's COPY, imports) may have no history rows at all.
+    deltas = [records[i].diff_against(records[i - 1]).changes if i else [] for i in range(len(records))]
+    names = _history_names([c for changes in deltas for c in changes])
+    kinds = {"+": _("Created"), "~": _("Changed"), "-": _("Deleted")}
     entries = []
-    previous = None
-    for record in records:
+    for record, delta in zip(records, deltas, strict=True):
         changes = []
-        if previous is not None:
-            delta = record.diff_against(previous)
-            for change in delta.changes:
-                field = Incident._meta.get_field(change.field)
-                changes.append((str(field.verbose_name).capitalize(), _display(change.old), _display(change.new)))
-        who = record.history_user.get_username() if record.history_user else ""
+        for change in delta:
+            field = Incident._meta.get_field(change.field)
+            changes.append(
+                (
+                    capfirst(str(HISTORY_LABELS.get(change.field, field.verbose_name))),
+                    _history_value(field, change.old, names),
+                    _history_value(field, change.new, names),
+                )
+            )
         entries.append(
-            HistoryEntry(when=record.history_date, who=who, kind=record.get_history_type_display(), changes=changes)
+            HistoryEntry(
+                when=record.history_date,
+                who=_person(record.history_user) if record.history_user else "",
+                kind=str(kinds.get(record.history_type, record.history_type)),
+                changes=changes,
+            )
         )
-        previous = record
     return list(reversed(entries))
 
 
-def _display(value) -> str:
+# Fields the model leaves without a translated name (their verbose_name would be Django's own).
+HISTORY_LABELS = {
+    "validated_by": _("validated by"),
+    "created_by": _("created by"),
+    "screening_override_by": _("personal-data check overridden by"),
+}
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _history_names(changes) -> dict:
+    """{(model, pk): readable name} for every foreign key a change points to, one query per model."""
+    wanted: dict = {}
+    for change in changes:
+        field = Incident._meta.get_field(change.field)
+        if field.is_relation:
+            for value in (change.old, change.new):
+                if value not in (None, ""):
+                    wanted.setdefault(field.related_model, set()).add(value)
+    names = {}
+    for model, pks in wanted.items():
+        for obj in model._default_manager.filter(pk__in=pks):
+            label = _person(obj) if hasattr(obj, "get_username") else str(obj)
+            names[(model, obj.pk)] = label
+    return names
+
+
+def _history_value(field, value, names: dict) -> str:
+    """One value of a field as the record's page shows it."""
     if value in (None, "", []):
         return "—"
+    if field.is_relation:
+        return names.get((field.related_model, value), "—")
+    if isinstance(field, MultipleCodeField):
+        labels = dict(field.codes)
+        return list_join(labels.get(v, v) for v in value)
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "Y-m-d H:i")  # the site's dates are ISO
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "Y-m-d")
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return list_join(value)
     return show_redactions(str(value))  # escaped; redacted personal data shown as such
 
 

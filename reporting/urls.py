@@ -35,6 +35,7 @@ urlpatterns += [
     path("console/code-lists/<slug:kind>/", console.CodeListView.as_view(), name="console-codelist"),
     path("console/code-lists/<slug:kind>/<int:pk>/", console.CodeListView.as_view(), name="console-codelist-edit"),
     path("console/audit/", console.AuditView.as_view(), name="console-audit"),
+    path("console/reminders/", console.RemindersView.as_view(), name="console-reminders"),
 ]
 
 # Data entry, the record workflow and monthly returns (issue #4)
@@ -46,7 +47,11 @@ urlpatterns += [
     path("<int:pk>/submit/", entry.IncidentActionView.as_view(action="submit"), name="incident-submit"),
     path("<int:pk>/validate/", entry.IncidentActionView.as_view(action="validate"), name="incident-validate"),
     path("<int:pk>/return/", entry.IncidentActionView.as_view(action="return"), name="incident-return"),
-    path("<int:pk>/withdraw/", entry.IncidentActionView.as_view(action="withdraw"), name="incident-withdraw"),
+    path(  # GET asks first (a summary and the reason), POST withdraws
+        "<int:pk>/withdraw/",
+        entry.IncidentActionView.as_view(action="withdraw", http_method_names=["get", "post"]),
+        name="incident-withdraw",
+    ),
     path("<int:pk>/override/", entry.IncidentActionView.as_view(action="override"), name="incident-override"),
     path("<int:pk>/sharing/", entry.IncidentActionView.as_view(action="sharing"), name="incident-sharing"),
     path("<int:pk>/redact/", entry.IncidentActionView.as_view(action="redact"), name="incident-redact"),

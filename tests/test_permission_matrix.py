@@ -403,6 +403,25 @@ REGISTRY: dict[str, Route] = {
     "accounts:session-end": Route(
         method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(default=404, norole=404)
     ),
+    # The secretariat's reminders page (issue 19)
+    "reporting:console-reminders": Route(expect=by_role(secretariat=200)),
+    # Account recovery (issue 19): the reset pages are open to anyone; a bad reset link is gone (410).
+    "accounts:password-reset": Route(expect=by_role(default=200, anonymous=200, norole=200)),
+    "accounts:password-reset-sent": Route(expect=by_role(default=200, anonymous=200, norole=200)),
+    "accounts:password-reset-confirm": Route(
+        kwargs=lambda story: {"uidb64": "MQ", "token": "no-such-token"},
+        expect=by_role(default=410, anonymous=410, norole=410),
+    ),
+    "accounts:password-reset-complete": Route(expect=by_role(default=200, anonymous=200, norole=200)),
+    "accounts:password-change": Route(expect=by_role(default=200, norole=200)),
+    "accounts:user-password-reset": Route(
+        method="post",
+        kwargs=lambda story: {"pk": story.users["home_analyst"].pk},
+        expect=by_role(secretariat=302, home_focal_point=302, focal_point=404),
+    ),
+    "accounts:invitation-resend": Route(
+        method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(secretariat=404, focal_point=404)
+    ),
 }
 # Django's admin: every route, the same guard.
 ADMIN_KWARGS = {

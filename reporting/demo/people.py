@@ -1,10 +1,12 @@
 """Demo users: one contributor, focal point and analyst per participant, and two secretariat users.
 
 Passwords are random for each run (never derived from the public default seed, so a demo reachable
-from a network does not have guessable logins) and printed once. Django's PBKDF2 takes about 0.3 s
-per hash on a small machine, so ~65 users would cost 20 s of `make run`: instead there is one
-password per role, hashed once, and the hashes run in parallel threads (hashlib releases the GIL).
-Every login is still a real PBKDF2 check of the printed password.
+from a network does not have guessable logins) and printed once; every account has its own, so one
+participant's printed password opens no other participant's account. Django's PBKDF2 takes about
+0.3 s per hash on a small machine, so ~65 full hashes would cost 20 s of `make run`: the demo's hashes
+use DEMO_ITERATIONS instead, which is safe for these passwords only (72 random bits each, not a
+person's choice: the iteration count protects guessable passwords), and Django raises each to the
+full count at its first sign-in (the hasher's must_update). Hashes still run in parallel threads.
 """
 
 import json
@@ -14,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
 
 from accounts.models import Agency, Membership, Participant, Role, User
 
@@ -31,14 +33,24 @@ class Credential:
     participant: str  # participant code, "" for the secretariat
 
 
-def passwords_draw(roles) -> dict[str, str]:
-    return {role: f"vrs-{secrets.token_urlsafe(9)}" for role in roles}
+DEMO_ITERATIONS = 20_000
+
+
+def passwords_draw(names) -> dict[str, str]:
+    return {name: f"vrs-{secrets.token_urlsafe(9)}" for name in names}
+
+
+def _demo_hash(password: str) -> str:
+    hasher = get_hasher()
+    if isinstance(hasher, PBKDF2PasswordHasher):
+        return hasher.encode(password, hasher.salt(), iterations=DEMO_ITERATIONS)
+    return make_password(password)
 
 
 def passwords_hash(passwords: dict[str, str]) -> dict[str, str]:
-    """One PBKDF2 hash per distinct password, computed in parallel."""
+    """One hash per password, computed in parallel."""
     with ThreadPoolExecutor(max_workers=max(1, min(len(passwords), os.cpu_count() or 1))) as pool:
-        hashes = dict(zip(passwords, pool.map(make_password, passwords.values()), strict=True))
+        hashes = dict(zip(passwords, pool.map(_demo_hash, passwords.values()), strict=True))
     return hashes
 
 
@@ -49,19 +61,19 @@ def _agency_for(role: str, agencies: list[Agency]) -> Agency | None:
 
 def demo_users_create(*, participants: list[Participant]) -> list[Credential]:
     """Users with their memberships; returns the credentials to print. No PII: role-named accounts."""
-    passwords = passwords_draw((*PARTICIPANT_ROLES, Role.SECRETARIAT))
+    people = [
+        (f"{participant.code.lower()}-{ROLE_SLUGS[role]}", role, participant)
+        for participant in participants
+        for role in PARTICIPANT_ROLES
+    ] + [(username, Role.SECRETARIAT, None) for username in SECRETARIAT_USERNAMES]
+    passwords = passwords_draw(username for username, _role, _participant in people)
     hashes = passwords_hash(passwords)
+    agencies = {p.pk: list(p.agencies.order_by("id")) for p in participants}
     credentials: list[Credential] = []
-    for participant in participants:
-        agencies = list(participant.agencies.order_by("id"))
-        for role in PARTICIPANT_ROLES:
-            username = f"{participant.code.lower()}-{ROLE_SLUGS[role]}"
-            _user_create(username=username, password_hash=hashes[role], role=role, participant=participant,
-                         agency=_agency_for(role, agencies))  # fmt: skip
-            credentials.append(Credential(username, passwords[role], role, participant.code))
-    for username in SECRETARIAT_USERNAMES:
-        _user_create(username=username, password_hash=hashes[Role.SECRETARIAT], role=Role.SECRETARIAT)
-        credentials.append(Credential(username, passwords[Role.SECRETARIAT], Role.SECRETARIAT, ""))
+    for username, role, participant in people:
+        _user_create(username=username, password_hash=hashes[username], role=role, participant=participant,
+                     agency=_agency_for(role, agencies[participant.pk]) if participant else None)  # fmt: skip
+        credentials.append(Credential(username, passwords[username], role, participant.code if participant else ""))
     return credentials
 
 

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -103,6 +104,10 @@ def _screened_text(value: str, field: str, *, quoted: dict[str, list[Hit]] | Non
     """A comment, reason or override reason is screened like the record's own text; raises
     ScreeningBlocked. An override's reason may quote what it overrides (`quoted`: the record's
     hits), e.g. "“Dr Sutomo” is a street"; anything else in it is refused."""
+    try:  # a text PostgreSQL cannot store (a NUL character) is refused, not a server error
+        ProhibitNullCharactersValidator()(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
     allowed = {h.text for found in (quoted or {}).values() for h in found}
     hits = [h for h in screen_fields({field: value}).get(field, []) if h.text not in allowed]
     if hits:

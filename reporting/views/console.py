@@ -4,11 +4,15 @@ the reciprocity policy with a preview, coverage and compliance, code lists, and 
 Every page here is an action of the secretariat: a signed-in user of another role gets 403.
 """
 
+import itertools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -17,11 +21,11 @@ from django.views.generic import TemplateView
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.forms import LifecycleForm, ParticipantInviteForm, TermsAcceptForm, TermsPublishForm, add_service_errors
-from accounts.models import Agency, AuditEntry, Participant, TermsVersion
+from accounts.models import Agency, AuditEntry, Participant, SentReminder, TermsVersion
 from accounts.roles import Action
 from accounts.views import RoleRequiredMixin
-from reporting import compliance
-from reporting.audit import audit_search
+from reporting import compliance, confirmations
+from reporting.audit import AuditTrail, audit_count, audit_rows_all
 from reporting.console_forms import (
     AgencyForm,
     AuditFilterForm,
@@ -29,12 +33,14 @@ from reporting.console_forms import (
     CrossingPointForm,
     ExchangeRateForm,
     PolicyForm,
+    RemindersForm,
 )
 from reporting.models import BorderCrossingPoint, ExchangeRate, ReciprocityPolicy
 from reporting.reciprocity import current_grants, current_policy, participant_standing, standings
+from reporting.reminders import reminder_previews, reminder_schedule, reminders_send_now
 from reporting.services import codelists
 from reporting.services.sharing import POLICY_FIELDS, policy_create
-from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_text
+from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines
 
 
 class SecretariatMixin(RoleRequiredMixin):
@@ -124,6 +130,20 @@ class ParticipantDetailView(SecretariatMixin, TemplateView):
 
 
 class ParticipantStepView(SecretariatMixin, View):
+    # Steps that ask first, on a page of their own: what the step does, the reason, the button.
+    CONFIRMED_STEPS = ("withdraw",)
+
+    def get(self, request, pk: int, step: str):
+        participant = get_object_or_404(Participant, pk=pk)
+        if step not in self.CONFIRMED_STEPS:
+            raise Http404
+        return self._confirm(request, participant, step, LifecycleForm())
+
+    def _confirm(self, request, participant, step: str, form, status: int = 200):
+        summary = confirmations.participant_withdrawal_summary(participant=participant)
+        context = {"summary": summary, "participant": participant, "form": form, "step": step}
+        return render(request, "console/participant_withdraw_confirm.html", context, status=status)
+
     def post(self, request, pk: int, step: str):
         participant = get_object_or_404(Participant, pk=pk)
         if step not in STEPS:
@@ -144,6 +164,8 @@ class ParticipantStepView(SecretariatMixin, View):
                     % {"name": participant.name, "status": participant.get_status_display().lower()},
                 )
                 return redirect("reporting:console-participant", pk=pk)
+        if step in self.CONFIRMED_STEPS:
+            return self._confirm(request, participant, step, form, status=400)
         view = ParticipantDetailView()
         view.setup(request, pk=pk)
         return render(request, view.template_name, view.get_context_data(step_form=form, failed_step=step), status=400)
@@ -390,12 +412,16 @@ class CodeListView(SecretariatMixin, TemplateView):
 # Audit ----------------------------------------------------------------------------------------------
 
 
+AUDIT_PAGE_SIZE = 100
+
+
 class AuditView(SecretariatMixin, TemplateView):
     template_name = "console/audit.html"
 
     def get(self, request, *args, **kwargs):
         form = AuditFilterForm(request.GET or None)
         filters = {}
+        per_page = AUDIT_PAGE_SIZE
         if form.is_bound and form.is_valid():
             data = form.cleaned_data
             filters = {
@@ -406,25 +432,82 @@ class AuditView(SecretariatMixin, TemplateView):
                 "until": data["until"],
                 "text": data["text"],
             }
+            per_page = data["per_page"] or AUDIT_PAGE_SIZE
         elif form.is_bound:
             return self.render_to_response(self.get_context_data(form=form, rows=[]), status=400)
         if request.GET.get("format") == "csv":
-            found = audit_search(limit=5000, **filters)
-            text = csv_text(
-                [
-                    [_("When (UTC)"), _("Kind"), _("Who"), _("Participant"), _("What")],
-                    *([row.at.isoformat(), row.kind_label, row.actor, row.participant, row.what] for row in found),
-                ]
+            return self._csv(request, filters)
+        page = Paginator(AuditTrail(**filters), per_page).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return self.render_to_response(
+            self.get_context_data(form=form, rows=page.object_list, page=page, query=query.urlencode())
+        )
+
+    def _csv(self, request, filters: dict) -> StreamingHttpResponse:
+        """The whole matching trail, streamed (it used to stop at 5,000 rows without saying so)."""
+        count = audit_count(**filters)
+        account_services.export_audit(
+            user=request.user,
+            subject="Audit trail",
+            fmt="csv",
+            rows=count,
+            filters={k: str(v) for k, v in filters.items() if v},
+        )
+        header = [str(label) for label in (_("When (UTC)"), _("Kind"), _("Who"), _("Participant"), _("What"))]
+        rows = (
+            (row.at.isoformat(), row.kind_label, row.actor, row.participant, row.what)
+            for row in audit_rows_all(**filters)
+        )
+        response = StreamingHttpResponse(csv_lines(itertools.chain([header], rows)), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="vrs-audit-{timezone.localdate()}.csv"'
+        return response
+
+
+class RemindersView(SecretariatMixin, TemplateView):
+    """The reminder e-mails: what went to whom and when, a preview of each text, the schedule, and
+    "send now" to one participant's focal points (issue 19)."""
+
+    template_name = "console/reminders.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        request = self.request
+        form = kwargs.get("form") or RemindersForm(request.GET or None)
+        participant = form.cleaned_data.get("participant") if form.is_bound and form.is_valid() else None
+        sent = SentReminder.objects.select_related("user__membership__participant")
+        if participant is not None:
+            sent = sent.filter(user__membership__participant=participant)
+        query = request.GET.copy()
+        query.pop("page", None)
+        example = participant or Participant.objects.active().order_by("name").first()
+        context.update(
+            form=form,
+            page=Paginator(sent, AUDIT_PAGE_SIZE).get_page(request.GET.get("page")),
+            query=query.urlencode(),
+            previews=reminder_previews(user=request.user, participant=example) if example else [],
+            example=example,
+            schedule=reminder_schedule(),
+        )
+        return context
+
+    def post(self, request):
+        form = RemindersForm(request.POST)
+        if not form.is_valid() or form.cleaned_data["participant"] is None:
+            form.add_error("participant", _("Choose the participant whose focal points get the reminder."))
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        participant = form.cleaned_data["participant"]
+        sent = reminders_send_now(participant=participant)
+        if sent:
+            messages.success(
+                request,
+                _("%(count)d e-mail(s) sent to the focal points of %(name)s.")
+                % {"count": sent, "name": participant.name},
             )
-            account_services.export_audit(
-                user=request.user,
-                subject="Audit trail",
-                fmt="csv",
-                rows=len(found),
-                filters={k: str(v) for k, v in filters.items() if v},
+        else:
+            messages.info(
+                request,
+                _("Nothing sent: %(name)s has no late return, or no focal point who receives these reminders.")
+                % {"name": participant.name},
             )
-            response = HttpResponse(text, content_type=CSV_CONTENT_TYPE)
-            response["Content-Disposition"] = f'attachment; filename="vrs-audit-{timezone.localdate()}.csv"'
-            return response
-        rows = audit_search(limit=300, **filters)
-        return self.render_to_response(self.get_context_data(form=form, rows=rows, query=request.GET.urlencode()))
+        return redirect(f"{reverse('reporting:console-reminders')}?participant={participant.pk}")

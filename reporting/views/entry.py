@@ -22,7 +22,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import Role
-from reporting import codes
+from reporting import codes, confirmations
 from reporting.entry_selectors import exchange_rates_by_month
 from reporting.forms import (
     BreakdownFormSet,
@@ -270,6 +270,13 @@ class IncidentActionView(RolesRequiredMixin, View):
     roles = READER_ROLES  # the record decides: 404 if unreadable, 403 if readable but not theirs to change
     http_method_names = ["post"]
     action = ""
+
+    def get(self, request, pk):
+        """Withdrawing a record asks first (urls.py allows GET for that action only): what it
+        means and who reads the record today, with the reason box and the button."""
+        incident = _own_record(request, pk)
+        summary = confirmations.record_withdrawal_summary(incident=incident)
+        return render(request, "reporting/incident_withdraw_confirm.html", {"summary": summary, "incident": incident})
 
     def post(self, request, pk):
         incident = _own_record(request, pk)

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts.codes import country_choices, country_name
+from accounts.language import list_join
 from accounts.models import Agency, Role
 from reporting import codes, reciprocity, selectors
+from reporting.console_forms import PageSizeField
 from reporting.models import AccessEvent, Incident
 
 PAGE_SIZE = 50
@@ -75,10 +77,16 @@ class IncidentFilterForm(forms.Form):
             ("-detection_date", _("Newest detection first")),
             ("detection_date", _("Oldest detection first")),
             ("-migrants_total", _("Most migrants first")),
-            ("participant", _("Owner")),
-            ("national_reference", _("National reference")),
+            ("migrants_total", _("Fewest migrants first")),
+            ("participant", _("Owner, A to Z")),
+            ("-participant", _("Owner, Z to A")),
+            ("national_reference", _("National reference, A to Z")),
+            ("-national_reference", _("National reference, Z to A")),
+            ("status", _("Status, A to Z")),
+            ("-status", _("Status, Z to A")),
         ],
     )
+    per_page = PageSizeField(default=PAGE_SIZE)
 
     def __init__(self, *args, owners, agencies, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,6 +117,34 @@ class IncidentFilterForm(forms.Form):
         )
 
 
+# The table's sortable columns: (sort key, heading, the direction a first click sorts in).
+SORTABLE_COLUMNS = (
+    ("participant", _("Owner"), ""),
+    ("national_reference", _("Reference"), ""),
+    ("detection_date", _("Detected"), "-"),
+    ("migrants_total", _("Migrants"), "-"),
+    ("status", _("Status"), ""),
+)
+
+
+def sortable_columns(*, query, current: str) -> dict[str, dict]:
+    """Per sortable column: the link that sorts by it (the other way round if it is the current sort)
+    and, for the current one, its aria-sort direction."""
+    columns = {}
+    for key, label, first in SORTABLE_COLUMNS:
+        if current == key:
+            target, state = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            target, state = key, "descending"
+        else:
+            target, state = f"{first}{key}", ""
+        link = query.copy()
+        link.pop("page", None)
+        link["sort"] = target
+        columns[key] = {"label": label, "href": f"?{link.urlencode()}", "state": state}
+    return columns
+
+
 class CappedCountPaginator(Paginator):
     """Counts the records up to `cap` only: past it the list says "more than 10,000" instead of the
     exact figure, whose COUNT over every record the rule lets an analyst read takes seconds at a
@@ -137,9 +173,11 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
         owners = selectors.incident_list_owners(user=user)
         agencies = Agency.objects.filter(participant__in=owners).select_related("participant")
         form = IncidentFilterForm(self.request.GET or None, owners=owners, agencies=agencies)
-        filters = form.filters() if form.is_bound and form.is_valid() else selectors.IncidentFilters()
+        usable = form.is_bound and form.is_valid()
+        filters = form.filters() if usable else selectors.IncidentFilters()
+        per_page = (form.cleaned_data.get("per_page") if usable else None) or PAGE_SIZE
         with transaction.atomic():
-            paginator = CappedCountPaginator(selectors.incident_list(user=user, filters=filters), PAGE_SIZE)
+            paginator = CappedCountPaginator(selectors.incident_list(user=user, filters=filters), per_page)
             page = paginator.get_page(self.request.GET.get("page"))
             reciprocity.record_access(user=user, incidents=page.object_list, via=AccessEvent.Via.LIST)
         for incident in page.object_list:  # readable labels for the table
@@ -154,6 +192,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
             form=form,
             page=page,
             query=query.urlencode(),
+            columns=sortable_columns(query=self.request.GET, current=filters.sort),
             standing=reciprocity.viewer_standing(user),
             own_participant_id=user.participant_id,
         )
@@ -162,7 +201,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
 
 def _codes_display(values, choices) -> str:
     labels = dict(choices)
-    return ", ".join(str(labels.get(v, v)) for v in values or [])
+    return list_join(labels.get(v, v) for v in values or [])
 
 
 def incident_sections(incident: Incident) -> list[tuple[str, list[tuple[str, object]]]]:
@@ -286,5 +325,6 @@ class IncidentDetailView(RolesRequiredMixin, TemplateView):
             ],
             # The change history names the owner's own officials: shown to the owner's users only.
             history=selectors.incident_history(incident=incident) if own else None,
+            arrow=_arrow().strip(),  # old → new, pointing the way the page reads
         )
         return context

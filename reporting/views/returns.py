@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.models import Role
+from reporting import confirmations
 from reporting.entry_selectors import return_calendar
 from reporting.forms import NilReturnForm, ReasonForm
 from reporting.models import RETURN_DUE_DAY, Return
@@ -57,6 +58,16 @@ class _ReturnAction(RolesRequiredMixin, View):
 
 
 class ReturnSubmitView(_ReturnAction):
+    """GET: what submitting the month's return does (its records, who reads what from when), with
+    the button; POST: submits it."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk):
+        ret = self.own_return(pk)
+        summary = confirmations.return_submission_summary(user=request.user, ret=ret)
+        return render(request, "reporting/return_confirm.html", {"summary": summary, "ret": ret})
+
     def post(self, request, pk):
         ret = self.own_return(pk)
         try:

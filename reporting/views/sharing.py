@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from accounts import selectors as account_selectors
 from accounts.models import Participant, Role
 from reporting import reciprocity, selectors
 from reporting.services.sharing import exclusion_set
@@ -33,6 +34,9 @@ class StandingView(RolesRequiredMixin, TemplateView):
             policy=reciprocity.current_policy(),
             readable=selectors.incident_list_owners(user=self.request.user),
             gain=reciprocity.contribution_gain(participant.pk),
+            # Whom to contact: the focal points submit returns, the secretariat decides participation.
+            focal_points=account_selectors.focal_points_of(participant_id=participant.pk),
+            secretariat=account_selectors.secretariat_contacts(),
         )
         return context
 

@@ -138,6 +138,9 @@ def test_the_data_entry_journey(page, browser, live_server, people):
     row = focal.locator(f"#month-{month:%Y-%m}")
     expect(row).to_contain_text("1 validated")
     row.locator("button:has-text('Submit')").click()
+    expect(focal.locator("section.confirm")).to_contain_text("1 record: Validated")  # the summary asks first
+    focal.screenshot(path=str(SHOTS / "return_confirm_1366.png"), full_page=True)
+    focal.locator("section.confirm button:has-text('Submit')").click()
     expect(focal.locator(".messages")).to_contain_text("is submitted")
 
     # A nil return for the next month, confirmed in one step.

@@ -108,6 +108,7 @@ def test_the_data_entry_journey_in_french(page, browser, live_server):
     row = focal.locator(f"#month-{month:%Y-%m}")
     expect(row).to_contain_text("1 validé")
     row.locator("button:has-text('Soumettre')").click()
+    focal.locator("section.confirm button:has-text('Soumettre')").click()  # the summary page asks first
     expect(focal.locator(".messages")).to_contain_text("est soumis")
     assert Return.objects.get(participant=owner, month=month).status == Return.Status.SUBMITTED
     assert not page.errors and not focal.errors

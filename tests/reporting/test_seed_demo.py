@@ -258,6 +258,21 @@ def test_credentials_file_logs_in(tmp_path):
         assert response.status_code == 302, credential["username"]
         assert client.session.get("_auth_user_id")
     assert not Client().login(username=credentials[0]["username"], password="wrong-password-123")
+    # Every account its own password (issue 19): one participant's printout opens no other account.
+    assert len({c["password"] for c in credentials}) == len(credentials)
+
+
+def test_demo_hashes_are_cheap_and_raised_to_the_full_count_at_first_sign_in(settings):
+    from django.contrib.auth.hashers import check_password, get_hasher
+
+    from reporting.demo import people
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    encoded = people.passwords_hash({"x": "vrs-secret"})["x"]
+    assert encoded.split("$")[1] == str(people.DEMO_ITERATIONS)
+    upgraded = []
+    assert check_password("vrs-secret", encoded, setter=upgraded.append)
+    assert upgraded == ["vrs-secret"] and get_hasher().must_update(encoded)
 
 
 def test_credentials_are_printed_as_a_table(capsys):

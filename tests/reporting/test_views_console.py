@@ -217,7 +217,8 @@ def test_audit_search_filters_and_exports(client, secretariat):
     rows = response.context["rows"]
     assert [r.participant for r in rows] == ["FJI", "FJI"]  # invitation-time entry and the suspension
     assert "Breach" in rows[0].what and rows[0].actor == secretariat.username
-    exported = client.get(reverse("reporting:console-audit"), {"text": "Breach", "format": "csv"}).content.decode()
+    response = client.get(reverse("reporting:console-audit"), {"text": "Breach", "format": "csv"})
+    exported = b"".join(response.streaming_content).decode()
     assert "Breach" in exported and "Other" not in exported
     bad = client.get(reverse("reporting:console-audit"), {"since": "2026-05-01", "until": "2026-04-01"})
     assert bad.status_code == 400
@@ -255,6 +256,43 @@ def test_exports_are_audited_and_searchable(client, secretariat):
     assert [r.kind_label for r in found] == ["Export", "Export"] and "Coverage grid" in found[-1].what
     console_only = client.get(reverse("reporting:console-audit"), {"kinds": ["console"]}).context["rows"]
     assert not any("exported" in r.what for r in console_only)
+
+
+def test_audit_trail_is_paged_showing_n_of_m(client, secretariat):
+    from accounts.models import AuditEntry as Entry
+
+    Entry.objects.bulk_create(
+        Entry(actor=secretariat, action=Entry.Action.CODE_LIST_CHANGED, summary=f"change {i:03d}") for i in range(60)
+    )
+    url = reverse("reporting:console-audit")
+    first = client.get(url, {"kinds": ["console"], "per_page": 25})
+    total = first.context["page"].paginator.count
+    assert total >= 60 and len(first.context["rows"]) == 25
+    assert f"Showing 1–25 of {total}" in first.content.decode()
+    last_page = first.context["page"].paginator.num_pages
+    last = client.get(url, {"kinds": ["console"], "per_page": 25, "page": last_page})
+    assert f"Showing {25 * (last_page - 1) + 1}–{total} of {total}" in last.content.decode()
+    # Every row once across the pages, newest first.
+    seen = [
+        r.what
+        for n in range(1, last_page + 1)
+        for r in client.get(url, {"kinds": ["console"], "per_page": 25, "page": n}).context["rows"]
+    ]
+    assert len(seen) == len(set(seen)) == total
+
+
+def test_audit_csv_streams_past_five_thousand_rows(client, secretariat):
+    from accounts.models import AuditEntry as Entry
+
+    Entry.objects.bulk_create(
+        Entry(actor=secretariat, action=Entry.Action.CODE_LIST_CHANGED, summary=f"=change {i}") for i in range(5200)
+    )
+    response = client.get(reverse("reporting:console-audit"), {"kinds": ["console"], "format": "csv"})
+    assert response.streaming
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 5200
+    assert "=change 5199" in lines[1]  # newest first
+    assert Entry.objects.get(action=Entry.Action.EXPORTED).details["rows"] == 5200
 
 
 def test_a_dashboard_export_is_audited(client):
@@ -379,3 +417,14 @@ def test_a_withdrawn_participants_records_stay_marked_and_are_no_longer_shared(
     client.force_login(other_analyst)
     assert client.get(url).status_code == 404
     assert Incident.objects.filter(pk=record.pk).exists()
+
+
+def test_grant_changes_name_the_participant_not_its_id(client, secretariat, django_capture_on_commit_callbacks):
+    """Audit texts say "participant FJI suspended", never "participant 18 status" (issue 19)."""
+    from unittest import mock
+
+    p = _contributing(factories.participant(code="FJI"))
+    with mock.patch("reporting.tasks.reciprocity_sync_enqueue") as enqueue:
+        with django_capture_on_commit_callbacks(execute=True):
+            account_services.participation_step(participant=p, step="suspend", changed_by=secretariat, reason="x")
+    assert enqueue.call_args.kwargs["trigger"] == "participant FJI suspended"

@@ -124,12 +124,12 @@ def test_list_counts_up_to_a_cap_and_says_more_than_past_it(client, story, monke
     visible = len(story.expected_visible("home_analyst"))
     monkeypatch.setattr(records.CappedCountPaginator, "cap", visible)
     exact = client.get(LIST).content.decode()
-    assert f"{visible} records" in exact and "Page 1 of" in exact and "More than" not in exact
+    assert f"Showing 1–2 of {visible}" in exact and "More than" not in exact
 
     monkeypatch.setattr(records.CappedCountPaginator, "cap", visible - 1)
     capped = client.get(LIST, {"sort": "national_reference"})
     body = capped.content.decode()
-    assert f"More than {visible - 1} records" in body and "Page 1 of" not in body and "Page 1" in body
+    assert f"More than {visible - 1} records" in body and f"Showing 1–2 of more than {visible - 1}" in body
     last = client.get(LIST, {"sort": "national_reference", "page": capped.context["page"].paginator.num_pages})
     assert _refs(last) and not _refs(last) & _refs(capped)  # the pages run as far as the records counted
 
@@ -189,3 +189,77 @@ def test_list_query_count_does_not_grow_with_the_page(client, story, django_asse
     client.force_login(story.users["home_analyst"])
     with django_assert_max_num_queries(25):
         client.get(LIST)
+
+
+def test_list_sorts_by_column_with_badges_and_a_page_size(client, story):
+    client.force_login(story.users["home_analyst"])
+    default = client.get(LIST)
+    page = default.content.decode()
+    # Each sortable heading links to its sort; the current one (newest first) links to the reverse.
+    assert 'href="?sort=national_reference"' in page and 'aria-sort="descending"' in page
+    assert 'href="?sort=detection_date"' in page
+    rows = client.get(LIST, {"sort": "national_reference"}).context["page"].object_list
+    refs = [i.national_reference for i in rows]
+    assert refs == sorted(refs)
+    backwards = client.get(LIST, {"sort": "-national_reference"})
+    assert [i.national_reference for i in backwards.context["page"].object_list] == sorted(refs, reverse=True)
+    assert 'href="?sort=national_reference"' in backwards.content.decode()  # click again: A to Z
+    statuses = [i.status for i in client.get(LIST, {"sort": "status"}).context["page"].object_list]
+    assert statuses == sorted(statuses)
+    # Status in words inside a coloured badge; references and dates do not wrap.
+    assert '<span class="status status-validated">Validated</span>' in page
+    assert '<td class="ref">' in page and '<td class="date">' in page
+    small = client.get(LIST, {"per_page": 25})
+    assert small.context["page"].paginator.per_page == 25
+    assert client.get(LIST, {"per_page": 7}).context["form"].errors  # only the offered sizes
+
+
+def test_history_reads_as_people_read_it(client, story):
+    """Labels, not codes; people's names, not ids; in the reader's language (issue 19)."""
+    from reporting.models import Incident
+
+    focal_point = story.users["home_focal_point"]
+    focal_point.first_name, focal_point.last_name = "Luc", "Martin"
+    focal_point.save(update_fields=["first_name", "last_name"])
+    record = story.records["home_draft"]
+    record.status = Incident.Status.SUBMITTED
+    record.categories = ["migrant_smuggling", "document_fraud"]
+    record.save()
+    record.status = Incident.Status.VALIDATED
+    record.validated_by = focal_point
+    record._history_user = focal_point
+    record.save()
+    client.force_login(focal_point)
+    body = client.get(reverse("reporting:incident-detail", args=[record.pk])).content.decode()
+    assert "Submitted for validation → Validated" in body
+    assert "Validated by</strong>: — → Luc Martin" in body
+    assert "<td>Luc Martin</td>" in body
+    assert "Migrant smuggling, Document fraud" in body and "migrant_smuggling" not in body
+    assert "Draft → Submitted for validation" in body
+    focal_point.language = "fr"
+    focal_point.save(update_fields=["language"])
+    french = client.get(reverse("reporting:incident-detail", args=[record.pk])).content.decode()
+    assert "Soumis pour validation → Validé" in french or "→ Validé" in french
+
+
+def test_record_without_history_rows_shows_its_page(client, story):
+    """Records loaded in bulk (the demo's COPY) may have no history rows: the page still answers."""
+    record = story.records["home_shared"]
+    record.history.all().delete()
+    client.force_login(story.users["home_focal_point"])
+    response = client.get(reverse("reporting:incident-detail", args=[record.pk]))
+    assert response.status_code == 200 and response.context["history"] == []
+
+
+def test_lists_in_running_text_use_the_readers_separator(client, story):
+    """Categories read "a, b" in English and "a، b" in Arabic (issue 19, languages)."""
+    record = story.records["home_shared"]
+    record.categories = ["migrant_smuggling", "document_fraud"]
+    record.save()
+    user = story.users["home_focal_point"]
+    client.force_login(user)
+    assert "Migrant smuggling, Document fraud" in client.get(LIST).content.decode()
+    user.language = "ar"
+    user.save(update_fields=["language"])
+    body = client.get(LIST).content.decode()
+    assert "، " in body and "Migrant smuggling" not in body

@@ -111,3 +111,44 @@ def test_bad_exclusion_input_changes_nothing_and_says_every_problem(client, stor
     assert "Choose one of the other participants." in body
     assert "Select a valid choice" in body
     assert not SharingExclusion.objects.filter(owner=story.partner).exists()
+
+
+def _named(user, first, last, email):
+    user.first_name, user.last_name, user.email = first, last, email
+    user.save(update_fields=["first_name", "last_name", "email"])
+    return user
+
+
+def test_suspended_participant_is_told_the_secretariat_reinstates_it(client, story):
+    _named(story.users["secretariat"], "Sam", "Secretariat", "sam@secretariat.example")
+    client.force_login(story.users["suspended_focal_point"])
+    body = client.get(reverse("reporting:standing-detail")).content.decode()
+    assert "Only the secretariat reinstates a participant" in body
+    assert "sam@secretariat.example" in body
+    assert "more of these returns" not in body and "to regain access" not in body
+    records = client.get(reverse("reporting:incident-list")).content.decode()
+    assert "What to submit to regain access" not in records
+    assert "Why, what comes next and whom to contact" in records
+
+
+def test_invited_participant_is_told_what_comes_next(client):
+    from accounts.models import Participant, Role
+
+    invited = factories.participant(status=Participant.Status.INVITED)
+    _named(factories.user(role=Role.SECRETARIAT), "Sam", "Secretariat", "sam@secretariat.example")
+    client.force_login(factories.user(role=Role.FOCAL_POINT, participant=invited))
+    body = client.get(reverse("reporting:standing-detail")).content.decode()
+    assert "What comes next: the secretariat records its acceptance of the terms" in body
+    assert "sam@secretariat.example" in body and "more of these returns" not in body
+
+
+def test_lapsed_participant_users_are_told_whom_to_contact(client, story):
+    _named(story.users["lapsed_focal_point"], "Lea", "Point", "lea@lapsed.example")
+    client.force_login(story.users["lapsed_analyst"])
+    body = client.get(reverse("reporting:standing-detail")).content.decode()
+    assert "Your focal point submits the monthly returns. Contact them:" in body
+    assert "Lea Point" in body and "lea@lapsed.example" in body
+    client.force_login(story.users["lapsed_focal_point"])
+    body = client.get(reverse("reporting:standing-detail")).content.decode()
+    assert "As focal point, you submit the monthly returns" in body
+    assert reverse("reporting:return-list") in body
