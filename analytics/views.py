@@ -4,7 +4,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -13,10 +13,11 @@ from django.views.generic import TemplateView
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from analytics.forms import DashboardFilterForm, DrillForm
-from analytics.selectors import dashboard_get, drill_export_rows, drill_incidents
+from analytics.selectors import dashboard_get, drill_incidents
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
-from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, csv_text, xlsx_bytes
+from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_text, xlsx_bytes
+from reporting.views.records import records_export
 
 
 class DashboardAccessMixin(LoginRequiredMixin):
@@ -168,43 +169,9 @@ class DrillDownExportView(DashboardAccessMixin, View):
     the audit trail like every export."""
 
     def get(self, request: HttpRequest, fmt: str) -> HttpResponse:
-        if fmt not in ("csv", "xlsx"):
-            raise Http404(_("Exports are CSV or XLSX."))
-        if not role_can(request.user.role, Action.EXPORT):
-            raise PermissionDenied(_("Your role does not include exports."))
         form = DashboardFilterForm(request.GET or None)
         if request.GET:
             form.is_valid()
         drill = DrillForm(request.GET)
         records = drill_incidents(user=request.user, filters=form.filters(), drill=drill.drill())
-        with transaction.atomic():
-            # One access event per other owner, counted from the ids alone (never the records).
-            logged = record_access(
-                user=request.user,
-                incidents=records.values("id", "participant_id").iterator(chunk_size=5000),
-                via=AccessEvent.Via.EXPORT,
-            )
-            rows = records.count()
-            export_audit(
-                user=request.user,
-                subject="Drill-down records",
-                fmt=fmt,
-                rows=rows,
-                filters={k: v for k, v in request.GET.items() if v} | {"owners_logged": logged},
-            )
-        header, body = drill_export_rows(records=records)
-        name = f"vrs-records-{timezone.now():%Y%m%d}.{fmt}"
-        if fmt == "csv":
-            response = StreamingHttpResponse(csv_lines(_chain([header], body())), content_type=CSV_CONTENT_TYPE)
-        else:
-            response = HttpResponse(
-                xlsx_bytes({_("Records"): _chain([header], body())}),
-                content_type=XLSX_CONTENT_TYPE,
-            )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-
-
-def _chain(*parts):
-    for part in parts:
-        yield from part
+        return records_export(request, records=records, fmt=fmt, subject="Drill-down records")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -11,9 +12,10 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from accounts.codes import country_name
 from accounts.language import list_join
 from accounts.models import Participant, User
-from reporting import reciprocity
+from reporting import codes, reciprocity
 from reporting.fields import MultipleCodeField
 from reporting.models import AccessEvent, Incident, SharingExclusion
 from reporting.screening import show_redactions
@@ -279,3 +281,80 @@ def exclusion_partners(*, owner: Participant) -> list[tuple[Participant, Sharing
     exclusions = {e.partner_id: e for e in SharingExclusion.objects.filter(owner=owner)}
     partners = Participant.objects.exclude(pk=owner.pk).order_by("name")
     return [(p, exclusions.get(p.pk)) for p in partners]
+
+
+# Exports of record lists (the record list, the dashboards' drill-down list) ----------------------
+
+_EXPORT_FIELDS = [
+    "id",
+    "participant__code",
+    "national_reference",
+    "detection_date",
+    "categories",
+    "modes",
+    "detection_context",
+    "origin_country",
+    "destination_country",
+    "migrants_total",
+    "smugglers_total",
+    "dead",
+    "missing",
+    "sharing_level",
+    "narrative",
+]
+
+
+def _codes_with_labels(values: list[str], names: dict[str, str]) -> str:
+    return "; ".join(f"{code} ({names.get(code, code)})" for code in values or [])
+
+
+def incident_export_rows(*, records: QuerySet[Incident]) -> tuple[list[str], Callable[[], object]]:
+    """The header and a generator of rows of a list of records for export (`records`: already under
+    the rule, from the list's own selector): the record page's main fields, codes with their labels
+    in the reader's language beside them. Rows are read in
+    chunks (`iterator`), so a million records are never held in memory at once."""
+    categories, modes = dict(codes.ConductCategory.choices), dict(codes.Mode.choices)
+    contexts, sharing = dict(codes.DetectionContext.choices), dict(codes.SharingLevel.choices)
+    header = [
+        _("Record"),
+        _("Participant"),
+        _("Reference"),
+        _("Detected"),
+        _("Conduct categories"),
+        _("Modes"),
+        _("Detection context"),
+        _("Origin"),
+        _("Destination"),
+        _("Migrants"),
+        _("Smugglers"),
+        _("Dead"),
+        _("Missing"),
+        _("Sharing level"),
+        _("Modus operandi"),
+    ]
+
+    def rows():
+        for r in records.values(*_EXPORT_FIELDS).iterator(chunk_size=2000):
+            yield [
+                r["id"],
+                r["participant__code"],
+                r["national_reference"],
+                r["detection_date"],
+                _codes_with_labels(r["categories"], categories),
+                _codes_with_labels(r["modes"], modes),
+                f"{r['detection_context']} ({contexts.get(r['detection_context'], '')})"
+                if r["detection_context"]
+                else "",
+                f"{r['origin_country']} ({country_name(r['origin_country'])})" if r["origin_country"] else "",
+                f"{r['destination_country']} ({country_name(r['destination_country'])})"
+                if r["destination_country"]
+                else "",
+                r["migrants_total"],
+                r["smugglers_total"],
+                r["dead"],
+                r["missing"],
+                f"{r['sharing_level']} ({sharing.get(r['sharing_level'], '')})",
+                r["narrative"],
+            ]
+
+    return [str(h) for h in header], rows

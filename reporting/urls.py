@@ -9,6 +9,7 @@ urlpatterns: list = []
 # Reading records and sharing (issue #3)
 urlpatterns += [
     path("", records.IncidentListView.as_view(), name="incident-list"),
+    path("export.<str:fmt>", records.IncidentListExportView.as_view(), name="incident-export"),
     path("<int:pk>/", records.IncidentDetailView.as_view(), name="incident-detail"),
     path("standing/", sharing.StandingView.as_view(), name="standing-detail"),
     path("sharing/", sharing.SharingMatrixView.as_view(), name="sharing-matrix"),

@@ -259,7 +259,11 @@ REGISTRY: dict[str, Route] = {
     "analytics:chart-export": Route(
         kwargs=lambda story: {"key": "modes", "fmt": "csv"}, expect=by_role(default=200, contributor=403)
     ),
-    # The drill-down list's export (issue 16): the records the viewer may read, like the list.
+    # The record list's export and the drill-down list's (issue 16): the records the viewer may read,
+    # like the lists; contributors enter records and do not export.
+    "reporting:incident-export": Route(
+        kwargs=lambda story: {"fmt": "csv"}, expect=by_role(default=200, contributor=403)
+    ),
     "analytics:records-export": Route(
         kwargs=lambda story: {"fmt": "csv"}, expect=by_role(default=200, contributor=403)
     ),

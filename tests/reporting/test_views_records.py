@@ -263,3 +263,42 @@ def test_lists_in_running_text_use_the_readers_separator(client, story):
     user.save(update_fields=["language"])
     body = client.get(LIST).content.decode()
     assert "، " in body and "Migrant smuggling" not in body
+
+
+def _exported_references(response) -> set[str]:
+    import csv
+    import io
+
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["Record", "Participant", "Reference"]
+    return {row[2] for row in rows[1:]}
+
+
+@pytest.mark.parametrize("actor", ["home_analyst", "home_focal_point", "lapsed_analyst", "secretariat"])
+def test_the_record_list_exports_what_the_list_shows_under_the_rule(client, story, actor):
+    from accounts.models import AuditEntry
+
+    client.force_login(story.users[actor])
+    response = client.get(reverse("reporting:incident-export", args=["csv"]))
+    assert response.status_code == 200 and response.streaming
+    assert _exported_references(response) == _ref(story, *story.expected_visible(actor))
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.EXPORTED, actor=story.users[actor]).exists()
+
+
+def test_the_record_list_export_follows_the_filters_neutralises_formulas_and_logs_reads(client, story):
+    shared = story.records["partner_shared"]
+    Incident.objects.filter(pk=shared.pk).update(narrative="=HYPERLINK(\"http://x\",\"y\") boat at the reef")
+    client.force_login(story.users["home_analyst"])
+    response = client.get(reverse("reporting:incident-export", args=["csv"]), {"participant": shared.participant_id})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    assert _ref(story, "partner_shared") <= {line.split(",")[2] for line in text.splitlines()[1:]}
+    assert AccessEvent.objects.filter(via=AccessEvent.Via.EXPORT, owner=shared.participant).exists()
+    xlsx = client.get(reverse("reporting:incident-export", args=["xlsx"]))
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_contributors_do_not_export(client, story):
+    client.force_login(story.users["home_contributor"])
+    assert client.get(reverse("reporting:incident-export", args=["csv"])).status_code == 403
