@@ -23,7 +23,7 @@ from accounts.roles import Action, role_can
 from analytics.selectors import Chart, Dashboard, DashboardFilters, chart_get, dashboard_get, default_filters
 from reporting import codes
 from reporting.api.base import ApiView
-from reporting.api.docs import CODE_PARAMETER_TYPE, INVALID, NOT_FOUND, READ_ERRORS
+from reporting.api.docs import CODE_PARAMETER_TYPE, INVALID, NOT_FOUND, READ_ERRORS, query_enum
 from reporting.api.serializers import COUNTRY_CHOICES, MONTH_QUERY_PATTERN, MonthField
 from reporting.reciprocity import month_add
 
@@ -265,17 +265,25 @@ FILTER_PARAMETERS = [
         description="Participant codes (repeat the parameter).",
     ),
     OpenApiParameter(
-        "category", str, OpenApiParameter.QUERY, enum=codes.ConductCategory.values, description="A conduct category."
+        "category",
+        str,
+        OpenApiParameter.QUERY,
+        enum=query_enum(codes.ConductCategory.values),
+        description="A conduct category.",
     ),
-    OpenApiParameter("mode", str, OpenApiParameter.QUERY, enum=codes.Mode.values, description="A mode."),
+    OpenApiParameter("mode", str, OpenApiParameter.QUERY, enum=query_enum(codes.Mode.values), description="A mode."),
     OpenApiParameter(
-        "origin", str, OpenApiParameter.QUERY, enum=[c for c, _n in COUNTRY_CHOICES], description="Route origin."
+        "origin",
+        str,
+        OpenApiParameter.QUERY,
+        enum=query_enum(c for c, _n in COUNTRY_CHOICES),
+        description="Route origin.",
     ),
     OpenApiParameter(
         "destination",
         str,
         OpenApiParameter.QUERY,
-        enum=[c for c, _n in COUNTRY_CHOICES],
+        enum=query_enum(c for c, _n in COUNTRY_CHOICES),
         description="Intended destination.",
     ),
 ]

@@ -21,6 +21,16 @@ def pytest_report_header(config):
     return [f"VRS test backends: database={db['ENGINE'].rsplit('.', 1)[-1]} {db.get('NAME')}; redis={redis}"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Every test starts with empty caches: throttle counters, and the dashboards' sums, whose keys
+    carry versions a rolled-back test may hand to the next one."""
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        caches[alias].clear()
+
+
 def services_required() -> bool:
     return os.environ.get("REQUIRE_SERVICES") == "1"
 

@@ -97,6 +97,12 @@ PAGE_SIZE_PARAMETER = OpenApiParameter(
 CODE_PARAMETER_TYPE = {"type": "string", "minLength": 1, "maxLength": 10}
 
 
+def query_enum(values) -> list[str]:
+    """The values of a query parameter with a fixed list: a blank one counts as not given (DRF's
+    reading of query strings), so the schema lists it too."""
+    return ["", *values]
+
+
 def page_of(name: str, item) -> serializers.Serializer:
     return inline_serializer(
         name=name,

@@ -10,7 +10,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from reporting import codes
-from reporting.api.docs import PAGE_SIZE_PARAMETER
+from reporting.api.docs import PAGE_SIZE_PARAMETER, query_enum
 from reporting.api.serializers import COUNTRY_CHOICES, MONTH_MESSAGE, MONTH_QUERY_PATTERN, ChoiceField, MonthField
 from reporting.models import Incident
 
@@ -137,7 +137,7 @@ def _search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
 
 
 def _parameter(name: str, field: serializers.Field) -> OpenApiParameter:
-    enum = list(field.choices) if isinstance(field, serializers.ChoiceField) else None
+    enum = query_enum(field.choices) if isinstance(field, serializers.ChoiceField) else None
     return OpenApiParameter(
         name=name,
         location=OpenApiParameter.QUERY,

@@ -25,6 +25,7 @@ from reporting.api.docs import (
     STATE_CONFLICT,
     WRITE_ERRORS,
     page_of,
+    query_enum,
 )
 from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
@@ -82,7 +83,11 @@ class ReturnListApi(ApiView):
         parameters=[
             OpenApiParameter("participant", str, OpenApiParameter.QUERY, description="A participant code."),
             OpenApiParameter(
-                "status", str, OpenApiParameter.QUERY, enum=Return.Status.values, description="open or submitted."
+                "status",
+                str,
+                OpenApiParameter.QUERY,
+                enum=query_enum(Return.Status.values),
+                description="open or submitted.",
             ),
             CURSOR_PARAMETER,
             PAGE_SIZE_PARAMETER,
@@ -171,6 +176,8 @@ class ReturnActionApi(ApiView):
             raise Http404
         first_day = _month(month)
         participant = _own_participant(request.user)
+        data = self.InputSerializer(data=request.data)  # every action's body is an object, checked
+        data.is_valid(raise_exception=True)
         if action == "nil":
             ret = return_submit_nil(participant=participant, month=first_day, submitted_by=request.user)
         else:
@@ -180,7 +187,5 @@ class ReturnActionApi(ApiView):
             if action == "submit":
                 ret = return_submit(ret=ret, submitted_by=request.user)
             else:
-                data = self.InputSerializer(data=request.data)
-                data.is_valid(raise_exception=True)
                 ret = return_reopen(ret=ret, reopened_by=request.user, reason=data.validated_data.get("reason", ""))
         return Response(ReturnOutputSerializer(ret).data)

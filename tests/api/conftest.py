@@ -47,13 +47,3 @@ def token_client(user, *, scope: str = ApiToken.Scope.WRITE) -> APIClient:
 def client_for(request):
     """A client for a user, signed in by session or by a read-and-write token."""
     return session_client if request.param == "session" else token_client
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counters():
-    # Throttle counters live in the cache, which outlives a test's database rollback.
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
