@@ -131,7 +131,7 @@ def idempotent(handler=None, *, required: bool = True):
     @functools.wraps(handler)
     def wrapper(view, request: Request, *args, **kwargs) -> Response:
         key = request.headers.get(HEADER, "").strip()
-        if not key and not required:
+        if not key and not required and HEADER not in request.headers:
             return handler(view, request, *args, **kwargs)
         if not key:
             raise exceptions.ValidationError(

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -29,6 +30,7 @@ from reporting.api.docs import (
 )
 from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
+from reporting.api.parsers import JSONParser
 from reporting.api.permissions import CanSubmitReturns
 from reporting.api.serializers import MONTH_PATTERN, ChoiceField, ReturnOutputSerializer
 from reporting.models import Return
@@ -132,6 +134,10 @@ class ReturnActionApi(ApiView):
     """`submit` the month with its validated records, say `nil` (nothing to report), or `reopen` it
     (with a reason, kept in its history). Focal point only; the month must be over. With an
     Idempotency-Key, a retried step replays its first answer instead of answering 400."""
+
+    # The body (a reason for `reopen`; nothing for the others) is read for every action; a form body,
+    # as a browser's or a plain HTTP client's, is read as well as JSON.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     class InputSerializer(serializers.Serializer):
         class Meta:
