@@ -1,7 +1,7 @@
 """The secretariat's admin: participants, agencies, users and memberships.
 
 A participant's status changes only in the console (participation_step: terms, reason, audit); the
-admin never shows incident data (DESIGN.md section 3).
+admin never shows incident data (docs/reciprocity.md).
 """
 
 from django.contrib import admin

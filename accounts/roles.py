@@ -1,4 +1,4 @@
-"""The one role → permissions table (DESIGN.md section 1), and the order of roles.
+"""The one role → permissions table (README, "What VRS is, and for whom"), and the order of roles.
 
 Roles rank secretariat > focal point > analyst = contributor. Analysts and contributors are
 peers with different work (reading vs entering), so neither may appoint the other. A user may give

@@ -1,4 +1,4 @@
-"""Signals accounts sends; reporting listens (STYLE.md section 4)."""
+"""Signals accounts sends; reporting listens (README, "How the code is laid out")."""
 
 from django.dispatch import Signal
 

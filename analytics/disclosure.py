@@ -1,4 +1,4 @@
-"""Disclosure control for dashboards (DESIGN.md section 3).
+"""Disclosure control for dashboards (docs/reciprocity.md).
 
 A cell knows its whole value and the part of it the viewer cannot read record by record (`hidden`:
 others' aggregate-only records, or everything of others for the non-contributor tier and the

@@ -91,7 +91,7 @@ def _sorted_key(d: _Dialect, column: str) -> str:
 
 
 # The validated records of the returns chosen by {where}, with their return's month and status.
-# Only validated records enter facts (DESIGN.md section 2); the rule's inputs travel with each row.
+# Only validated records enter facts (docs/workflow.md); the rule's inputs travel with each row.
 # They are computed once (a temporary table, or a materialised CTE for one return) that every fact
 # table's query reads: the sorted keys and the first transit country cost work per record.
 INC = "analytics_inc"

@@ -1,4 +1,4 @@
-"""Celery entry points of the analytics app: each calls one service (STYLE.md section 5)."""
+"""Celery entry points of the analytics app: each calls one service (README, "How the code is laid out")."""
 
 from celery import shared_task
 from django.db import OperationalError

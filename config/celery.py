@@ -1,4 +1,4 @@
-"""The Celery app: wiring and the whole beat schedule (STYLE.md section 5)."""
+"""The Celery app: wiring and the whole beat schedule (README, "How the code is laid out")."""
 
 import os
 

@@ -1,5 +1,5 @@
 """Code lists and the policy in the admin. Incident data is not here: the admin would bypass the
-reciprocity rule (DESIGN.md section 3), so records are read only through the site's views."""
+reciprocity rule (docs/reciprocity.md), so records are read only through the site's views."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin

@@ -1,4 +1,4 @@
-"""The coded values of an incident record (DESIGN.md section 2), with the labels users read.
+"""The coded values of an incident record (docs/workflow.md), with the labels users read.
 
 Each enumeration is a TextChoices, so forms, the API and exports share one list of codes and labels.
 """

@@ -1,5 +1,5 @@
 """Coverage and compliance: which participant submitted which month's return, when, and who is about
-to lose access (the secretariat's view; DESIGN.md section 5, issue #8).
+to lose access (the secretariat's view; docs/console.md, issue #8).
 
 A cell of the grid is one participant × one month:
 - `data` / `nil`: a submitted return with records / "nothing to report", on time or `late`;

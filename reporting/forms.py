@@ -243,7 +243,7 @@ class IncidentForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in ENTRY_FIELDS if name in self.cleaned_data}
 
     def sections(self):
-        """(anchor, title, [bound fields]) in the order of DESIGN.md section 2."""
+        """(anchor, title, [bound fields]) in the record page's order."""
         return [(anchor, title, [self[name] for name in names]) for anchor, title, names in SECTIONS]
 
 

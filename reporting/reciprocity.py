@@ -1,4 +1,4 @@
-"""The reciprocity rule: whose incident data a user may read, and how (DESIGN.md section 3).
+"""The reciprocity rule: whose incident data a user may read, and how (docs/reciprocity.md).
 
 This module is the rule's only home. Views, the API, exports and dashboards ask it and never restate
 the condition:

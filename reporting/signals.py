@@ -1,4 +1,4 @@
-"""Signals reporting sends; analytics listens (STYLE.md section 4)."""
+"""Signals reporting sends; analytics listens (README, "How the code is laid out")."""
 
 from django.dispatch import Signal
 

@@ -1,4 +1,4 @@
-"""Test data by role (STYLE.md section 7): participants in each standing, users of each role, records."""
+"""Test data by role: participants in each standing, users of each role, records."""
 
 import datetime as dt
 import itertools

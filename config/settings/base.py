@@ -1,4 +1,4 @@
-"""Every setting of VRS, read from environment variables (STYLE.md section 6).
+"""Every setting of VRS, read from environment variables (README, "How the code is laid out").
 
 local.py, test.py and production.py override only what differs.
 """

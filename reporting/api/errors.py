@@ -105,7 +105,7 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(_("The request body is too large."))
     elif isinstance(exc, Http404):
-        # Forbidden looks like missing (DESIGN.md section 3): one message for both.
+        # Forbidden looks like missing (docs/reciprocity.md): one message for both.
         exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -1,4 +1,4 @@
-"""Output shapes shared by several API views (inputs are nested in each view, STYLE.md section 4).
+"""Output shapes shared by several API views (inputs are nested in each view).
 
 Codes are always the codes of reporting/codes.py and ISO lists (their labels: /api/v1/reference/).
 """

@@ -1,4 +1,4 @@
-"""Policy version 1 with DESIGN.md's defaults, and the PostgreSQL check that breakdown rows never
+"""Policy version 1 with the design's defaults, and the PostgreSQL check that breakdown rows never
 add up to more than their incident's totals (a deferred constraint trigger, so a form can write an
 incident and its rows in any order within one transaction)."""
 

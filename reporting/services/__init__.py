@@ -1,1 +1,1 @@
-"""Writes of the reporting app, one module per sub-domain (STYLE.md section 2)."""
+"""Writes of the reporting app, one module per sub-domain (README, "How the code is laid out")."""

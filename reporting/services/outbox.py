@@ -1,5 +1,5 @@
 """The outbox: a return whose derived data must be rebuilt is marked in PostgreSQL, in the same
-transaction as the change, so a broker or worker outage loses nothing (DESIGN.md section 4)."""
+transaction as the change, so a broker or worker outage loses nothing (README, "A real worker and beat")."""
 
 from django.db import transaction
 from django.utils import timezone

@@ -265,7 +265,7 @@ def _codes_display(values, choices) -> str:
 
 
 def incident_sections(incident: Incident) -> list[tuple[str, list[tuple[str, object]]]]:
-    """The record's fields in the groups of DESIGN.md section 2, as (label, readable value)."""
+    """The record's fields in the record page's groups, as (label, readable value)."""
 
     def label(name: str) -> str:
         return capfirst(str(Incident._meta.get_field(name).verbose_name))  # keeps "USD" upper case

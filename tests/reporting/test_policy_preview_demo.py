@@ -1,6 +1,6 @@
 """The policy preview on the demo data (issue #8, "Done when"): the participants it says would gain or
 lose access, and the grants it says would be added or removed, are those an independent count of the
-demo's returns gives. The count below is the test's own reading of DESIGN.md section 3, written from
+demo's returns gives. The count below is the test's own reading of the rule (docs/reciprocity.md), written from
 the Return rows; the page itself asks reporting/reciprocity.py."""
 
 import datetime as dt

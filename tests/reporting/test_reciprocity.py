@@ -1,4 +1,4 @@
-"""The reciprocity rule's specification (DESIGN.md section 3, issue #3).
+"""The reciprocity rule's specification (docs/reciprocity.md, issue #3).
 
 Each table row is one participation case, written out by hand; the property test checks the read
 path against an independent statement of the rule on random worlds; the last tests prove that
@@ -38,7 +38,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def policy_v1(db):
-    """Policy version 1 with DESIGN.md's defaults (migration 0002 makes it; a transactional test's
+    """Policy version 1 with the design's defaults (migration 0002 makes it; a transactional test's
     flush removes it, so it is put back here)."""
     policy, _ = ReciprocityPolicy.objects.get_or_create(version=1)
     return policy
