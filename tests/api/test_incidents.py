@@ -63,8 +63,8 @@ def test_reading_others_records_is_logged_for_their_owner_and_own_reads_are_not(
 
 
 def test_the_list_shows_each_record_exactly_as_its_own_page_does(story):
-    """The list renders plain values (reporting/api/serializers.py: incident_records), a record's
-    page an instance: the same JSON, rows and all."""
+    """The list's records are written by PostgreSQL (reporting/api/records.py), a record's page by
+    the serializer: the same JSON, rows and all."""
     for actor in ("home_analyst", "home_focal_point"):
         client = token_client(story.users[actor])
         listed = client.get("/api/v1/incidents/?page_size=200").json()["results"]
