@@ -21,7 +21,6 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -143,23 +142,14 @@ def _failure_record(key: str, now: dt.datetime) -> dt.datetime | None:
     return started
 
 
-def _token_and_lock(*, prefix: str, keys: list[str], now: dt.datetime) -> tuple[ApiToken | None, dt.datetime | None]:
-    """The token with this prefix (its user, membership and participant loaded) and the latest lock
-    on `keys`, in one query; (None, None) when there is no such token."""
-    locks = AuthLockout.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until")
-    token = (
-        ApiToken.objects.select_related("user__membership__participant")
-        .annotate(lock_until=Subquery(locks.values("locked_until")[:1]))
-        .filter(prefix=prefix)
-        .first()
-    )
-    if token is None:
-        return None, None
-    membership = token.user.membership_or_none  # loaded above: no query
+def _token(prefix: str) -> ApiToken | None:
+    """The token with this prefix, its user, membership and participant loaded in one query."""
+    token = ApiToken.objects.select_related("user__membership__participant").filter(prefix=prefix).first()
+    membership = token.user.membership_or_none if token is not None else None  # loaded: no query
     if membership is not None:
         # As User.membership_or_none reads it: the read path trusts it only when read with the user.
         membership.participant_owns_records = membership.participant.owns_records if membership.participant else None
-    return token, token.lock_until
+    return token
 
 
 def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
@@ -169,10 +159,10 @@ def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
     parsed = _parse(raw.strip())
     ip_key = f"ip:{client_ip}"[:80]
     keys = [ip_key]
-    token, until = _token_and_lock(prefix=parsed[0], keys=keys, now=now) if parsed else (None, None)
+    token = _token(parsed[0]) if parsed else None
     if token is None or not hmac.compare_digest(token.secret_hash, _hash(parsed[1])):
-        if token is None:
-            until = _locked_until(keys, now)
+        # A lock refuses failing attempts only: a right token is never asked about it.
+        until = _locked_until(keys, now)
         if until is not None:
             retry = max(1, int((until - now).total_seconds()))
             raise TokenRejected(
