@@ -33,6 +33,7 @@ class Dashboard:
     limits: Limits
     cache_key: str = ""  # changes whenever any chart would; the page caches its rendered charts on it
     choices_key: str = ""  # changes whenever the filter form's participant choices would
+    gain: int = 0  # for a non-contributor: how many participants' shared records contributing would open
 
 
 def _scope_signature(scope: AggregateScope) -> tuple:
