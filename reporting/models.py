@@ -75,12 +75,16 @@ def _sql_truth(node, values: dict) -> bool | None:
     return _COMPARISONS[lookup](current, wanted)
 
 
+# Kept for the API's create floor (≥ 100 records/s on two cores): for the benchmark's create (a
+# record, a transit, a breakdown) Django's own validate_constraints cost 14.2 ms of CPU against
+# 0.14 ms here, measured in one process each on the same loaded machine; a quiet create costs
+# about 11 ms in all (docs/api.md, "Performance").
 class ValidatedWithoutQueries(models.Model):
     """What `full_clean()` costs a record's save, made cheap without changing what it checks.
 
     Django checks each CHECK constraint with a query of its own (`SELECT 1 WHERE …` in a
-    savepoint) and each foreign key with another (`SELECT 1 … WHERE id = …`): a third of a record
-    creation's time went there (bench/api.py). Here CHECK conditions made of plain field lookups
+    savepoint, built over every field of the row) and each foreign key with another
+    (`SELECT 1 … WHERE id = …`). Here CHECK conditions made of plain field lookups
     (and/or/not, =, <, <=, >, >=, IS NULL, F() of another field of the row) are evaluated in
     Python, with SQL's NULL logic, so the messages and the outcome stay those of the database's
     check; any other condition still goes to the database. A foreign key whose object is already
