@@ -73,6 +73,19 @@ def test_the_list_shows_each_record_exactly_as_its_own_page_does(story):
             assert client.get(f"/api/v1/incidents/{record['id']}/").json() == record, (actor, record["id"])
 
 
+def test_where_postgresql_does_not_write_the_records_the_list_renders_them_as_each_page_does(story):
+    """Outside UTC (or off PostgreSQL) the list renders its records with the serializer."""
+    from reporting.api.records import records_in_sql
+
+    client = token_client(story.users["home_analyst"])
+    with timezone.override("Asia/Tokyo"):
+        assert not records_in_sql()
+        listed = client.get("/api/v1/incidents/?page_size=200").json()["results"]
+        assert listed and all(record["created_at"].endswith("+09:00") for record in listed)
+        for record in listed:
+            assert client.get(f"/api/v1/incidents/{record['id']}/").json() == record
+
+
 def test_the_detail_carries_an_etag_with_the_version(story):
     record = story.records["home_shared"]
     response = session_client(story.users["home_analyst"]).get(f"/api/v1/incidents/{record.pk}/")
