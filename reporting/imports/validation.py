@@ -34,16 +34,16 @@ from django.utils.translation import gettext as _
 from accounts.models import Participant, User
 from accounts.validators import INVISIBLE, VisibleTextValidator
 from reporting import codes
-from reporting.demo.loading import _formatter
+from reporting.copytext import column_formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
 from reporting.imports.columns import column as column_of
 from reporting.imports.conventions import parse_number
 from reporting.imports.mapping import CodeResolver
-from reporting.imports.messages import Message, plain_messages
+from reporting.imports.messages import PERSONAL_DATA, Message, as_message, of_error, plain_messages, said
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
-from reporting.screening import describe, screen_text
+from reporting.screening import describe_parts, screen_text
 from reporting.services import incidents as entry
 
 # Free text: checked every time (remembering each narrative would only fill memory).
@@ -55,14 +55,14 @@ UNREMEMBERED = {"national_reference", "narrative"}
 # A new record's columns as the dry run stages them for the import's COPY; the import fills in the rest.
 STAGED_LATER = ("id", "ret_id", "created_at", "updated_at", "submitted_at")
 STAGED = [f.attname for f in Incident._meta.concrete_fields if f.attname not in STAGED_LATER]
-FORMATS = {f.attname: _formatter(f) for f in Incident._meta.concrete_fields}
+FORMATS = {f.attname: column_formatter(f) for f in Incident._meta.concrete_fields}
 CHILD_CODES = {"T": IncidentTransit, "B": PersonBreakdown, "D": IncidentDocument}
 CHILD_STAGED = {
     code: [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "incident_id")]
     for code, model in CHILD_CODES.items()
 }
 CHILD_FORMATS = {
-    code: [_formatter(model._meta.get_field(name)) for name in CHILD_STAGED[code]]
+    code: [column_formatter(model._meta.get_field(name)) for name in CHILD_STAGED[code]]
     for code, model in CHILD_CODES.items()
 }
 COMPARED = [
@@ -87,8 +87,9 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "value": self.value,
-            "message": self.message,
-            **({"parts": self.message.parts} if isinstance(self.message, Message) else {}),
+            "message": str(self.message),
+            "parts": as_message(self.message).parts,
+            **({"column_parts": self.column.parts} if isinstance(self.column, Message) else {}),
         }
 
 
@@ -202,9 +203,21 @@ def _year(text: str) -> int:
     return year
 
 
-def _text(message) -> str:
-    """A message as text, keeping a Message (its parts render it in the reader's language)."""
-    return message if isinstance(message, str) else str(message)
+def _text(message) -> Message:
+    """A message of the checks with its parts (rendered in the reader's language when shown)."""
+    return as_message(message)
+
+
+def _clean_messages(error: ValidationError):
+    """(field, message) of each of a model's clean() errors, with its text and parameters."""
+    for name, items in error.error_dict.items():
+        for item in items:
+            yield name, of_error(item)
+
+
+def _personal_data(hits) -> Message:
+    """What the screening found and where, never the text (the outcome is kept)."""
+    return said(PERSONAL_DATA, found=describe_parts(hits))
 
 
 def _freeze(value):
@@ -335,7 +348,7 @@ class RowChecker:
             return self.headings[sheet][name]
         col = next((c for c in COLUMNS[sheet] if c.name == name), None)
         if col is not None:
-            return str(col.label)
+            return said(col.label)  # our label, in the reader's language when shown
         return name.replace("_", " ")
 
     def reference_of(self, row: Row, sheet: str = INCIDENTS) -> str:
@@ -467,7 +480,8 @@ class RowChecker:
             form._errors = ErrorDict()
             form.clean()
             for name, error_list in form._errors.items():
-                errors.setdefault(name if name in form.fields else "__all__", []).extend(error_list)
+                messages = [of_error(item) for item in error_list.as_data()]
+                errors.setdefault(name if name in form.fields else "__all__", []).extend(messages)
             cleaned = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
         if "citizenship" in cleaned:
             cleaned["citizenship"] = cleaned["citizenship"] or ""
@@ -633,9 +647,8 @@ class RowChecker:
         try:
             incident.clean()
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                for message in messages:
-                    problems.append(self._problem(name, raw, data.get(name), message, row.number))
+            for name, message in _clean_messages(error):
+                problems.append(self._problem(name, raw, data.get(name), message, row.number))
 
         # 3. Linked rows: their forms, then the service's row checks and breakdowns within totals.
         if breakdown_rows is not None:
@@ -672,10 +685,8 @@ class RowChecker:
         )
         if not override:
             for name, hits in entry.incident_screening(incident=incident).items():
-                found = describe(hits)  # what and where, never the text: the outcome is kept
-                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
                 # The cell is not shown with its problem (the outcome is kept): the message says where.
-                problems.append(Problem(INCIDENTS, row.number, self.heading(INCIDENTS, name), "", message))
+                problems.append(Problem(INCIDENTS, row.number, self.heading(INCIDENTS, name), "", _personal_data(hits)))
         checked.incident = incident
         checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
         return checked
@@ -930,9 +941,8 @@ class RowChecker:
         try:
             incident.clean()
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                for message in messages:
-                    problems.append(self._fast_problem(name, None, message, number, cells))
+            for name, message in _clean_messages(error):
+                problems.append(self._fast_problem(name, None, message, number, cells))
 
         if breakdown_rows is not None:
             breakdowns, breakdown_numbers = self._sub_rows(BREAKDOWNS, breakdown_rows, problems)
@@ -971,10 +981,8 @@ class RowChecker:
                 if hits is None:
                     hits = self._screen_memo[(name, value)] = screen(value)
             if hits:
-                found = describe(hits)  # what and where, never the text: the outcome is kept
-                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
                 # The cell is not shown with its problem (the outcome is kept): the message says where.
-                problems.append(Problem(INCIDENTS, number, self.heading(INCIDENTS, name), "", message))
+                problems.append(Problem(INCIDENTS, number, self.heading(INCIDENTS, name), "", _personal_data(hits)))
         checked.incident = incident
         if objects:
             checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
@@ -1010,14 +1018,15 @@ class RowChecker:
         return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, _text(message))
 
 
-def _row_message(message: str, numbers: list[int] | None, fallback: int) -> tuple[int, str]:
-    """The service says "Row 2: …" of a record's n-th linked row: give the sheet's row number instead."""
-    match = re.match(r"^Row (\d+): (.*)$", message, re.DOTALL)
-    if match and numbers:
-        index = int(match[1]) - 1
-        if 0 <= index < len(numbers):
-            return numbers[index], match[2]
-    return fallback, message
+def _row_message(error: ValidationError, numbers: list[int] | None, fallback: int) -> tuple[int, Message]:
+    """The service says "Row 2: …" of a record's n-th linked row: that row's number in its sheet,
+    and the message said of it (the sheet's row number in place of n)."""
+    params = dict(getattr(error, "params", None) or {})
+    index = params.get("n", 0) - 1 if isinstance(params.get("n"), int) else -1
+    if numbers and 0 <= index < len(numbers):
+        params["n"] = numbers[index]
+        return numbers[index], Message([(error.message, params)])
+    return fallback, of_error(error)
 
 
 def existing_shape(incident: Incident, transits, breakdowns, documents) -> dict:
