@@ -661,8 +661,7 @@ class _Pass:
     def _check_new_here(self, pending: list) -> list[Checked]:
         objects = not self.lean
         return [
-            self.checker.check_new(row, breakdown_rows=b, document_rows=d, objects=objects)
-            for row, b, d, _key in pending
+            self.checker.check(row, breakdown_rows=b, document_rows=d, objects=objects) for row, b, d, _key in pending
         ]
 
     def chunks(
