@@ -171,7 +171,7 @@ def _copy_baseline(data: bytes, user, repeat: int) -> list[float]:
             rows = list(table.rows)
             pks = _ids(Incident, len(rows))
             for row, pk in zip(rows, pks, strict=True):
-                incident = checker.check_new(row).incident
+                incident = checker.check(row).incident
                 month = incident.detection_date.replace(day=1)
                 if month not in returns:
                     returns[month], _ = Return.objects.get_or_create(participant=user.participant, month=month)

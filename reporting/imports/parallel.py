@@ -1,6 +1,6 @@
 """The dry run's second core: a forked copy of the worker that checks part of each chunk's new rows.
 
-A row with no record yet is checked by RowChecker.check_new alone, which depends on the row (and
+A row with no record yet is checked by RowChecker.check alone, which depends on the row (and
 its linked rows) and on the checker's settings, never on other rows: so the rows of a chunk can be
 split between two processes and the outcomes put back in row order, the same as one process
 checking them all (tests/imports/test_parallel.py compares the two). Everything that spans rows
@@ -149,11 +149,11 @@ class Helper:
         self.share = min(high, max(low, (self.share + wanted) / 2))  # halfway: one noisy chunk moves it less
 
     def check_new_many(self, rows: list) -> list[Checked]:
-        """check_new() of each (row, breakdown rows, document rows, key), in order, here and there."""
+        """check() of each (row, breakdown rows, document rows, key), in order, here and there."""
         mine, theirs = self.split(rows)
         if theirs:
             self.send(theirs)
-        out = [self.checker.check_new(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in mine]
+        out = [self.checker.check(row, breakdown_rows=b, document_rows=d) for row, b, d, _key in mine]
         if theirs:
             answers, _seconds = self.receive()
             for (row, _b, _d, _key), answer in zip(theirs, answers, strict=True):
@@ -259,7 +259,7 @@ def _serve(requests, answers, checker: RowChecker, linked: dict[str, dict[str, l
             answer = []
             for number, cells, problems, key in rows:
                 row = Row(number, cells, problems or {})
-                checked = checker.check_new(
+                checked = checker.check(
                     row,
                     breakdown_rows=breakdowns_of.get(key, []) if breakdowns_of is not None else None,
                     document_rows=documents_of.get(key, []) if documents_of is not None else None,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import json
 import logging
@@ -35,13 +36,17 @@ from django.core.files import File
 from django.db import connection, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import Action, role_can
+from reporting import copytext
 from reporting.imports import conventions as conventions_
 from reporting.imports import mapping as mapping_
+from reporting.imports import messages as messages_
 from reporting.imports import parallel
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
+from reporting.imports.messages import Message, said
 from reporting.imports.parsing import (
     XLSX,
     FileProblem,
@@ -161,10 +166,8 @@ def _read_into(batch: ImportBatch, path: str, profile, *, layout: dict) -> None:
         "all_sheets": info.get("all_sheets", []),
         "sheets": info.get("sheets", {}),
     }
-    batch.problems = [
-        {"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"},
-        *({"message": note, "kind": "info"} for note in info.get("notes", [])),
-    ]
+    notes = [said(messages_.READ_AS, what=_describe(info)), *info.get("notes", [])]
+    batch.problems = [{"message": str(note), "parts": note.parts, "kind": "info"} for note in notes]
 
 
 def import_read_again(
@@ -213,16 +216,22 @@ def _too_large(size: int) -> None:
     )
 
 
-def _describe(info: dict) -> str:
+def _describe(info: dict) -> Message:
     if "encoding" in info:
-        return _("CSV, %(encoding)s, delimiter “%(delimiter)s”") % info
+        return said(
+            gettext_noop("CSV, %(encoding)s, delimiter “%(delimiter)s”"),
+            encoding=info["encoding"],
+            delimiter=info["delimiter"],
+        )
     if info.get("zip"):
-        return _("CSV files in a ZIP: %(files)s") % {
-            "files": ", ".join(f"{name} ({role})" for role, name in info.get("sheets", {}).items())
-        }
-    return _("Excel workbook, sheets: %(sheets)s") % {
-        "sheets": ", ".join(f"{title} ({role})" for role, title in info.get("sheets", {}).items())
-    }
+        return said(
+            gettext_noop("CSV files in a ZIP: %(files)s"),
+            files=", ".join(f"{name} ({role})" for role, name in info.get("sheets", {}).items()),
+        )
+    return said(
+        gettext_noop("Excel workbook, sheets: %(sheets)s"),
+        sheets=", ".join(f"{title} ({role})" for role, title in info.get("sheets", {}).items()),
+    )
 
 
 # Mapping -----------------------------------------------------------------------------------------
@@ -233,7 +242,7 @@ def import_map_columns(
     batch: ImportBatch,
     user: User,
     column_mapping: dict[str, dict[str, str]],
-    date_order: str,
+    date_order: str | None,
     fixed_values: dict[str, dict[str, str]] | None = None,
     decimal: str | None = None,
 ) -> ImportBatch:
@@ -253,9 +262,11 @@ def import_map_columns(
         found = mapping_.column_mapping_problems(sheet, cleaned[sheet])
         if found:
             problems[sheet] = found
+    conventions = dict(batch.conventions or {})
+    if date_order is None:
+        date_order = batch.date_order
     if date_order not in ImportBatch.DateOrder.values:
         problems["date_order"] = [_("Choose how dates are written.")]
-    conventions = dict(batch.conventions or {})
     if decimal is not None:
         if decimal not in (conventions_.POINT, conventions_.COMMA):
             problems["decimal"] = [_("Choose how numbers are written in your file.")]
@@ -283,6 +294,40 @@ def import_map_columns(
         decimal=decimal,
     )
     return batch
+
+
+def import_conventions_require(*, batch: ImportBatch, decimal: str | None, date_order: str | None) -> None:
+    """Refuse (ValidationError, code "conventions_needed", naming the choices) a file that can be
+    read two ways, by its numbers or its dates, when the caller gave no choice (None) and none of
+    the participant's covers it: such a file is not read until they are given, never read one way
+    silently. The page asks on its own form; the API calls this before mapping."""
+    conventions = batch.conventions or {}
+    asked = {}
+    if decimal is None and conventions.get("ask_decimal"):
+        asked["decimal"] = [
+            ValidationError(
+                _(
+                    "This file's numbers can be read two ways (“%(example)s” is a whole number of thousands with "
+                    "a decimal comma, a fraction with a decimal point). Say how it writes them: decimal “.” "
+                    "(1,234.5) or “,” (1.234,5)."
+                ),
+                code="conventions_needed",
+                params={"example": conventions.get("either_example", "")},
+            )
+        ]
+    if date_order is None and conventions.get("ask_date"):
+        asked["date_order"] = [
+            ValidationError(
+                _(
+                    "This file's dates can be read two ways (every day is 12 or less, as in “%(example)s”). Say "
+                    "how it writes them: date_order “dmy” (31/12/2025) or “mdy” (12/31/2025)."
+                ),
+                code="conventions_needed",
+                params={"example": conventions.get("date_seen_example", "")},
+            )
+        ]
+    if asked:
+        raise ValidationError(asked)
 
 
 def _fixed_values(
@@ -616,8 +661,7 @@ class _Pass:
     def _check_new_here(self, pending: list) -> list[Checked]:
         objects = not self.lean
         return [
-            self.checker.check_new(row, breakdown_rows=b, document_rows=d, objects=objects)
-            for row, b, d, _key in pending
+            self.checker.check(row, breakdown_rows=b, document_rows=d, objects=objects) for row, b, d, _key in pending
         ]
 
     def chunks(
@@ -742,11 +786,13 @@ class _Pass:
                         self._reference_problem(
                             row,
                             reference,
-                            _(
-                                "This national reference is also on row %(first)s. Each record once per file: "
-                                "merge the rows or correct the reference."
-                            )
-                            % {"first": self.seen[key]},
+                            said(
+                                gettext_noop(
+                                    "This national reference is also on row %(first)s. Each record once per file: "
+                                    "merge the rows or correct the reference."
+                                ),
+                                first=self.seen[key],
+                            ),
                         )
                     )
                 else:
@@ -932,17 +978,15 @@ def _rows_write(batch_id: int, outcomes: list[tuple], *, only: list[int] | None 
     elif only:
         ImportRow.objects.filter(batch_id=batch_id, row_number__in=only).delete()
     if connection.vendor == "postgresql":
-        from reporting.demo.loading import _escape
-
         _copy(
             ImportRow,
             [
                 [
                     str(batch_id),
                     str(n),
-                    _escape(ref[:64]),
+                    copytext.escape(ref[:64]),
                     outcome,
-                    _escape(json.dumps(errors)) if errors else "[]",
+                    copytext.escape(json.dumps(errors)) if errors else "[]",
                     str(pk) if pk else "\\N",
                 ]
                 for n, ref, outcome, errors, pk in outcomes
@@ -972,8 +1016,7 @@ def _finish_rules(work: _Pass, outcomes: list[list], validated_changes: dict[int
                     first[0],
                     work.checker.heading(INCIDENTS, "national_reference"),
                     first[1],
-                    _("This national reference is also on row(s) %(rows)s. Each record once per file.")
-                    % {"rows": ", ".join(map(str, numbers))},
+                    said(messages_.DUPLICATE, rows=", ".join(map(str, numbers))),
                 ).as_dict()
             )
             first[2] = ImportRow.Outcome.INVALID
@@ -1012,6 +1055,19 @@ def _fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _in_the_codes_words(run):
+    """Run a check with no language active: its problems are stored as the code writes them, with
+    their parameters (reporting/imports/messages.py), and each reader's page renders them."""
+
+    @functools.wraps(run)
+    def wrapped(**kwargs):
+        with translation.override(None):
+            return run(**kwargs)
+
+    return wrapped
+
+
+@_in_the_codes_words
 def import_check(*, batch_id: int) -> ImportBatch:
     """The dry run: every row checked, every problem kept beside its row; nothing else written."""
     # The current time zone made explicit (the same zone): Incident.clean() asks for it on every row,
@@ -1196,6 +1252,7 @@ def _rows_checked_again(
     return outcomes
 
 
+@_in_the_codes_words
 def import_commit(*, batch_id: int) -> ImportBatch:
     """The import, in one transaction. The new records the dry run staged are written from what it
     staged (StagedRecords: INSERT … SELECT, no row read in Python) while their reference is still
@@ -1357,6 +1414,7 @@ __all__ = [
     "import_check_start",
     "import_commit",
     "import_commit_start",
+    "import_conventions_require",
     "import_files_expire",
     "import_map_codes",
     "import_map_columns",

@@ -119,14 +119,14 @@ def test_a_failing_helper_fails_the_dry_run_and_is_waited_for(contributor, monke
     monkeypatch.setattr(services, "CHUNK", 7)
     monkeypatch.setattr(parallel, "PARALLEL_ROWS", 1)
     worker = os.getpid()
-    real_check_new = RowChecker.check_new
+    real_check = RowChecker.check
 
     def failing(self, row, **kwargs):
         if os.getpid() != worker and row.number > 20:
             raise ZeroDivisionError("the helper's own failure")
-        return real_check_new(self, row, **kwargs)
+        return real_check(self, row, **kwargs)
 
-    monkeypatch.setattr(RowChecker, "check_new", failing)
+    monkeypatch.setattr(RowChecker, "check", failing)
     helpers = helper_pids(monkeypatch)
     batch = upload(contributor, workbook(), "book.xlsx")
     services.import_map_columns(
