@@ -44,7 +44,6 @@ from reporting import copytext
 from reporting.imports import conventions as conventions_
 from reporting.imports import mapping as mapping_
 from reporting.imports import messages as messages_
-from reporting.imports import parallel
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
 from reporting.imports.messages import Message, said
 from reporting.imports.parsing import (
@@ -634,31 +633,11 @@ class _Pass:
         self.linked, _ = _linked_rows(self.tables, self.checker)
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)
-        self.helper: parallel.Helper | None = None
         # Only the problems and the staged COPY text of new rows are wanted (the dry run, staging):
         # their linked rows are not built as objects.
         self.lean = False
 
-    def start_helper(self) -> None:
-        """Check new rows on a second core too, where parallel.usable() says it can be done."""
-        if parallel.usable(self.batch.rows_total):
-            self.checker.prepare()
-            self.helper = parallel.Helper(self.checker, self.linked)
-
-    def close(self, *, failed: bool = False) -> None:
-        if self.helper is not None:
-            if failed:
-                self.helper.kill()
-            else:
-                self.helper.close()
-            self.helper = None
-
     def _check_new(self, pending: list) -> list[Checked]:
-        if self.helper is not None:
-            return self.helper.check_new_many(pending)
-        return self._check_new_here(pending)
-
-    def _check_new_here(self, pending: list) -> list[Checked]:
         objects = not self.lean
         return [
             self.checker.check(row, breakdown_rows=b, document_rows=d, objects=objects) for row, b, d, _key in pending
@@ -671,9 +650,6 @@ class _Pass:
         with `lock`, each chunk's records are locked before they are read. With `prepared` (what
         the dry run built), a row whose record is as the dry run saw it is rebuilt from there
         instead of checked again."""
-        if self.helper is not None and prepared is None and only is None and not lock:
-            yield from self._chunks_two_cores()
-            return
         rows = iter(self.tables[INCIDENTS].rows)
         while chunk := self._read(rows, only):
             out, pending = self._sort(chunk, prepared, lock)
@@ -683,62 +659,6 @@ class _Pass:
                     if entry_[0] is None:
                         entry_[0] = next(checked_new)
             yield self._rules(out)
-
-    def _chunks_two_cores(self) -> Iterator[list[tuple[Checked, tuple | None]]]:
-        """chunks() of the dry run with its helper, one chunk behind: the helper's share of the next
-        chunk is sent before this one is finished, so it checks while the worker finishes a chunk
-        (its rules, and what the caller writes) and checks its own share; each process's pace on the
-        last chunk sets the next share (Helper.share_next)."""
-        helper = self.helper
-        rows = iter(self.tables[INCIDENTS].rows)
-        behind = None  # the last chunk read: (out, its rows checked here, how many the helper has)
-        other = 0.0
-        mark = time.perf_counter()
-        while True:
-            chunk = self._read(rows, None)
-            ahead = None
-            own_seconds = 0.0
-            if chunk:
-                out, pending = self._sort(chunk, None, False)
-                mine, theirs = helper.split(pending)
-                if theirs:
-                    helper.send(theirs)
-                started = time.perf_counter()
-                other += started - mark
-                done = self._check_new_here(mine)
-                mark = time.perf_counter()
-                own_seconds = mark - started
-                ahead = (out, done, len(theirs))
-            if behind is not None:
-                out_behind, done, helper_rows = behind
-                answers: list = []
-                if helper_rows:
-                    started = time.perf_counter()
-                    other += started - mark
-                    answers, helper_seconds = helper.receive()
-                    mark = time.perf_counter()  # the wait is neither side's work
-                    if ahead is not None:
-                        helper.share_next(
-                            helper_seconds=helper_seconds,
-                            helper_rows=helper_rows,
-                            own_seconds=own_seconds,
-                            own_rows=len(ahead[1]),
-                            other_seconds=other,
-                            rows=len(ahead[1]) + ahead[2],
-                        )
-                    other = 0.0
-                checked_new = iter(done)
-                answered = iter(answers)
-                for entry_ in out_behind:
-                    if entry_[0] is None:
-                        found = next(checked_new, None)
-                        if found is None:
-                            found = parallel.checked_from(entry_[2].number, next(answered))
-                        entry_[0] = found
-                yield self._rules(out_behind)
-            if ahead is None:
-                return
-            behind = ahead
 
     def _read(self, rows: Iterator, only: set[int] | None) -> list:
         chunk = []
@@ -756,7 +676,7 @@ class _Pass:
         references = [self.checker.reference_of(row) for row in chunk]
         existing = _existing(self.batch.participant_id, [r for r in references if r], lock=lock)
         out: list[list] = []
-        pending: list[tuple] = []  # new rows, checked together (on two cores where there is a helper)
+        pending: list[tuple] = []  # new rows, checked together
         for row, reference in zip(chunk, references, strict=True):
             key = reference.casefold()
             match = existing.get(key) if key else None
@@ -1082,10 +1002,8 @@ def import_check(*, batch_id: int) -> ImportBatch:
 def _check(*, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("participant", "uploaded_by").get(pk=batch_id)
     progress = _Progress(batch.pk, side=False)
-    work = None
     try:
         work = _Pass(batch)
-        work.start_helper()
         outcomes: list[list] = []
         prepared = open(_prepared_path(batch), "w", encoding="utf-8")  # noqa: SIM115 - closed below
         stage = connection.vendor == "postgresql"  # new records staged for StagedRecords (PostgreSQL only)
@@ -1097,9 +1015,7 @@ def _check(*, batch_id: int) -> ImportBatch:
             text = []  # the chunk's part of the staged file, written at once
             for checked, match in chunk:
                 outcome = _row_outcome(checked, match, dry_run=True)
-                if outcome == valid and match is None and stage and checked.staged_text is not None:
-                    text.append(checked.staged_text)  # written by the helper
-                elif outcome == valid and match is None and stage and checked.staged is not None:
+                if outcome == valid and match is None and stage and checked.staged is not None:
                     text.append(_staged_text(checked))
                 elif outcome != invalid:
                     text.append(json.dumps([checked.number, *_prepared_entry(checked, match, outcome)], default=str))
@@ -1113,7 +1029,6 @@ def _check(*, batch_id: int) -> ImportBatch:
             prepared.write("".join(text))
             checked_count += len(chunk)
             progress.save(rows_checked=checked_count)
-        work.close()
         _finish_rules(work, outcomes, validated_changes)
         orphans = work.orphans()
         prepared.close()
@@ -1141,8 +1056,6 @@ def _check(*, batch_id: int) -> ImportBatch:
         _fail(batch.pk, _("The check stopped on an unexpected error; nothing was imported. Try again or tell us."))
         raise
     finally:
-        if work is not None:
-            work.close(failed=True)  # a helper still running when the check stopped short
         progress.close()
     batch.refresh_from_db()
     return batch

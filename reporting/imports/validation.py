@@ -106,8 +106,6 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     # A valid new record as the import writes it: (month, its COPY text, [(child code, COPY text)]).
     staged: tuple[str, str, list[tuple[str, str]]] | None = None
-    # Its lines of the staged file, when the dry run's helper wrote them (services._staged_text).
-    staged_text: str | None = None
 
     @property
     def valid(self) -> bool:
