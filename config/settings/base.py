@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # `digits` everywhere without a {% load %}: numbers in the reader's digits (accounts/numerals.py).
+            "builtins": ["accounts.templatetags.digits"],
         },
     },
 ]
@@ -130,6 +132,7 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # Arabic: CLDR's Arabic-Indic separators (accounts/numerals.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
