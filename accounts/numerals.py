@@ -4,23 +4,26 @@ CLDR gives each locale a default numbering system. For Arabic it is `arab` (Arab
 ٫ as decimal and ٬ as group separator) in the Mashriq locales the interface's Arabic readers use
 (ar-IQ, ar-JO, ar-SY, ar-EG, ar-SA...), and `latn` in the Maghreb ones; since CLDR 42 the bare `ar`
 falls back to `latn`. The interface has one Arabic, read in the region's Arabic-speaking states, so it
-follows the Mashriq convention: NUMBERING_SYSTEMS below (docs/i18n.md). References and codes
+follows the Mashriq convention: NUMBERING_SYSTEMS below (docs/i18n.md). Numbers printed otherwise
+(form values, Django's own localisation) keep Django's formats. References and codes
 ("AUS-202612-000004") are text, never passed through here, and stay Latin.
 
 One function, `digits_localise`, used by the template filter `digits` (accounts/templatetags/digits.py)
-and, through the page's `data-numbering`, by the charts (static/js/dashboards.js).
+and, through the page's `<body data-numbering>`, by the charts (static/js/dashboards.js).
 """
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import formats
+from django.utils import formats, numberformat
 from django.utils.translation import get_language
 
 # Language → CLDR numbering system, where it is not Latin digits.
 NUMBERING_SYSTEMS = {"ar": "arab"}
 
 _DIGITS = {"arab": str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")}
+# CLDR's decimal and group separators of each numbering system other than Latin digits.
+_SEPARATORS = {"arab": ("٫", "٬")}
 
 
 def numbering_system(language: str | None = None) -> str:
@@ -51,12 +54,18 @@ def digits_localise(value, *, language: str | None = None):
     """`value` as the reader reads it. An int: the same int, printing grouped (12,345; 12 345;
     ١٢٬٣٤٥) in the language's digits; a float or Decimal: that text; any other value (a formatted
     date, a label such as "<5"): its text with the digits replaced where the language's are not
-    Latin. The separators are the language's formats' (config/formats/ for Arabic)."""
+    Latin. The separators are Django's formats' for Latin digits, CLDR's for the others."""
     if value is None or value == "" or isinstance(value, bool):
         return value
-    table = _DIGITS.get(numbering_system(language))
+    system = numbering_system(language)
+    table = _DIGITS.get(system)
     if isinstance(value, int | float | Decimal):
-        text = formats.number_format(value, force_grouping=True)
-        text = text.translate(table) if table else text
+        if table:
+            decimal, group = _SEPARATORS[system]
+            text = numberformat.format(
+                value, decimal, grouping=3, thousand_sep=group, force_grouping=True, use_l10n=False
+            ).translate(table)
+        else:
+            text = formats.number_format(value, force_grouping=True)
         return LocalisedInt(value, text) if isinstance(value, int) else text
     return str(value).translate(table) if table else value

@@ -132,7 +132,6 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("ar", _("Arabic"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = ["config.formats"]  # Arabic: CLDR's Arabic-Indic separators (accounts/numerals.py)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -8,8 +8,8 @@
   var config = document.getElementById("dashboard-config").dataset;
   var instances = [];
   // Figures in the reader's digits (Arabic-Indic in Arabic): the page says which numbering system
-  // (<html data-numbering>, accounts/numerals.py); Intl writes numbers, `digits` the server's labels.
-  var numbering = document.documentElement.dataset.numbering || "latn";
+  // (<body data-numbering>, accounts/numerals.py); Intl writes numbers, `digits` the server's labels.
+  var numbering = document.body.dataset.numbering || "latn";
   var numberFormat = new Intl.NumberFormat(document.documentElement.lang || "en", { numberingSystem: numbering });
   var zero = numberFormat.format(0).charCodeAt(0);
   function digits(text) {

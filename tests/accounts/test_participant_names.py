@@ -12,6 +12,13 @@ from tests.api.conftest import token_client
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Requests in French or Arabic leave that language active in this thread (tests/i18n/conftest.py)."""
+    yield
+    translation.activate("en")
+
+
 def _named(participant: Participant, **names) -> Participant:
     Participant.objects.filter(pk=participant.pk).update(**names)
     participant.refresh_from_db()
