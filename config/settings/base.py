@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # `digits` everywhere without a {% load %}: numbers in the reader's digits (accounts/numerals.py).
+            "builtins": ["accounts.templatetags.digits"],
         },
     },
 ]

@@ -98,7 +98,7 @@ class IncidentFilterForm(forms.Form):
 
     def __init__(self, *args, owners, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = _blank((p.pk, p.name) for p in owners)
+        self.fields["owner"].choices = _blank((p.pk, p.local_name) for p in owners)
         self.fields["agency"].choices = _blank((a.pk, f"{a.name} ({a.participant.code})") for a in agencies)
         self.fields["country"].choices = _blank(country_choices())
 
