@@ -475,6 +475,14 @@ class Incident(ValidatedWithoutQueries):
                 *READER_KEYS,
                 name="incident_list_reader_order",
             ),
+            # The record list's other sort orders (selectors.INCIDENT_SORTS), read in index order
+            # under the rule's condition like the date's, instead of sorting every readable record
+            # (about a second at 100,000). Read backwards, each serves both directions; status,
+            # whose second key keeps newest first either way, needs one per direction.
+            models.Index(fields=["national_reference", "id"], name="incident_reference_order"),
+            models.Index(fields=["migrants_total", "id"], name="incident_migrants_order"),
+            models.Index(fields=["status", "-detection_date", "-id"], name="incident_status_order"),
+            models.Index(fields=["-status", "-detection_date", "-id"], name="incident_status_desc_order"),
             # Foreign keys empty on most records (on every new or imported one): indexed where set
             # only, which is all that the lookups of a PROTECT (a user's or crossing point's records,
             # by value) need; a record without one writes no entry.
