@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.codes import country_name
 from accounts.models import Participant, User
+from analytics.context import chart_footnotes
 from analytics.disclosure import Cell, Limits, bound, label, protect, published_fails, shown
 from analytics.models import (
     AbuseFact,
@@ -121,6 +122,7 @@ class Chart:
     suppressed: int
     note: str = ""
     extra: dict = field(default_factory=dict)
+    footnotes: list = field(default_factory=list)  # national context (analytics/context.py), set per viewer
 
     @property
     def theme(self) -> str:
@@ -1216,7 +1218,13 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
         ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
     ).count()
     coverage = charts[1]
-    rendered = _cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
+    # Footnotes are read live (a note written now shows now), and the rendered charts vary with them.
+    footnotes = chart_footnotes(reader=reader, charts=charts)
+    for chart in charts:
+        chart.footnotes = footnotes.get(chart.key, [])
+    rendered = _cache_key(
+        key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns, sorted(footnotes.items())
+    )
     # The filter form's participant choices are the active ones of the coverage grid's participants.
     choices = _cache_key(coverage.extra["participants"])
     gain = contribution_gain(scope.own_participant_id) if scope.own_only else 0

@@ -26,6 +26,7 @@ from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from reporting import codes, reciprocity, selectors
 from reporting.console_forms import PageSizeField
+from reporting.context.footnotes import export_footnote_rows, page_footnotes
 from reporting.models import AccessEvent, Incident
 from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
 
@@ -204,6 +205,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
             standing=reciprocity.viewer_standing(user),
             own_participant_id=user.participant_id,
             can_export=role_can(user.role, Action.EXPORT),
+            footnotes=page_footnotes(records=page.object_list),
         )
         return context
 
@@ -250,10 +252,14 @@ def records_export(request, *, records, fmt: str, subject: str) -> HttpResponse:
     header, body = selectors.incident_export_rows(records=records)
     name = f"vrs-records-{timezone.now():%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(itertools.chain([header], body())), content_type=CSV_CONTENT_TYPE)
+        response = StreamingHttpResponse(
+            csv_lines(itertools.chain([header], body(), export_footnote_rows(records=records))),
+            content_type=CSV_CONTENT_TYPE,
+        )
     else:
         response = HttpResponse(
-            xlsx_bytes({_("Records"): itertools.chain([header], body())}), content_type=XLSX_CONTENT_TYPE
+            xlsx_bytes({_("Records"): itertools.chain([header], body(), export_footnote_rows(records=records))}),
+            content_type=XLSX_CONTENT_TYPE,
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
