@@ -96,7 +96,9 @@ def profile_get_for(*, user: User, pk: int) -> NationalProfile:
 
 def context_participants(*, user: User) -> QuerySet[Participant]:
     """The participants whose context the user may read (the pages' participant filter)."""
-    return _scoped(Participant.objects.all(), context_owner_ids(user=user)).order_by("code")
+    owners = context_owner_ids(user=user)
+    participants = Participant.objects.all() if owners is ALL else Participant.objects.filter(pk__in=owners)
+    return participants.order_by("code")
 
 
 # Footnotes -----------------------------------------------------------------------------------------

@@ -21,9 +21,15 @@ class WriterMixin(RolesRequiredMixin):
     """The focal point of a participant describes its own data; others get 403."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not role_can(request.user.role, Action.DESCRIBE_DATA):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not role_can(request.user.role, Action.DESCRIBE_DATA) or request.user.participant_id is None:
             raise PermissionDenied(_("Only the focal point writes the national profile and notes."))
+        self.prepare(request, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def prepare(self, request, **kwargs) -> None:
+        """Look up what the page is about, once the writer is known."""
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -91,13 +97,13 @@ class NoteFormView(WriterMixin, FormView):
     template_name = "reporting/context/note_form.html"
     form_class = NoteForm
 
-    def dispatch(self, request, *args, **kwargs):
+    def prepare(self, request, **kwargs) -> None:
+        # A note outside the rule answers 404, like one that does not exist; another's readable note 403.
         self.note = None
-        if "pk" in kwargs and request.user.is_authenticated:
+        if "pk" in kwargs:
             self.note = selectors.note_get_for(user=request.user, pk=kwargs["pk"])
             if self.note.participant_id != request.user.participant_id:
                 raise PermissionDenied(_("Only the participant that wrote this note can change it."))
-        return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
         if self.note is None:
