@@ -158,6 +158,16 @@ class AggregateRowSerializer(serializers.Serializer):
     )
 
 
+class FootnoteSerializer(serializers.Serializer):
+    participant = serializers.CharField(source="code", help_text="The participant's code.")
+    kind = serializers.ChoiceField(
+        choices=["note", "profile"], help_text="A note on a period, or the participant's national profile."
+    )
+    period = serializers.CharField(help_text="The months the note is about, or the profile's dates.")
+    text = serializers.CharField()
+    language = serializers.CharField(help_text="The language the text is written in.")
+
+
 class AggregateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
     title = serializers.CharField()
@@ -170,6 +180,11 @@ class AggregateSerializer(serializers.Serializer):
     suppressed = serializers.IntegerField(help_text="How many cells disclosure control suppressed.")
     note = serializers.CharField(allow_blank=True)
     extra = serializers.DictField(help_text="Chart-specific data (change rates, nodes and links, map values).")
+    footnotes = FootnoteSerializer(
+        many=True,
+        help_text="National context (docs/context.md): the notes and profiles of the participants whose "
+        "data the figures hold, for those months.",
+    )
 
 
 class AggregateFiltersOutputSerializer(serializers.Serializer):
@@ -223,6 +238,7 @@ def _chart(chart: Chart) -> dict:
         "suppressed": chart.suppressed,
         "note": str(chart.note or ""),
         "extra": chart.extra,
+        "footnotes": FootnoteSerializer(chart.footnotes, many=True).data,
     }
 
 

@@ -195,8 +195,8 @@ def test_pages_let_the_focal_point_write(story):
                            {"month_from": "2026-03", "month_to": "2026-02", "text": "", "language": "en"})  # fmt: skip
     assert response.status_code == 200 and not PeriodNote.objects.exists()
     assert "The last month comes on or after the first month." in response.content.decode()
-    response = client.post(reverse("reporting:context-note-create"),
-                           {"month_from": "2026-03", "month_to": "2026-03", "text": "New patrol", "language": "en"})  # fmt: skip
+    note_data = {"month_from": "2026-03", "month_to": "2026-03", "text": "New patrol", "language": "en"}
+    response = client.post(reverse("reporting:context-note-create"), note_data)
     assert response.status_code == 302
     note = PeriodNote.objects.get()
     assert "New patrol" in client.get(reverse("reporting:context-list")).content.decode()
