@@ -133,10 +133,20 @@ class NoteListApi(ApiView):
         summary="Notes on periods of the participants whose data you may read",
         parameters=[
             OpenApiParameter("participant", str, OpenApiParameter.QUERY, description="A participant code."),
-            OpenApiParameter("month_from", str, OpenApiParameter.QUERY, pattern=MONTH_PATTERN,
-                             description="Notes reaching this month or later (YYYY-MM)."),  # fmt: skip
-            OpenApiParameter("month_to", str, OpenApiParameter.QUERY, pattern=MONTH_PATTERN,
-                             description="Notes starting this month or earlier (YYYY-MM)."),  # fmt: skip
+            OpenApiParameter(
+                "month_from",
+                str,
+                OpenApiParameter.QUERY,
+                pattern=MONTH_PATTERN,
+                description="Notes reaching this month or later (YYYY-MM).",
+            ),  # fmt: skip
+            OpenApiParameter(
+                "month_to",
+                str,
+                OpenApiParameter.QUERY,
+                pattern=MONTH_PATTERN,
+                description="Notes starting this month or earlier (YYYY-MM).",
+            ),  # fmt: skip
             CURSOR_PARAMETER,
             PAGE_SIZE_PARAMETER,
         ],
@@ -162,9 +172,18 @@ class NoteListApi(ApiView):
         parameters=[IDEMPOTENCY_OPTIONAL_PARAMETER],
         request=InputSerializer,
         responses={201: NoteOutputSerializer, 422: KEY_REUSED, **WRITE_ERRORS},
-        examples=[OpenApiExample("a note", request_only=True, value={
-            "month_from": "2026-03", "month_to": "2026-03", "text": "New maritime patrol from March.",
-            "language": "en"})],  # fmt: skip
+        examples=[
+            OpenApiExample(
+                "a note",
+                request_only=True,
+                value={
+                    "month_from": "2026-03",
+                    "month_to": "2026-03",
+                    "text": "New maritime patrol from March.",
+                    "language": "en",
+                },
+            )
+        ],  # fmt: skip
     )
     @idempotent(required=False)
     def post(self, request: Request) -> Response:
@@ -239,8 +258,11 @@ class NoteActionApi(ApiView):
         summary="Withdraw a note of your participant's",
         parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["withdraw"])],
         request=InputSerializer,
-        responses={200: OpenApiResponse(NoteOutputSerializer, description="The note, withdrawn."), 404: NOT_FOUND,
-                   **WRITE_ERRORS},  # fmt: skip
+        responses={
+            200: OpenApiResponse(NoteOutputSerializer, description="The note, withdrawn."),
+            404: NOT_FOUND,
+            **WRITE_ERRORS,
+        },  # fmt: skip
     )
     def post(self, request: Request, pk: int, action: str) -> Response:
         if action != "withdraw":
