@@ -13,11 +13,14 @@ from reporting.models import Incident
 
 def page_footnotes(*, records: Iterable[Incident]) -> list[Footnote]:
     """Footnotes for the records of a page (already under the rule): their owners' context for the
-    months of their returns. One query for the months, two for the context."""
+    months of their returns. Two queries for the context (and one for the months, unless the records come with their returns)."""
     records = list(records)
     if not records:
         return []
-    months = Incident.objects.filter(pk__in=[r.pk for r in records]).values_list("participant_id", "ret__month")
+    if all(Incident.ret.is_cached(r) for r in records):
+        months = {(r.participant_id, r.ret.month) for r in records}
+    else:
+        months = Incident.objects.filter(pk__in=[r.pk for r in records]).values_list("participant_id", "ret__month")
     return selectors.footnotes_for(owner_months=months)
 
 
