@@ -4,7 +4,7 @@ profiles each chart carries as footnotes.
 A chart carries a participant's note or profile exactly when the chart's figures hold that
 participant's data in the note's (or profile's) period. The (participant, month) pairs come from
 the same fact rows, filtered by the same scope and participant filter, as the figures themselves
-(`_Reader.rows`): no participant outside the viewer's figures can reach a footnote. The published
+(`FactReader.rows`): no participant outside the viewer's figures can reach a footnote. The published
 tier's chart takes its pairs from the published figures actually shown (whole quarters); the
 coverage grid, which shows returns rather than data, carries none.
 """
@@ -19,12 +19,13 @@ from reporting.context.selectors import Footnote, footnotes_for
 from reporting.reciprocity import month_add
 
 if TYPE_CHECKING:
-    from analytics.selectors import Chart, _Reader
+    from analytics.charts import Chart
+    from analytics.facts import FactReader
 
 NO_FOOTNOTES = ("coverage",)
 
 
-def fact_owner_months(reader: _Reader) -> set[tuple]:
+def fact_owner_months(reader: FactReader) -> set[tuple]:
     """(participant, month) pairs with data in the viewer's fact charts."""
     return {
         (row["participant_id"], row["month"])
@@ -33,7 +34,7 @@ def fact_owner_months(reader: _Reader) -> set[tuple]:
     }
 
 
-def published_owner_months(reader: _Reader) -> set[tuple]:
+def published_owner_months(reader: FactReader) -> set[tuple]:
     """(participant, month) pairs with data in the published figures shown (a figure shown only as
     a lower bound holds the shared part alone)."""
     pairs = set()
@@ -49,7 +50,7 @@ def published_owner_months(reader: _Reader) -> set[tuple]:
     return pairs
 
 
-def chart_footnotes(*, reader: _Reader, charts: list[Chart]) -> dict[str, list[Footnote]]:
+def chart_footnotes(*, reader: FactReader, charts: list[Chart]) -> dict[str, list[Footnote]]:
     """{chart key: footnotes} for the dashboard's charts."""
     keys = [c.key for c in charts if c.participants and c.key not in NO_FOOTNOTES]
     if not keys:

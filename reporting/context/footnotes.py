@@ -13,7 +13,8 @@ from reporting.models import Incident
 
 def page_footnotes(*, records: Iterable[Incident]) -> list[Footnote]:
     """Footnotes for the records of a page (already under the rule): their owners' context for the
-    months of their returns. Two queries for the context (and one for the months, unless the records come with their returns)."""
+    months of their returns. Two queries for the context, and one for the months unless the records
+    come with their returns."""
     records = list(records)
     if not records:
         return []
