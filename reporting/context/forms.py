@@ -44,9 +44,15 @@ class ProfileForm(forms.Form):
         self.fields["language"].initial = (get_language() or "en")[:2]
 
 
+def _month_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "month"}, format="%Y-%m")  # a stored note's months shown as such
+
+
 class NoteForm(forms.Form):
-    month_from = MonthField(label=_("From month"))
-    month_to = MonthField(label=_("To month"), help_text=_("The same month for a note on one month."))
+    month_from = MonthField(label=_("From month"), widget=_month_input())
+    month_to = MonthField(
+        label=_("To month"), help_text=_("The same month for a note on one month."), widget=_month_input()
+    )
     text = forms.CharField(
         label=_("Note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), required=False,
         help_text=_('For example: "new maritime patrol from March", "March under-reported: system migration". '

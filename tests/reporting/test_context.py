@@ -200,6 +200,7 @@ def test_pages_let_the_focal_point_write(story):
     assert response.status_code == 302
     note = PeriodNote.objects.get()
     assert "New patrol" in client.get(reverse("reporting:context-list")).content.decode()
+    assert 'value="2026-03"' in client.get(reverse("reporting:context-note-update", args=[note.pk])).content.decode()
     response = client.post(reverse("reporting:context-note-withdraw", args=[note.pk]), {"reason": "Wrong month"})
     assert response.status_code == 302
     note.refresh_from_db()
