@@ -240,7 +240,7 @@ def _chart(chart: Chart) -> dict:
         "suppressed": chart.suppressed,
         "note": str(chart.note or ""),
         "extra": chart.extra,
-        "footnotes": FootnoteSerializer(chart.footnotes, many=True).data,
+        "footnotes": list(chart.footnotes),  # Footnote objects: AggregateSerializer reads them
     }
 
 
