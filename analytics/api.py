@@ -162,9 +162,7 @@ class AggregateRowSerializer(serializers.Serializer):
 
 class FootnoteSerializer(serializers.Serializer):
     participant = serializers.CharField(source="code", help_text="The participant's code.")
-    kind = serializers.ChoiceField(
-        choices=["note", "profile"], help_text="A note on a period, or the participant's national profile."
-    )
+    kind = serializers.CharField(help_text="`note` (a note on a period) or `profile` (the national profile).")
     period = serializers.CharField(help_text="The months the note is about, or the profile's dates.")
     text = serializers.CharField()
     language = serializers.CharField(help_text="The language the text is written in.")

@@ -10,7 +10,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -26,6 +32,7 @@ from reporting.api.docs import (
     KEY_REUSED,
     NOT_FOUND,
     PAGE_SIZE_PARAMETER,
+    PRECONDITION_REQUIRED,
     READ_ERRORS,
     STALE_409,
     STALE_412,
@@ -41,7 +48,11 @@ from reporting.api.serializers import MONTH_PATTERN
 from reporting.context import selectors, services
 from reporting.context.models import Counted, NationalProfile, PeriodNote
 
-LANGUAGE_HELP = "The language the text is written in: " + ", ".join(services.LANGUAGE_CODES) + "."
+LANGUAGE_HELP = "The language the text is written in."
+
+
+def _language_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(choices=services.LANGUAGE_CODES, help_text=LANGUAGE_HELP)
 
 
 class CanDescribeData(_RoleMayAct):
@@ -49,6 +60,7 @@ class CanDescribeData(_RoleMayAct):
     message = _("Only the focal point writes its participant's profile and notes.")
 
 
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN, "example": "2026-03"})
 class MonthField(serializers.DateField):
     """A month as YYYY-MM, kept as its first day."""
 
@@ -60,6 +72,7 @@ class NoteOutputSerializer(serializers.ModelSerializer):
     participant = serializers.CharField(source="participant.code")
     month_from = MonthField()
     month_to = MonthField()
+    language = _language_field()
 
     class Meta:
         model = PeriodNote
@@ -69,6 +82,7 @@ class NoteOutputSerializer(serializers.ModelSerializer):
 
 class ProfileOutputSerializer(serializers.ModelSerializer):
     participant = serializers.CharField(source="participant.code")
+    language = _language_field()
 
     class Meta:
         model = NationalProfile
@@ -125,7 +139,7 @@ class NoteListApi(ApiView):
         month_from = MonthField(help_text="YYYY-MM: the first month the note is about.")
         month_to = MonthField(help_text="YYYY-MM: the last month (the same for one month).")
         text = serializers.CharField(max_length=1000, help_text="No names or document numbers.")
-        language = serializers.CharField(max_length=10, help_text=LANGUAGE_HELP)
+        language = _language_field()
 
     @extend_schema(
         operation_id="context_notes_list",
@@ -220,7 +234,14 @@ class NoteDetailApi(ApiView):
         summary="Change a note of your participant's",
         parameters=[IF_MATCH_PARAMETER],
         request=InputSerializer,
-        responses={200: NoteOutputSerializer, 404: NOT_FOUND, 409: STALE_409, 412: STALE_412, **WRITE_ERRORS},
+        responses={
+            200: NoteOutputSerializer,
+            404: NOT_FOUND,
+            409: STALE_409,
+            412: STALE_412,
+            428: PRECONDITION_REQUIRED,
+            **WRITE_ERRORS,
+        },
     )
     def patch(self, request: Request, pk: int) -> Response:
         note = selectors.note_get_for(user=request.user, pk=pk)
@@ -250,7 +271,7 @@ class NoteActionApi(ApiView):
         class Meta:
             ref_name = "NoteAction"
 
-        reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+        reason = serializers.CharField(max_length=1000, help_text="Why the note is withdrawn.")
 
     @extend_schema(
         operation_id="context_notes_action",
@@ -272,7 +293,7 @@ class NoteActionApi(ApiView):
             raise PermissionDenied(_("Only the participant that wrote this note can withdraw it."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        note = services.note_withdraw(note=note, by=request.user, reason=data.validated_data.get("reason", ""))
+        note = services.note_withdraw(note=note, by=request.user, reason=data.validated_data["reason"])
         return Response(NoteOutputSerializer(note).data)
 
 
@@ -296,7 +317,7 @@ class ProfileListApi(ApiView):
         irregular_stay = serializers.ChoiceField(choices=Counted.choices)
         incident_unit = serializers.CharField(max_length=1000)
         definitions = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-        language = serializers.CharField(max_length=10, help_text=LANGUAGE_HELP)
+        language = _language_field()
 
     @extend_schema(
         operation_id="context_profiles_list",

@@ -79,6 +79,11 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/imports/{id}/{action}/",
     "GET /api/v1/aggregates/",
     "GET /api/v1/aggregates/{key}/",
+    # National context: months in order, no personal data in the text, a stored note's state.
+    "POST /api/v1/context/notes/",
+    "PATCH /api/v1/context/notes/{id}/",
+    "POST /api/v1/context/notes/{id}/{action}/",
+    "POST /api/v1/context/profiles/",
 }
 
 
