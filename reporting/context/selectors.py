@@ -115,22 +115,29 @@ class Footnote:
     period: str
     text: str
     language: str
+    parts: tuple = ()  # a profile's (label in the reader's language, value as written) pairs
 
     def as_row(self) -> list[str]:
         """The footnote as a spreadsheet row."""
         return [f"{self.code}, {self.period}", self.text, self.language]
 
 
-def _profile_text(profile: NationalProfile) -> str:
+def _profile_parts(profile: NationalProfile) -> tuple[tuple[str, str], ...]:
+    """(label, value) pairs: the labels in the reader's language, the values as the participant wrote
+    them (pages mark only the values with the profile's language)."""
     parts = [
-        _("Agencies: %(v)s") % {"v": profile.agencies},
-        _("Territory: %(v)s") % {"v": profile.territory},
-        _("Irregular stay counted: %(v)s") % {"v": profile.get_irregular_stay_display()},
-        _("One incident: %(v)s") % {"v": profile.incident_unit},
+        (_("Agencies that report"), profile.agencies),
+        (_("Territory covered"), profile.territory),
+        (_("Irregular stay counted"), str(profile.get_irregular_stay_display())),
+        (_("One incident"), profile.incident_unit),
     ]
     if profile.definitions:
-        parts.append(profile.definitions)
-    return "; ".join(parts)
+        parts.append((_("Other definitions and remarks"), profile.definitions))
+    return tuple((str(label), value) for label, value in parts)
+
+
+def _profile_text(profile: NationalProfile) -> str:
+    return "; ".join(f"{label}: {value}" for label, value in _profile_parts(profile))
 
 
 def _profile_period(profile: NationalProfile) -> str:
@@ -165,8 +172,16 @@ def footnotes_for(*, owner_months: Iterable[tuple[int, dt.date]]) -> list[Footno
     for profile in profiles:
         if any(profile.covers(m, month_end(m)) for m in months[profile.participant_id]):
             p = profile.participant
-            note = Footnote(p.pk, p.name, p.code, "profile", _profile_period(profile), _profile_text(profile),
-                            profile.language)  # fmt: skip
+            note = Footnote(
+                p.pk,
+                p.name,
+                p.code,
+                "profile",
+                _profile_period(profile),
+                _profile_text(profile),
+                profile.language,
+                _profile_parts(profile),
+            )
             found.append(((p.code, 0, profile.valid_from), note))
     for n in notes:
         if any(n.month_from <= m <= n.month_to for m in months[n.participant_id]):

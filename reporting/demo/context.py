@@ -46,7 +46,7 @@ def context_create(*, participants: dict[str, Participant], users: dict[tuple[st
         start = dt.date(2014, 1, 1)
         if code == "IDN":  # an earlier version, before the maritime agency's detections were included
             NationalProfile.objects.create(
-                participant=participants[code], valid_from=start, valid_to=month_add(this_month, -13) - dt.timedelta(1),
+                participant=participants[code], valid_from=start, valid_to=month_add(this_month, -12) - dt.timedelta(1),
                 agencies="Direktorat Jenderal Imigrasi, Kepolisian Negara", territory="All provinces",
                 irregular_stay=stay, incident_unit=unit, language=language, created_by_id=author,
             )  # fmt: skip
