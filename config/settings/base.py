@@ -260,7 +260,6 @@ SPECTACULAR_SETTINGS = {
         "ParticipantStatusEnum": "accounts.models.Participant.Status",
         "ImportStatusEnum": "reporting.models.ImportBatch.Status",
         "ImportModeEnum": "reporting.models.ImportBatch.Mode",
-        "SiteLanguageEnum": "reporting.context.services.LANGUAGE_CODES",
         "ImportUploadModeEnum": "reporting.api.imports.MODES",
         "ImportDateOrderEnum": "reporting.models.ImportBatch.DateOrder",
     },

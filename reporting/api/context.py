@@ -51,8 +51,14 @@ from reporting.context.models import Counted, NationalProfile, PeriodNote
 LANGUAGE_HELP = "The language the text is written in."
 
 
-def _language_field() -> serializers.ChoiceField:
-    return serializers.ChoiceField(choices=services.LANGUAGE_CODES, help_text=LANGUAGE_HELP)
+@extend_schema_field({"type": "string", "enum": services.LANGUAGE_CODES})
+class LanguageField(serializers.CharField):
+    """One of the site's languages. Checked by the service, with every other problem of the input at
+    once (a serializer choice would stop at this one)."""
+
+
+def _language_field() -> LanguageField:
+    return LanguageField(max_length=10, help_text=LANGUAGE_HELP)
 
 
 class CanDescribeData(_RoleMayAct):
