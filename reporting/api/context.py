@@ -44,7 +44,7 @@ from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, IF_MATCH_P
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.parsers import JSONParser
 from reporting.api.permissions import _RoleMayAct
-from reporting.api.serializers import MONTH_PATTERN
+from reporting.api.serializers import MONTH_PATTERN, MONTH_QUERY_PATTERN
 from reporting.context import selectors, services
 from reporting.context.models import Counted, NationalProfile, PeriodNote
 
@@ -157,14 +157,14 @@ class NoteListApi(ApiView):
                 "month_from",
                 str,
                 OpenApiParameter.QUERY,
-                pattern=MONTH_PATTERN,
+                pattern=MONTH_QUERY_PATTERN,
                 description="Notes reaching this month or later (YYYY-MM).",
             ),  # fmt: skip
             OpenApiParameter(
                 "month_to",
                 str,
                 OpenApiParameter.QUERY,
-                pattern=MONTH_PATTERN,
+                pattern=MONTH_QUERY_PATTERN,
                 description="Notes starting this month or earlier (YYYY-MM).",
             ),  # fmt: skip
             CURSOR_PARAMETER,
