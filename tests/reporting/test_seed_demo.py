@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Participant, Role, User
-from reporting import codes
+from reporting import codes, copytext
 from reporting.demo import demo_seed, incidents, loading, seeding
 from reporting.demo.plan import LAPSED_SINCE, SUSPENDED_SINCE, month_add
 from reporting.models import (
@@ -410,7 +410,8 @@ def test_the_compiled_copy_line_matches_the_column_by_column_text():
         "updated_at": at,
     }
     line = loading.incident_line_formatter(row)(row)
-    expected = [loading._formatter(f)(row.get(f.attname, f.get_default())) for f in Incident._meta.concrete_fields]
+    fields = Incident._meta.concrete_fields
+    expected = [copytext.column_formatter(f)(row.get(f.attname, f.get_default())) for f in fields]
     assert line.endswith("\n") and line[:-1].split("\t") == [
         text.replace("T05:06:07", " 05:06:07")
         for text in expected  # str() of a datetime, as COPY reads it
