@@ -560,6 +560,8 @@ class AuditEntry(models.Model):
         # Account recovery (issue 19): reset links sent (by the user or a manager), passwords set.
         PASSWORD_RESET_SENT = "password_reset_sent", _("Password reset link sent")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
+        # National context (issue 22): a profile version or a note on a period written, changed, withdrawn.
+        CONTEXT_CHANGED = "context_changed", _("National context changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -75,6 +75,7 @@ class Chart:
     suppressed: int
     note: str = ""
     extra: dict = field(default_factory=dict)
+    footnotes: list = field(default_factory=list)  # national context (analytics/context.py), set per viewer
 
     @property
     def theme(self) -> str:

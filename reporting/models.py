@@ -1066,3 +1066,7 @@ class ReturnOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"dirty {self.ret_id}"
+
+
+# National context (issue 22): its models live with their code in reporting/context/.
+from reporting.context.models import NationalProfile, PeriodNote  # noqa: E402, F401

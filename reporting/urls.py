@@ -78,3 +78,14 @@ urlpatterns += [
     path("imports/<int:pk>/progress/", imports.ImportProgressView.as_view(), name="import-progress"),
     path("imports/<int:pk>/report.<str:fmt>", imports.ImportReportView.as_view(), name="import-report"),
 ]
+
+# National context beside the figures (issue 22): profiles and notes on periods
+from reporting.context import views as context  # noqa: E402 - grouped with the routes it serves
+
+urlpatterns += [
+    path("context/", context.ContextListView.as_view(), name="context-list"),
+    path("context/profile/", context.ProfileFormView.as_view(), name="context-profile"),
+    path("context/notes/new/", context.NoteFormView.as_view(), name="context-note-create"),
+    path("context/notes/<int:pk>/", context.NoteFormView.as_view(), name="context-note-update"),
+    path("context/notes/<int:pk>/withdraw/", context.NoteWithdrawView.as_view(), name="context-note-withdraw"),
+]

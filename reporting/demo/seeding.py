@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from accounts.models import Participant, Role
 from reporting.demo import loading, reference
 from reporting.demo.catalogue import PARTICIPANTS
+from reporting.demo.context import context_create
 from reporting.demo.incidents import Batch, IncidentGenerator
 from reporting.demo.people import Credential, demo_users_create
 from reporting.demo.plan import plan_build
@@ -99,6 +100,7 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
     writer = loading.writer_for_connection()
     rows = incidents_load(plan=plan, returns=returns, generator=generator, writer=writer, progress=progress)
     return_comments_create(users=users)
+    context_create(participants=participants, users=users, today=now.date())
     _statistics_refresh()
     _grants_sync()
     reads = demo_reads_create(rng=_rng(seed, "reads"), now=now)

@@ -25,6 +25,7 @@ from accounts.models import Agency, Role
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from reporting import codes, reciprocity, selectors
+from reporting.context.footnotes import export_footnote_rows, page_footnotes
 from reporting.forms import PageSizeField
 from reporting.models import AccessEvent, Incident
 from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
@@ -208,6 +209,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
             standing=reciprocity.viewer_standing(user),
             own_participant_id=user.participant_id,
             can_export=role_can(user.role, Action.EXPORT),
+            footnotes=page_footnotes(records=page.object_list),
         )
         return context
 
@@ -254,10 +256,14 @@ def records_export(request, *, records, fmt: str, subject: str) -> HttpResponse:
     header, body = selectors.incident_export_rows(records=records)
     name = f"vrs-records-{timezone.now():%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(itertools.chain([header], body())), content_type=CSV_CONTENT_TYPE)
+        response = StreamingHttpResponse(
+            csv_lines(itertools.chain([header], body(), export_footnote_rows(records=records))),
+            content_type=CSV_CONTENT_TYPE,
+        )
     else:
         response = HttpResponse(
-            xlsx_bytes({_("Records"): itertools.chain([header], body())}), content_type=XLSX_CONTENT_TYPE
+            xlsx_bytes({_("Records"): itertools.chain([header], body(), export_footnote_rows(records=records))}),
+            content_type=XLSX_CONTENT_TYPE,
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
