@@ -198,8 +198,6 @@ def _token_and_lock(*, prefix: str, keys: list[str], now: dt.datetime) -> tuple[
     membership_cache(user, membership)
     if membership is not None:
         Membership.participant.field.set_cached_value(membership, participant)
-        # As User.membership_or_none reads it: the read path trusts it only when read with the user.
-        membership.participant_owns_records = participant.owns_records if participant else None
     return token, row[start]
 
 

@@ -1,7 +1,7 @@
 """Reads of the analytics app: dashboard figures from the fact tables, within the reciprocity rule.
 
 Every figure sums only the fact rows `reporting.reciprocity.aggregate_scope(user)` allows (own rows
-in full; others' rows filtered like `aggregate_records_q`), and goes through
+in full; others' rows as `reporting.reciprocity.record_summed_q` lets them), and goes through
 `analytics.disclosure.protect` before anyone sees it. Record-level reads (drill-down, narratives)
 go through `reporting.reciprocity.visible_incidents`.
 """
@@ -36,7 +36,16 @@ from analytics.models import (
 )
 from reporting import codes
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return, ReturnOutbox
-from reporting.reciprocity import AggregateScope, aggregate_scope, contribution_gain, month_add, visible_incidents
+from reporting.reciprocity import (
+    AggregateScope,
+    RecordColumns,
+    aggregate_scope,
+    contribution_gain,
+    month_add,
+    record_shared_q,
+    record_summed_q,
+    visible_incidents,
+)
 
 TOTAL = ("__total__",)
 
@@ -183,11 +192,16 @@ def _cache():
     return caches["analytics"]
 
 
+# Where a fact row keeps what the rule asks of a record (facts hold validated records only).
+FACT_COLUMNS = RecordColumns("sharing", "embargo_until", validated=Q(), submitted=Q(submitted=True))
+
+
 def _klass(on: dt.date) -> Case:
-    visible = Q(submitted=True) & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
+    """What others may have of a fact row on a day, as the rule says: its records read one by one
+    (SHARED), only summed (AGGREGATE), or nothing (PRIVATE)."""
     return Case(
-        When(visible & Q(sharing=codes.SharingLevel.SHARED), then=Value(SHARED)),
-        When(visible & Q(sharing=codes.SharingLevel.AGGREGATE_ONLY), then=Value(AGGREGATE)),
+        When(record_shared_q(on=on, columns=FACT_COLUMNS), then=Value(SHARED)),
+        When(record_summed_q(on=on, columns=FACT_COLUMNS), then=Value(AGGREGATE)),
         default=Value(PRIVATE),
         output_field=CharField(),
     )
@@ -358,8 +372,8 @@ class _Reader:
 
     def rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> list[dict]:
         """The rows the viewer's aggregates may sum, each with `readable`: whether the viewer could
-        also read its records one by one. Own rows in full; others' rows as aggregate_records_q
-        filters their records (validated is given: facts hold validated records only)."""
+        also read its records one by one. Own rows in full; others' rows as the rule's record_summed_q
+        lets them (`_klass`)."""
         own, readers = self.scope.own_participant_id, self.scope.record_owner_ids
         others = self.scope.aggregate_owner_ids
         guard = self.guards_remainders

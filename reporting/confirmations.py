@@ -83,7 +83,7 @@ class RecordWithdrawal:
 
 def record_withdrawal_summary(*, incident: Incident, today: dt.date | None = None) -> RecordWithdrawal:
     today = today or timezone.localdate()
-    shareable = Incident.objects.filter(Incident.shareable_q(today), pk=incident.pk).exists()
+    shareable = reciprocity.record_is_shared(incident, on=today)
     readers = _named(v for o, v in _pairs(today) if o == incident.participant_id) if shareable else []
     return RecordWithdrawal(incident=incident, read_by_others=bool(readers), readers=readers)
 

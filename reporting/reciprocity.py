@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import Expression, RawSQL
 from django.shortcuts import get_object_or_404
@@ -48,6 +49,7 @@ from reporting.models import (
     Return,
     SharingExclusion,
     StandingDecision,
+    reader_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,60 @@ def closed_window(on: dt.date, window_months: int) -> tuple[dt.date, dt.date]:
 
 def current_policy() -> ReciprocityPolicy:
     return ReciprocityPolicy.objects.current()
+
+
+# What an owner lets others have ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordColumns:
+    """Where a table keeps what the rule asks of a record: its sharing level, its embargo, and the
+    conditions "validated" and "in a submitted return" on its own columns (Q() when every row of the
+    table is so, as the fact tables hold validated records only)."""
+
+    sharing_level: str
+    embargo_until: str
+    validated: Q
+    submitted: Q
+
+
+def _incident_columns() -> RecordColumns:
+    # "In a submitted return" as "not in a return that is not submitted": those are a few dozen (the
+    # open and reopened months; partial index return_not_submitted), where the submitted ones grow
+    # every month. A record's return is never NULL, so the answer is the same.
+    not_submitted = Return.objects.exclude(status=Return.Status.SUBMITTED).values("id")
+    validated = Q(status=Incident.Status.VALIDATED)
+    return RecordColumns("sharing_level", "embargo_until", validated=validated, submitted=~Q(ret__in=not_submitted))
+
+
+SHARED_LEVELS = (codes.SharingLevel.SHARED.value,)
+SUMMED_LEVELS = (codes.SharingLevel.SHARED.value, codes.SharingLevel.AGGREGATE_ONLY.value)
+
+
+def _released_q(levels: tuple[str, ...], *, on: dt.date, columns: RecordColumns | None) -> Q:
+    """The one statement of what an owner releases to others on a day: a validated record in a
+    submitted return, at one of `levels`, its embargo over. Django compiles it for the ORM and, once,
+    into the read path's SQL (`_shared_sql`)."""
+    c = columns or _incident_columns()
+    level = Q(**{c.sharing_level: levels[0]}) if len(levels) == 1 else Q(**{f"{c.sharing_level}__in": levels})
+    embargo_over = Q(**{f"{c.embargo_until}__isnull": True}) | Q(**{f"{c.embargo_until}__lte": on})
+    return c.validated & level & embargo_over & c.submitted
+
+
+def record_shared_q(*, on: dt.date, columns: RecordColumns | None = None) -> Q:
+    """Records others may read one by one (those the rule lets them read): level `shared`."""
+    return _released_q(SHARED_LEVELS, on=on, columns=columns)
+
+
+def record_summed_q(*, on: dt.date, columns: RecordColumns | None = None) -> Q:
+    """Records that may enter others' sums: level `shared` or `aggregate_only`. (Own records enter in full.)"""
+    return _released_q(SUMMED_LEVELS, on=on, columns=columns)
+
+
+def record_is_shared(incident: Incident, *, on: dt.date | None = None) -> bool:
+    """Whether others may read the record one by one today (given the rule lets them read its owner)."""
+    on = on or timezone.localdate()
+    return Incident.objects.filter(record_shared_q(on=on), pk=incident.pk).exists()
 
 
 # Standing --------------------------------------------------------------------------------------
@@ -530,9 +586,8 @@ def reader_owners_function_body() -> str:
     statement for the database session, where the page's sub-queries were planned again on every
     page (a third of the page's time in PostgreSQL at 1M records). It is STABLE, so it reads with
     the page's own snapshot: one statement, one instant, as before. The text is generated here, from
-    the same fragments, and written by a migration (reporting 0012); a test fails when the database's
-    function differs from this text, so a change of the rule here needs a migration with the new
-    text (`reader_owners_function_sql()`).
+    the same fragments, and written on every `migrate` (`reader_owners_function_install`); a test
+    fails when the database's function differs from this text.
     """
     viewer, on, month, end = (_Argument(n) for n in ("viewer", "on_day", "month_start", "end_of_day"))
     sql, params = _participant_owners_fragment(viewer, on=on, policy=None, month=month, end_of_day=end)
@@ -550,6 +605,15 @@ def reader_owners_function_sql() -> str:
         "(viewer bigint, on_day date, month_start date, end_of_day timestamptz)"
         f" RETURNS bigint[] LANGUAGE plpgsql STABLE AS $rcp${reader_owners_function_body()}$rcp$"
     )
+
+
+def reader_owners_function_install(*, using: str = DEFAULT_DB_ALIAS, **signal) -> None:
+    """(Re)write `rcp_reader_owners` with the rule as stated here. Connected to post_migrate, so
+    every `migrate` brings the database's function in step with this module; PostgreSQL only."""
+    db = connections[using]
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(reader_owners_function_sql())
 
 
 def _page_owners(user: User, *, on: dt.date) -> RawSQL | frozenset[int]:
@@ -622,6 +686,45 @@ def _owns_records(participant_id: int, db) -> bool:
     return owns
 
 
+_DAY = dt.date(1, 1, 2)  # the day's stand-in in compiled conditions
+
+
+def _statements(name: str, on: dt.date):
+    """The rule's conditions on a record that the read path compiles, by name."""
+    if name == "shared":
+        return Incident.objects.filter(record_shared_q(on=on)), None
+    shared_as = READER_KEY_SHARED_LOW if name == "reader_key_low" else READER_KEY_SHARED_HIGH
+    return Incident.objects.annotate(rcp_key=reader_key(shared_as)), "rcp_key"
+
+
+@functools.cache
+def _template(name: str, vendor: str) -> tuple[str, tuple, tuple[int, ...]]:
+    """Django's SQL for one of `_statements`, with the record's columns as `{name}` placeholders
+    (the alias the page gives the records' table is only known when the page is compiled), its
+    parameters, and where among them the day goes. Compiled once per process."""
+    db = connection
+    assert db.vendor == vendor
+    queryset, annotation = _statements(name, _DAY)
+    query = queryset.query
+    compiler = query.get_compiler(connection=db)
+    sql, params = compiler.compile(query.annotations[annotation] if annotation else query.where)
+    table = db.ops.quote_name(Incident._meta.db_table)
+    for column in _ReadableRecords.COLUMNS:
+        sql = sql.replace(f"{table}.{db.ops.quote_name(Incident._meta.get_field(column).column)}", f"{{{column}}}")
+    if table in sql:
+        raise ValueError(f"the read path's {name} condition names a column it does not place: {sql}")
+    day = {_DAY, db.ops.adapt_datefield_value(_DAY)}
+    return sql, tuple(params), tuple(i for i, value in enumerate(params) if value in day)
+
+
+def _compiled(name: str, db, on: dt.date) -> tuple[str, list]:
+    sql, params, day_at = _template(name, db.vendor)
+    params = list(params)
+    for i in day_at:
+        params[i] = db.ops.adapt_datefield_value(on)
+    return sql, params
+
+
 def _records_condition(
     *, own: int | None, owners: Iterable[int] | Expression | None, on: dt.date, db
 ) -> tuple[str, list, Expression | None] | None:
@@ -646,48 +749,28 @@ def _records_condition(
     if own is None and owners_sql is None:
         return None
 
-    quote = db.ops.quote_name
-    shared_value = codes.SharingLevel.SHARED.value
-    validated = Incident.Status.VALIDATED.value
     conditions, params = [], []
     if own is not None:
         # The reader keys (reporting.models.reader_key), which every record the rule lets this reader
         # through passes too: they change no answer, but let the record list's index skip other
-        # owners' unshared records without reading them. The same expressions as the index's, so
-        # that PostgreSQL matches it.
-        shareable_now = "({sharing_level} = %s AND {status} = %s)"
-        conditions.append(
-            f"CASE WHEN {shareable_now} THEN %s ELSE {{participant_id}} END <= %s"
-            f" AND CASE WHEN {shareable_now} THEN %s ELSE {{participant_id}} END >= %s"
-        )
-        params += [shared_value, validated, READER_KEY_SHARED_LOW, own, shared_value, validated]
-        params += [READER_KEY_SHARED_HIGH, own]
+        # owners' unshared records without reading them. Compiled from the index's own expressions,
+        # so that PostgreSQL matches it.
+        low, low_params = _compiled("reader_key_low", db, on)
+        high, high_params = _compiled("reader_key_high", db, on)
+        conditions.append(f"{low} <= %s AND {high} >= %s")
+        params += [*low_params, own, *high_params, own]
     arms, arm_params = [], []
     if own is not None:
         arms.append("{participant_id} = %s")
         arm_params.append(own)
     if owners_sql is not None:
-        # Incident.shareable_q, in SQL: validated, shared, embargo over, in a submitted return. The
-        # return's status is an uncorrelated IN (one hash of the submitted returns, probed only by
-        # rows that pass the record's own columns): a correlated EXISTS made PostgreSQL cost a full
-        # scan so high that counts and other sort orders walked the whole index (7 s, not 3 s, for
-        # a count at 1M), and a join would plan another relation on every page ("IS TRUE", which
-        # changes no answer in a WHERE, keeps PostgreSQL from turning an IN into such a join where
-        # it is not under an OR, as for the owners: planning it cost the page more than the hash
-        # and, for the owners, 0.3 ms more than the rest of the page). The hash holds the returns
-        # *not* submitted (this month's and the reopened ones, read from the partial index
-        # return_not_submitted): a record's return is never NULL, nor a return's id, so NOT IN is
-        # exactly "in a submitted return", and the hash stays a few dozen rows however many months
-        # of submitted returns the years add (0.03 ms less per page at 483 returns). Without an own arm
-        # the condition implies the predicate of the index of shared records' order (migration
-        # reporting 0011), which serves the first page directly.
-        arms.append(
-            "({status} = %s AND {sharing_level} = %s AND ({embargo_until} IS NULL OR {embargo_until} <= %s)"
-            f" AND ({{participant_id}} {owners_sql}) IS TRUE"
-            f" AND ({{ret_id}} NOT IN (SELECT rcp_ret.id FROM {quote(Return._meta.db_table)} rcp_ret"
-            " WHERE rcp_ret.status <> %s)) IS TRUE)"
-        )
-        arm_params += [validated, shared_value, on, *owners_params, Return.Status.SUBMITTED.value]
+        # record_shared_q, compiled. "IS TRUE", which changes no answer in a WHERE, keeps PostgreSQL
+        # from turning the owners' IN into a join where it is not under an OR: planning it cost the
+        # page more than the rest of it. Without an own arm the condition implies the predicate of
+        # the index of shared records' order (migration reporting 0011), which serves the first page.
+        shared, shared_params = _compiled("shared", db, on)
+        arms.append(f"({shared} AND ({{participant_id}} {owners_sql}) IS TRUE)")
+        arm_params += [*shared_params, *owners_params]
     conditions.append(arms[0] if len(arms) == 1 else f"({' OR '.join(arms)})")
     return " AND ".join(conditions), params + arm_params, owners_expression if owners_sql else None
 
@@ -917,19 +1000,6 @@ def contribution_gain(participant_id: int) -> int:
     """How many other participants' shared records (and regional figures) a participant's users
     would read if it were contributing: the active ones that do not withhold their data from it."""
     return len(_aggregate_owners_for(participant_id))
-
-
-def aggregate_records_q(*, on: dt.date) -> Q:
-    """Records of *other* owners that may enter aggregates: validated, in a submitted return,
-    shared or aggregate-only, embargo over. (Own records enter in full.)"""
-    from reporting.codes import SharingLevel
-
-    return (
-        Q(status=Incident.Status.VALIDATED)
-        & Q(ret__status=Return.Status.SUBMITTED)
-        & Q(sharing_level__in=[SharingLevel.SHARED, SharingLevel.AGGREGATE_ONLY])
-        & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
-    )
 
 
 # The access log --------------------------------------------------------------------------------
