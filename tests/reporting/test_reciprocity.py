@@ -18,7 +18,15 @@ from hypothesis import strategies as st
 
 from accounts.models import Participant, ParticipantGroupObjectPermission, Role, User
 from reporting import codes, reciprocity
-from reporting.models import GrantChange, Incident, ReciprocityPolicy, Return, SharingExclusion, StandingDecision
+from reporting.models import (
+    GrantChange,
+    Incident,
+    ReciprocityPolicy,
+    RecordOwner,
+    Return,
+    SharingExclusion,
+    StandingDecision,
+)
 from reporting.reciprocity import (
     aggregate_scope,
     incident_get_for,
@@ -758,30 +766,29 @@ def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the flag is kept by PostgreSQL's triggers")
 def test_the_database_keeps_whether_a_participant_owns_records():
-    """`Participant.owns_records`: set by the statement that writes a participant's first record,
-    whichever way it is written, and never turned back to false, even by a save of a stale copy."""
+    """`RecordOwner`: written by the statement that writes a participant's first record, whichever
+    way it is written; the flag a user's membership is read with follows it."""
+
+    def owners() -> set[int]:
+        return set(RecordOwner.objects.values_list("participant_id", flat=True))
+
     first, second, third, bystander = (factories.participant() for _ in range(4))
-    assert not Participant.objects.filter(owns_records=True).exists()
+    assert owners() == set()
+    reader = factories.user(participant=bystander)
+    assert User.objects.get(pk=reader.pk).membership_or_none.participant_owns_records is False
     record = incident_for(first)
-    first.refresh_from_db()
-    assert first.owns_records
-    # One statement adding the records of two owners flags both, and only them.
+    assert owners() == {first.pk}
+    # One statement adding the records of two owners marks both, and only them.
     Incident.objects.bulk_create([factories.IncidentFactory.build(participant=p) for p in (second, third)])
-    assert set(Participant.objects.filter(owns_records=True)) == {first, second, third}
-    # A save from a copy read before its first record keeps the flag.
-    stale = Participant.objects.get(pk=bystander.pk)
+    assert owners() == {first.pk, second.pk, third.pk}
     incident_for(bystander)
-    stale.name = "Renamed"
-    stale.save()
-    bystander.refresh_from_db()
-    assert bystander.owns_records and bystander.name == "Renamed"
-    # A record moved to another owner (the application never does it) flags the new one.
+    assert User.objects.get(pk=reader.pk).membership_or_none.participant_owns_records is True
+    # A record moved to another owner (the application never does it) marks the new one.
     newcomer = factories.participant()
     Incident.objects.filter(pk=record.pk).update(
         participant=newcomer, ret=factories.return_for(newcomer, months_back(2))
     )
-    newcomer.refresh_from_db()
-    assert newcomer.owns_records
+    assert newcomer.pk in owners()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the flag is kept by PostgreSQL's triggers")
