@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 import time_machine
 from django.db import connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -74,9 +75,9 @@ def _reads(user, incident: Incident) -> bool:
 
 
 def _contributing_in_sql(participant_id: int, *, on: dt.date | None = None, policy=None) -> bool:
-    """The read path's statement of the standing (`contributing_sql`), asked on its own."""
+    """The standing's statement as a condition of another query (`contributing_condition`), asked on its own."""
     on = on or timezone.localdate()
-    condition = reciprocity.contributing_sql(participant_id, on=on, policy=policy)
+    condition = reciprocity.contributing_condition(participant_id, on=on, policy=policy)
     return Participant.objects.filter(condition).filter(pk=participant_id).exists()
 
 
@@ -376,7 +377,7 @@ def test_the_specification_fails_when_the_rule_is_broken(story, monkeypatch, bro
     assert any(p.startswith("lapsed_") for p in problems)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rcp_reader_owners is the PostgreSQL read path")
 def test_the_specification_fails_when_the_read_paths_sql_standing_is_broken(story, monkeypatch):
     """The live standing check inside the page's query, replaced by "always contributing": with a
     stale grant left from before it lapsed, the lapsed participant would read its partner's records."""
@@ -384,12 +385,16 @@ def test_the_specification_fails_when_the_read_paths_sql_standing_is_broken(stor
         content_object=story.partner, group=story.lapsed.group, permission=reciprocity._permission()
     )
     assert spec_violations(story) == []
-    monkeypatch.setattr(reciprocity, "_contributing_fragment", lambda *args, **kwargs: ("TRUE", []))
-    # The page asks the database function (migration reporting 0012), made from the same fragment:
-    # rewritten with the broken fragment, inside this test's transaction (rolled back after it).
-    with connection.cursor() as cursor:
-        cursor.execute(reciprocity.reader_owners_function_sql())
-    problems = spec_violations(story)
+    monkeypatch.setattr(reciprocity, "_contributing_q", lambda terms: Q())
+    # The page asks the database function, compiled from the same statement: rewritten with the
+    # broken one, inside this test's transaction (rolled back after it).
+    reciprocity._owners_compiled.cache_clear()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(reciprocity.reader_owners_function_sql())
+        problems = spec_violations(story)
+    finally:
+        reciprocity._owners_compiled.cache_clear()
     assert problems, "the specification did not notice a broken standing check"
     assert all(p.startswith("lapsed_") for p in problems)
 
@@ -699,14 +704,15 @@ def standing_worlds(draw) -> dict:
     }
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rcp_reader_owners is the PostgreSQL read path")
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(world=standing_worlds())
 def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
-    """`contributing_sql` (the read path, in the page's query) and `standings()` (the pages, the
-    sync) state the same rule twice; on any world, any day, any policy they must give one answer,
+    """`standings()` (the pages, the sync), the statement as a condition of another query and the
+    database function the page asks (its policy read in PL/pgSQL) come from one statement, by
+    three routes; on any world, any day, any policy they must give one answer,
     including at the edges: the cut-off at the end of the day, the window's first and last month,
     the grace period's last day, an empty policy table."""
     today = timezone.localdate()
@@ -823,7 +829,7 @@ def test_a_reader_owning_no_records_reads_its_page_in_one_query_and_then_its_fir
     assert {r.pk for r in visible_incidents(again)} == {shared.pk, draft.pk}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rcp_reader_owners is the PostgreSQL read path")
 def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_assert_num_queries):
     """For a reader owning records, no round trip before the page: the standing, the grants, the
     owners' status and exclusions are conditions of the record list's own query."""
@@ -845,9 +851,9 @@ def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_asser
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL read path")
 def test_the_databases_owners_function_is_the_rule_as_written_in_reciprocity():
-    """The page asks `rcp_reader_owners`, which a migration wrote from reciprocity.py's fragments
-    (the ones the property test above checks against standings()). When the rule's text changes in
-    reciprocity.py, this fails until a migration writes the new function
+    """The page asks `rcp_reader_owners`, which every `migrate` writes from reciprocity.py's
+    statements (the ones the property test above checks against standings()). When the rule's text
+    changes in reciprocity.py, this fails until `migrate` writes the new function
     (reciprocity.reader_owners_function_sql())."""
     with connection.cursor() as cursor:
         cursor.execute(
