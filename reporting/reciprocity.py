@@ -1,18 +1,18 @@
 """The reciprocity rule: whose incident data a user may read, and how (docs/reciprocity.md).
 
 This module is the rule's only home. Views, the API, exports and dashboards ask it and never restate
-the condition:
+the condition. Each of its concepts is stated once, as a Django condition that the database answers,
+and compiled for every other path (docs/architecture.md, "The rule's home"):
 
-- `participant_standing` / `standings`: is a participant contributing on a day, and why;
-- `desired_grants` and `reciprocity_sync`: guardian's `view_shared_records` rows (owner participant
-  → viewer participant group) are materialised decisions of the policy, made equal to it by an
-  idempotent sync; `reciprocity_drift_check` reports any difference;
+- standing (`_contributing_q`): `standings()` asks the database and only explains the answer;
+- an owner readable by a viewer (`owner_readable_q`): `desired_grants` and `reciprocity_sync`
+  make guardian's `view_shared_records` rows (owner participant → viewer participant group) equal
+  to it; `reciprocity_drift_check` reports any difference;
+- a record readable by others (`record_shared_q`) and a record that may be summed
+  (`record_summed_q`): the ORM, analytics' fact rows and the read path's SQL;
 - `readable_owners`, `visible_incidents`, `incident_get_for`: the record-level read path, which
-  also checks the viewer's own standing live, so access lapses the moment a participant stops
-  contributing. On PostgreSQL that check is `contributing_sql`, the standing test of `_standing`
-  written as a condition of the page's own query (nothing cached; the page asks it, with the
-  grants, through `rcp_reader_owners`, a database function generated from the same SQL);
-  `tests/reporting/test_reciprocity.py` checks that the statements always agree;
+  checks the grants, the owners and the viewer's own standing live, inside the page's query
+  (through `rcp_reader_owners`, a database function generated from the same statements);
 - `aggregate_scope`: which owners' data a user may see summed, and whether disclosure control applies;
 - `record_access`: the access log written whenever someone reads another participant's records.
 """
@@ -695,9 +695,9 @@ def records_written(participant_id: int) -> None:
 
 def _owns_records_as_read(user: User) -> bool | None:
     """Whether the user's participant owned records when the user was read: the flag
-    `User.membership_or_none` and the API's token check read with the membership
-    (`Participant.owns_records`, kept by the database); None for a membership read otherwise
-    (e.g. `select_related("membership")`, or made in code): no query here."""
+    `User.membership_or_none` reads with the membership (`RecordOwner`, kept by the database);
+    None for a membership read otherwise (the API's token check, `select_related("membership")`,
+    or made in code): no query here."""
     return getattr(user.membership_or_none, "participant_owns_records", None)
 
 
@@ -852,8 +852,8 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
 
     One query, with the owners the user reads (guardian's grants, the owners' status and
     exclusions, the user's live standing: `readable_owners`) decided inside it: for a participant's
-    user on PostgreSQL by the database function `rcp_reader_owners`, made from the same SQL
-    (`reader_owners_function_body`), whose plan PostgreSQL keeps for the session, evaluated once per
+    user on PostgreSQL by the database function `rcp_reader_owners`, compiled from the same
+    statements (`reader_owners_function_body`), whose plan PostgreSQL keeps for the session, evaluated once per
     query with the query's own snapshot; otherwise as a sub-query. It also carries the
     reader keys' condition (reporting.models.reader_key), which every record the rule lets through
     passes too: it changes no answer, but lets the record list's index skip other owners' unshared
@@ -863,14 +863,14 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
     over every other owner's unshared record newer than it (the current months' drafts: tens of
     thousands at 1M). Its page has no own-records arm and no reader keys, and PostgreSQL reads it
     from the index of shared records' order (migration reporting 0011). Whether it owns any comes
-    with the user: `Participant.owns_records`, which the database keeps true from the statement
-    that writes the participant's first record on (migration reporting 0016), read with the
-    membership by the request's authentication (`User.membership_or_none`, the API's token
-    check). A first record written after the user was read (by another process, within the
-    request) appears from the next request on, as if the page had been read when the user was;
-    one written by this process is known at once (`_OWNERS_OF_RECORDS`, which incident_create
-    tells through `records_written`). A membership read otherwise (e.g. `select_related
-    ("membership")`, or made in code) carries no flag: a probe of its own then asks, just before
+    with the user: `RecordOwner`, which the database writes in the statement that writes the
+    participant's first record (migration reporting 0028), read with the membership by the
+    request's authentication (`User.membership_or_none`). A first record written after the user
+    was read (by another process, within the request) appears from the next request on, as if the
+    page had been read when the user was; one written by this process is known at once
+    (`_OWNERS_OF_RECORDS`, which incident_create tells through `records_written`). A membership
+    read otherwise (the API's token check, `select_related("membership")`, or made in code) carries
+    no flag: a probe of its own then asks, just before
     the page, when the query runs (`_owns_records`). The rule itself (owners, standing) stays in
     the page's one statement either way: the flag only decides whether the answer may contain own
     records. tests/reporting/test_reciprocity.py checks every form against the rule. The
