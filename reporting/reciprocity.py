@@ -506,12 +506,12 @@ def _readable_owners_query(viewer: int, terms: _StandingTerms) -> QuerySet:
     (guardian's rows, the sync's materialised decisions), while still readable by it
     (`owner_readable_q`: a grant may be stale) and while it is contributing (`_contributing_q`,
     asked live: access never outlives standing)."""
-    group = Participant.objects.filter(pk=viewer).values("group_id")
-    permission = Permission.objects.filter(codename=PERMISSION, content_type__app_label="accounts").values("pk")
+    group = Participant.objects.filter(pk=viewer).order_by().values("group_id")
+    permission = Permission.objects.filter(codename=PERMISSION, content_type__app_label="accounts").order_by()
     return ParticipantGroupObjectPermission.objects.filter(
         Exists(Participant.objects.filter(_contributing_q(terms), pk=viewer)),
         group_id=Subquery(group),
-        permission_id=Subquery(permission),
+        permission_id=Subquery(permission.values("pk")),
         content_object_id__in=Participant.objects.filter(owner_readable_q(viewer=viewer)).values("pk"),
     ).values("content_object_id")
 
