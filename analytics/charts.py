@@ -15,9 +15,6 @@ from accounts.codes import country_name
 from accounts.models import Participant
 from analytics.disclosure import Cell, Limits, bound, label, protect, shown
 from analytics.facts import (
-    AGGREGATE,
-    PRIVATE,
-    SHARED,
     TOTAL,
     DashboardFilters,
     FactReader,
@@ -488,21 +485,14 @@ def _fees(reader: FactReader) -> Chart:
     """Median, quartiles and n of the fee per person (USD) by route and by mode."""
     # Each owner's fee rows are folded into histograms per route and mode once (cached on its facts'
     # version); a view sums the owners' totals into cells and merges histograms for the rows shown.
-    scope = reader.scope
-    own, readers, others = scope.own_participant_id, scope.record_owner_ids, scope.aggregate_owner_ids
-    parts: list[tuple[Hashable, int, bool, Counter]] = []  # (key, owner, readable, histogram)
-    protected: list[bool] = []  # as in FactReader.rows
+    parts: list[tuple[Hashable, int, bool, bool, Counter]] = []  # (key, owner, readable, protected, histogram)
     for owner, histograms in reader.owner_fee_histograms().items():
+        access = reader.access(owner)
         for (k, klass), histogram in histograms.items():
-            if owner == own:
-                parts.append((k, owner, True, histogram))
-                protected.append(reader.guards_remainders and klass == AGGREGATE)
-            elif owner in others and klass != PRIVATE:
-                readable = klass == SHARED and owner in readers
-                parts.append((k, owner, readable, histogram))
-                protected.append(reader.guards_remainders and klass == AGGREGATE)
+            if klass in access:
+                parts.append((k, owner, *access[klass], histogram))
     cells: dict[Hashable, Cell] = defaultdict(Cell)
-    for (k, owner, readable, histogram), guarded in zip(parts, protected, strict=True):
+    for k, owner, readable, guarded, histogram in parts:
         cells[k].add(
             owner=owner,
             value=sum(histogram.values()),
@@ -517,7 +507,7 @@ def _fees(reader: FactReader) -> Chart:
     # A row withheld in part shows the quartiles of its readable records only (which the viewer could
     # compute from them), with their n as a lower bound.
     values: dict[Hashable, Counter] = defaultdict(Counter)
-    for k, owner, readable, histogram in parts:
+    for k, owner, readable, _guarded, histogram in parts:
         if k in shown_keys and owner in reader.selected and (readable or not cells[k].suppressed):
             values[k].update(histogram)
     rows = []

@@ -218,11 +218,10 @@ def bulk_load_mode() -> Iterator[None]:
     During the load the tables go without their secondary indexes, foreign keys and the
     breakdown-within-totals trigger; afterwards each index is rebuilt with one sort and each foreign
     key validated with one join, instead of an index update, a key lookup and a trigger query per
-    row. At 100k incidents rebuilding and validating took under 3 s, where the per-row foreign-key
-    checks alone took 5.4 s at commit, besides slower COPY. Primary keys and unique constraints stay,
-    so duplicate ids or national references still fail during the load. The trigger is not re-run:
-    the generator guarantees breakdowns within totals (tests/reporting/test_seed_demo.py asserts it
-    over seeded data).
+    row: by far the cheaper of the two (docs/architecture.md gives the figures). Primary keys and
+    unique constraints stay, so duplicate ids or national references still fail during the load.
+    The trigger is not re-run: the generator guarantees breakdowns within totals
+    (tests/reporting/test_seed_demo.py asserts it over seeded data).
 
     Everything here is transactional DDL inside demo_seed's transaction: on success the schema is
     restored before commit; on failure the rollback restores it (nothing runs in an aborted
