@@ -101,13 +101,16 @@ class RecordColumns:
     submitted: Q
 
 
-def _incident_columns() -> RecordColumns:
+def incident_columns(*, as_submitted: bool = False) -> RecordColumns:
+    """The records' own columns; `as_submitted`: as if their return were submitted (what a return
+    about to be submitted will release)."""
     # "In a submitted return" as "not in a return that is not submitted": those are a few dozen (the
     # open and reopened months; partial index return_not_submitted), where the submitted ones grow
     # every month. A record's return is never NULL, so the answer is the same.
     not_submitted = Return.objects.exclude(status=Return.Status.SUBMITTED).values("id")
+    submitted = Q() if as_submitted else ~Q(ret__in=not_submitted)
     validated = Q(status=Incident.Status.VALIDATED)
-    return RecordColumns("sharing_level", "embargo_until", validated=validated, submitted=~Q(ret__in=not_submitted))
+    return RecordColumns("sharing_level", "embargo_until", validated=validated, submitted=submitted)
 
 
 SHARED_LEVELS = (codes.SharingLevel.SHARED.value,)
@@ -118,7 +121,7 @@ def _released_q(levels: tuple[str, ...], *, on: dt.date, columns: RecordColumns 
     """The one statement of what an owner releases to others on a day: a validated record in a
     submitted return, at one of `levels`, its embargo over. Django compiles it for the ORM and, once,
     into the read path's SQL (`_shared_sql`)."""
-    c = columns or _incident_columns()
+    c = columns or incident_columns()
     level = Q(**{c.sharing_level: levels[0]}) if len(levels) == 1 else Q(**{f"{c.sharing_level}__in": levels})
     embargo_over = Q(**{f"{c.embargo_until}__isnull": True}) | Q(**{f"{c.embargo_until}__lte": on})
     return c.validated & level & embargo_over & c.submitted
