@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
@@ -491,14 +491,19 @@ def readable_owners(
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    policy = policy or current_policy()
     if user.role == Role.SECRETARIAT:
-        if not policy.secretariat_reads_records:
+        owners = Participant.objects.filter(owner_readable_q(viewer=None))
+        if policy is None:  # the policy in force, asked inside the same query
+            latest = ReciprocityPolicy.objects.order_by("-version").values("secretariat_reads_records")[:1]
+            default = ReciprocityPolicy().secretariat_reads_records
+            owners = owners.alias(rcp_allowed=Coalesce(Subquery(latest), Value(default))).filter(rcp_allowed=True)
+        elif not policy.secretariat_reads_records:
             return frozenset()
-        return RawSQL(*Participant.objects.filter(owner_readable_q(viewer=None)).values("pk").query.sql_with_params())
+        return RawSQL(*owners.values("pk").query.sql_with_params())
     participant_id = user.participant_id
     if participant_id is None:
         return frozenset()
+    policy = policy or current_policy()
     compiled = _owners_compiled(connection.vendor)
     terms = _standing_terms(on or timezone.localdate(), policy)
     return RawSQL(compiled.sql, compiled.fill({"viewer": participant_id, **vars(terms)}))
