@@ -713,7 +713,7 @@ def coverage_chart(*, filters: DashboardFilters) -> Chart:
             "data: a submitted return with records; nil: nothing to report; missing: no submitted return; "
             "not participating: before the participant joined."
         ),
-        extra={"participants": [(p.pk, p.code, p.name, p.status) for p in participants]},
+        extra={"participants": [(p.pk, p.code, p.local_name, p.status) for p in participants]},
     )
 
 

@@ -872,7 +872,7 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
     thousands at 1M). Its page has no own-records arm and no reader keys, and PostgreSQL reads it
     from the index of shared records' order (migration reporting 0011). Whether it owns any comes
     with the user: `RecordOwner`, which the database writes in the statement that writes the
-    participant's first record (migration reporting 0028), read with the membership by the
+    participant's first record (migration reporting 0029), read with the membership by the
     request's authentication (`User.membership_or_none`). A first record written after the user
     was read (by another process, within the request) appears from the next request on, as if the
     page had been read when the user was; one written by this process is known at once
@@ -1031,10 +1031,13 @@ def contribution_gain(participant_id: int) -> int:
 # The access log --------------------------------------------------------------------------------
 
 
-def record_access(*, user: User, incidents: Iterable[Incident | Mapping], via: str) -> int:
+def record_access(
+    *, user: User, incidents: Iterable[Incident | Mapping], via: str, at: dt.datetime | None = None
+) -> int:
     """Log that `user` read these records (instances, or `.values()` rows with `id` and
     `participant_id`): one event per other owner (its own records are not logged). Call it inside
-    the request's transaction. Returns the number of events written."""
+    the request's transaction. Returns the number of events written. `at` is now unless given
+    (the demo's reads, dated in the past)."""
     own = user.participant_id
     by_owner: dict[int, list[int]] = {}
     for incident in incidents:
@@ -1045,7 +1048,7 @@ def record_access(*, user: User, incidents: Iterable[Incident | Mapping], via: s
         )
         if owner != own:
             by_owner.setdefault(owner, []).append(pk)
-    now = timezone.now()
+    now = at or timezone.now()
     events = [
         AccessEvent(
             user=user,

@@ -86,7 +86,22 @@ def incident_list(*, user: User, filters: IncidentFilters) -> QuerySet[Incident]
     if filters.q.strip():
         qs = _narrative_search(qs, filters.q.strip())
     order = INCIDENT_SORTS.get(filters.sort, INCIDENT_SORTS["-detection_date"])
-    return qs.select_related("participant", "agency").order_by(*order)
+    return qs.select_related("participant").only(*INCIDENT_LIST_COLUMNS).order_by(*order)
+
+
+# What the record list shows of each record (exports choose their own columns): the rest of a
+# record (narrative, JSON code lists, money...) is neither read nor decoded for the list.
+INCIDENT_LIST_COLUMNS = (
+    "participant__name",
+    "national_reference",
+    "detection_date",
+    "categories",
+    "modes",
+    "origin_country",
+    "destination_country",
+    "migrants_total",
+    "status",
+)
 
 
 def incident_list_owners(*, user: User) -> list[Participant]:

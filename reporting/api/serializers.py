@@ -286,7 +286,10 @@ class ReturnOutputSerializer(serializers.Serializer):
 
 class ParticipantOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The stored name, in English.")
+    local_name = serializers.CharField(
+        help_text="The name in the request's language (Accept-Language or the user's saved language)."
+    )
     kind = ChoiceField(choices=Participant.Kind.choices)
     region = ChoiceField(choices=Participant.Region.choices)
     country = ChoiceField(choices=COUNTRY_CHOICES, allow_blank=True)

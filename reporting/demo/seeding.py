@@ -22,6 +22,7 @@ from reporting.demo.catalogue import PARTICIPANTS
 from reporting.demo.incidents import Batch, IncidentGenerator
 from reporting.demo.people import Credential, demo_users_create
 from reporting.demo.plan import plan_build
+from reporting.demo.reads import demo_reads_create
 from reporting.models import Incident, IncidentComment
 
 DEFAULT_SEED = 42
@@ -42,6 +43,7 @@ class SeedResult:
     returns: int = 0
     incidents: int = 0
     rows: int = 0  # incidents and their transit, breakdown and document rows
+    reads: int = 0  # access events: reads of others' records (reporting/demo/reads.py)
     method: str = ""
     seconds: float = 0.0
     credentials: list[Credential] = field(default_factory=list)
@@ -99,11 +101,13 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
     return_comments_create(users=users)
     _statistics_refresh()
     _grants_sync()
+    reads = demo_reads_create(rng=_rng(seed, "reads"), now=now)
     return SeedResult(
         participants=len(participants),
         returns=len(returns),
         incidents=incidents,
         rows=rows,
+        reads=reads,
         method=writer.method,
         credentials=credentials,
     )

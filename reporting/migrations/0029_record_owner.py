@@ -7,7 +7,7 @@ write it and only its read path reads it. PostgreSQL keeps it, for every way a r
   (a statement trigger with the added rows as a transition table: one per statement, not per row);
 - after a record's owner changes (the application never does it; the database would still follow).
 
-The rows are copied from the old flag (accounts 0014 then drops it). The application never deletes
+The rows are copied from the old flag (accounts 0015 then drops it). The application never deletes
 them, so an owner stays one. PostgreSQL only: elsewhere (the embedded demo's SQLite) the table is
 not kept and nothing reads it.
 """
@@ -62,7 +62,7 @@ def add_triggers(apps, schema_editor):
 
 
 def drop_triggers(apps, schema_editor):
-    # Back to the flag on accounts' participants (accounts 0014 reversed first), kept by 0016's triggers.
+    # Back to the flag on accounts' participants (accounts 0015 reversed first), kept by 0016's triggers.
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP, params=None)
         flag = importlib.import_module("reporting.migrations.0016_participant_owns_records_triggers")
@@ -72,7 +72,7 @@ def drop_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0013_password_recovery_audit"),
-        ("reporting", "0027_non_contributors_see_no_aggregates"),
+        ("reporting", "0028_list_sort_indexes"),
     ]
 
     operations = [
