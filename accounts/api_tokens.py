@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, AuthLockout, User
+from accounts.models import ApiToken, AuthLockout, User, membership_annotate, membership_annotations
 
 TOKEN_TAG = "vrs"  # noqa: S105 - the public tag every token starts with, not a secret
 MAX_LIFETIME_DAYS = 366
@@ -144,11 +144,15 @@ def _failure_record(key: str, now: dt.datetime) -> dt.datetime | None:
 
 def _token(prefix: str) -> ApiToken | None:
     """The token with this prefix, its user, membership and participant loaded in one query."""
-    token = ApiToken.objects.select_related("user__membership__participant").filter(prefix=prefix).first()
-    membership = token.user.membership_or_none if token is not None else None  # loaded: no query
-    if membership is not None:
-        # As User.membership_or_none reads it: the read path trusts it only when read with the user.
-        membership.participant_owns_records = membership.participant.owns_records if membership.participant else None
+    path = "user__membership__"
+    token = (
+        ApiToken.objects.select_related("user__membership__participant")
+        .annotate(**membership_annotations(path))
+        .filter(prefix=prefix)
+        .first()
+    )
+    if token is not None:
+        membership_annotate(token.user.membership_or_none, token, path)  # loaded with the token: no query
     return token
 
 

@@ -1,5 +1,7 @@
 """Participants (states, territories, organisations), their agencies, users and roles."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
@@ -12,6 +14,23 @@ from guardian.models import GroupObjectPermissionBase
 
 from accounts.codes import country_choices, country_name
 from accounts.validators import visible_text
+
+# Values read with a user's membership, by name, that other apps register in their ready() so that
+# accounts need not know their tables (reporting: whether the participant owns records). Each is made
+# for the path from the model queried to the membership ("" from Membership, "user__membership__" from
+# an API token), and lands on the membership (`membership_annotate`).
+MEMBERSHIP_ANNOTATIONS: dict[str, Callable[[str], models.Expression]] = {}
+
+
+def membership_annotations(path: str = "") -> dict[str, models.Expression]:
+    return {name: make(path) for name, make in MEMBERSHIP_ANNOTATIONS.items()}
+
+
+def membership_annotate(membership: "Membership | None", source, path: str) -> None:
+    """Copy the values `membership_annotations(path)` read on `source` onto its membership."""
+    if membership is not None:
+        for name in MEMBERSHIP_ANNOTATIONS:
+            setattr(membership, name, getattr(source, name))
 
 
 class User(AbstractUser):
@@ -31,15 +50,10 @@ class User(AbstractUser):
 
     @property
     def membership_or_none(self) -> "Membership | None":
-        """The user's membership, or None. Read the first time with whether its participant owns
-        records (`participant_owns_records`, as the API's token check reads it too): the read path
-        leaves the own-records arm out of the page of a participant owning none."""
+        """The user's membership, or None. Read the first time with the values other apps ask to
+        come with it (`MEMBERSHIP_ANNOTATIONS`)."""
         if not User.membership.is_cached(self):
-            membership = (
-                Membership.objects.annotate(participant_owns_records=models.F("participant__owns_records"))
-                .filter(user_id=self.pk)
-                .first()
-            )
+            membership = Membership.objects.annotate(**membership_annotations()).filter(user_id=self.pk).first()
             membership_cache(self, membership)
         try:
             return self.membership
@@ -129,14 +143,6 @@ class Participant(models.Model):
         related_name="participant",
         help_text=_("The group that object permissions about other participants' data are granted to."),
     )
-
-    # Whether the participant owns (or has owned) any record. Kept by PostgreSQL itself, by triggers
-    # on the records' table (migration reporting 0016), never written by the application (a save of
-    # a stale participant cannot turn it back to false); elsewhere (the embedded demo's SQLite) it
-    # is not kept, and nothing reads it. Read with a user's membership (`participant_owns_records`),
-    # it lets the read path leave the own-records arm out of the page of a participant owning none
-    # (reporting.reciprocity.visible_incidents).
-    owns_records = models.BooleanField(_("owns records"), default=False, db_default=False, editable=False)
 
     objects = ParticipantQuerySet.as_manager()
 

@@ -19,8 +19,7 @@ from django.utils import timezone
 
 from analytics.disclosure import Cell, Limits, published_fails
 from analytics.models import Fact, FactSet, FeeFact, IncidentFact
-from reporting import codes
-from reporting.reciprocity import AggregateScope, month_add
+from reporting.reciprocity import AggregateScope, RecordColumns, month_add, record_shared_q, record_summed_q
 
 TOTAL = ("__total__",)
 
@@ -80,11 +79,16 @@ def analytics_cache():
     return caches["analytics"]
 
 
+# Where a fact row keeps what the rule asks of a record (facts hold validated records only).
+FACT_COLUMNS = RecordColumns("sharing", "embargo_until", validated=Q(), submitted=Q(submitted=True))
+
+
 def _klass(on: dt.date) -> Case:
-    visible = Q(submitted=True) & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
+    """What others may have of a fact row on a day, as the rule says: its records read one by one
+    (SHARED), only summed (AGGREGATE), or nothing (PRIVATE)."""
     return Case(
-        When(visible & Q(sharing=codes.SharingLevel.SHARED), then=Value(SHARED)),
-        When(visible & Q(sharing=codes.SharingLevel.AGGREGATE_ONLY), then=Value(AGGREGATE)),
+        When(record_shared_q(on=on, columns=FACT_COLUMNS), then=Value(SHARED)),
+        When(record_summed_q(on=on, columns=FACT_COLUMNS), then=Value(AGGREGATE)),
         default=Value(PRIVATE),
         output_field=CharField(),
     )
@@ -255,9 +259,9 @@ class FactReader:
 
     def access(self, owner: int) -> dict[str, tuple[bool, bool]]:
         """{class: (readable, protected)} of the owner's fact rows that the viewer's aggregates may
-        sum; a class left out is not summed. Own rows in full; others' rows as aggregate_records_q
-        filters their records (validated is given: facts hold validated records only), readable one
-        by one where shared by an owner the viewer reads.
+        sum; a class left out is not summed. Own rows in full; others' rows as the rule's
+        record_summed_q lets them (`_klass`), readable one by one where shared by an owner the
+        viewer reads.
 
         "protected": what no other participant reads record by record (aggregate-only records, the
         viewer's own included): disclosure control tests it for every possible viewer, so that all

@@ -3,7 +3,7 @@
 Never edited by hand: `analytics.services.facts_rebuild` recomputes one return's rows from the
 incident tables and replaces them in one transaction. Every row carries what the reciprocity rule
 needs to decide, without touching incidents, whether another participant's data may enter a
-viewer's aggregate (`reporting.reciprocity.aggregate_records_q`): the return's submission, the
+viewer's aggregate (`reporting.reciprocity.record_summed_q`): the return's submission, the
 record's sharing level and its embargo date. Multi-valued codes (categories, modes) are stored as a
 sorted key such as "|land|sea|", so an incident counts once per row and a filter on one code is a
 `contains` on the key.

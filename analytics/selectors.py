@@ -1,7 +1,7 @@
 """Reads of the analytics app: dashboard figures from the fact tables, within the reciprocity rule.
 
 Every figure sums only the fact rows `reporting.reciprocity.aggregate_scope(user)` allows (own rows
-in full; others' rows filtered like `aggregate_records_q`), and goes through
+in full; others' rows as `reporting.reciprocity.record_summed_q` lets them), and goes through
 `analytics.disclosure.protect` before anyone sees it. Record-level reads (drill-down, narratives)
 go through `reporting.reciprocity.visible_incidents`.
 """

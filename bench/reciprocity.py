@@ -251,7 +251,7 @@ def run(ctx: Context) -> list[Case]:
             rows=PAGE_ROWS,
             note=f"an organisation with no records of its own reads {reader_readable:,} of the {incidents:,}: "
             "every row of its page is another owner's shared record (whole path, as above; that it owns none "
-            "came with the user, as a request reads it: Participant.owns_records, kept by the database)",
+            "came with the user, as a request reads it: RecordOwner, kept by the database)",
         ),
         Case(
             "reciprocity_sync() after a submission, participant contributing again",

@@ -54,9 +54,7 @@ def return_submission_summary(*, user: User, ret: Return, today: dt.date | None 
     validated = records.filter(status=Incident.Status.VALIDATED)
     levels = validated.aggregate(
         shared_now=Count(
-            "pk",
-            filter=Q(sharing_level=codes.SharingLevel.SHARED)
-            & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=today)),
+            "pk", filter=reciprocity.record_shared_q(on=today, columns=reciprocity.incident_columns(as_submitted=True))
         ),
         aggregate_only=Count("pk", filter=Q(sharing_level=codes.SharingLevel.AGGREGATE_ONLY)),
         national_only=Count("pk", filter=Q(sharing_level=codes.SharingLevel.NATIONAL_ONLY)),
@@ -83,7 +81,7 @@ class RecordWithdrawal:
 
 def record_withdrawal_summary(*, incident: Incident, today: dt.date | None = None) -> RecordWithdrawal:
     today = today or timezone.localdate()
-    shareable = Incident.objects.filter(Incident.shareable_q(today), pk=incident.pk).exists()
+    shareable = reciprocity.record_is_shared(incident, on=today)
     readers = _named(v for o, v in _pairs(today) if o == incident.participant_id) if shareable else []
     return RecordWithdrawal(incident=incident, read_by_others=bool(readers), readers=readers)
 

@@ -216,7 +216,7 @@ class Return(models.Model):
         ]
         indexes = [
             # The read path's "in a submitted return" asks for the returns not submitted (few: the
-            # open months and reopened ones), reciprocity._records_condition.
+            # open months and reopened ones), reciprocity.record_shared_q.
             models.Index(fields=["id"], condition=~Q(status="submitted"), name="return_not_submitted"),
         ]
 
@@ -565,19 +565,6 @@ class Incident(ValidatedWithoutQueries):
             return getattr(self, name).participant_id
         except ObjectDoesNotExist:
             return None
-
-    @staticmethod
-    def shareable_q(today: dt.date) -> Q:
-        """Records an owner shares record by record: validated, in a submitted return, sharing
-        level `shared`, embargo over. The reciprocity rule decides *who* sees them. (The read
-        path, reciprocity.visible_incidents, states the same condition in its SQL; the rule's
-        tests check what it lets through.)"""
-        return (
-            Q(status=Incident.Status.VALIDATED)
-            & Q(ret__status=Return.Status.SUBMITTED)
-            & Q(sharing_level=codes.SharingLevel.SHARED)
-            & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=today))
-        )
 
 
 class IncidentComment(ValidatedWithoutQueries):
@@ -969,6 +956,23 @@ class SharingExclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner.code} withholds from {self.partner.code}"
+
+
+class RecordOwner(models.Model):
+    """A participant that owns (or has owned) a record. Kept by PostgreSQL itself, by triggers on the
+    records' table (migration 0029), never written by the application; elsewhere (the embedded
+    demo's SQLite) it is not kept, and nothing reads it. Read with a user's membership
+    (`participant_owns_records`), it lets the read path leave the own-records arm out of the page of
+    a participant owning none (reciprocity.visible_incidents)."""
+
+    participant = models.OneToOneField(Participant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("record owner")
+        verbose_name_plural = _("record owners")
+
+    def __str__(self) -> str:
+        return str(self.participant_id)
 
 
 class StandingDecision(models.Model):

@@ -1,18 +1,18 @@
 """The reciprocity rule: whose incident data a user may read, and how (docs/reciprocity.md).
 
 This module is the rule's only home. Views, the API, exports and dashboards ask it and never restate
-the condition:
+the condition. Each of its concepts is stated once, as a Django condition that the database answers,
+and compiled for every other path (docs/architecture.md, "The rule's home"):
 
-- `participant_standing` / `standings`: is a participant contributing on a day, and why;
-- `desired_grants` and `reciprocity_sync`: guardian's `view_shared_records` rows (owner participant
-  → viewer participant group) are materialised decisions of the policy, made equal to it by an
-  idempotent sync; `reciprocity_drift_check` reports any difference;
+- standing (`_contributing_q`): `standings()` asks the database and only explains the answer;
+- an owner readable by a viewer (`owner_readable_q`): `desired_grants` and `reciprocity_sync`
+  make guardian's `view_shared_records` rows (owner participant → viewer participant group) equal
+  to it; `reciprocity_drift_check` reports any difference;
+- a record readable by others (`record_shared_q`) and a record that may be summed
+  (`record_summed_q`): the ORM, analytics' fact rows and the read path's SQL;
 - `readable_owners`, `visible_incidents`, `incident_get_for`: the record-level read path, which
-  also checks the viewer's own standing live, so access lapses the moment a participant stops
-  contributing. On PostgreSQL that check is `contributing_sql`, the standing test of `_standing`
-  written as a condition of the page's own query (nothing cached; the page asks it, with the
-  grants, through `rcp_reader_owners`, a database function generated from the same SQL);
-  `tests/reporting/test_reciprocity.py` checks that the statements always agree;
+  checks the grants, the owners and the viewer's own standing live, inside the page's query
+  (through `rcp_reader_owners`, a database function generated from the same statements);
 - `aggregate_scope`: which owners' data a user may see summed, and whether disclosure control applies;
 - `record_access`: the access log written whenever someone reads another participant's records.
 """
@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Permission
-from django.db import connection, transaction
-from django.db.models import BooleanField, Q, QuerySet
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Expression, RawSQL
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +51,7 @@ from reporting.models import (
     Return,
     SharingExclusion,
     StandingDecision,
+    reader_key,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,6 +86,63 @@ def current_policy() -> ReciprocityPolicy:
     return ReciprocityPolicy.objects.current()
 
 
+# What an owner lets others have ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordColumns:
+    """Where a table keeps what the rule asks of a record: its sharing level, its embargo, and the
+    conditions "validated" and "in a submitted return" on its own columns (Q() when every row of the
+    table is so, as the fact tables hold validated records only)."""
+
+    sharing_level: str
+    embargo_until: str
+    validated: Q
+    submitted: Q
+
+
+def incident_columns(*, as_submitted: bool = False) -> RecordColumns:
+    """The records' own columns; `as_submitted`: as if their return were submitted (what a return
+    about to be submitted will release)."""
+    # "In a submitted return" as "not in a return that is not submitted": those are a few dozen (the
+    # open and reopened months; partial index return_not_submitted), where the submitted ones grow
+    # every month. A record's return is never NULL, so the answer is the same.
+    not_submitted = Return.objects.exclude(status=Return.Status.SUBMITTED).values("id")
+    submitted = Q() if as_submitted else ~Q(ret__in=not_submitted)
+    validated = Q(status=Incident.Status.VALIDATED)
+    return RecordColumns("sharing_level", "embargo_until", validated=validated, submitted=submitted)
+
+
+SHARED_LEVELS = (codes.SharingLevel.SHARED.value,)
+SUMMED_LEVELS = (codes.SharingLevel.SHARED.value, codes.SharingLevel.AGGREGATE_ONLY.value)
+
+
+def _released_q(levels: tuple[str, ...], *, on: dt.date, columns: RecordColumns | None) -> Q:
+    """The one statement of what an owner releases to others on a day: a validated record in a
+    submitted return, at one of `levels`, its embargo over. Django compiles it for the ORM and, once,
+    into the read path's SQL (`_shared_sql`)."""
+    c = columns or incident_columns()
+    level = Q(**{c.sharing_level: levels[0]}) if len(levels) == 1 else Q(**{f"{c.sharing_level}__in": levels})
+    embargo_over = Q(**{f"{c.embargo_until}__isnull": True}) | Q(**{f"{c.embargo_until}__lte": on})
+    return c.validated & level & embargo_over & c.submitted
+
+
+def record_shared_q(*, on: dt.date, columns: RecordColumns | None = None) -> Q:
+    """Records others may read one by one (those the rule lets them read): level `shared`."""
+    return _released_q(SHARED_LEVELS, on=on, columns=columns)
+
+
+def record_summed_q(*, on: dt.date, columns: RecordColumns | None = None) -> Q:
+    """Records that may enter others' sums: level `shared` or `aggregate_only`. (Own records enter in full.)"""
+    return _released_q(SUMMED_LEVELS, on=on, columns=columns)
+
+
+def record_is_shared(incident: Incident, *, on: dt.date | None = None) -> bool:
+    """Whether others may read the record one by one today (given the rule lets them read its owner)."""
+    on = on or timezone.localdate()
+    return Incident.objects.filter(record_shared_q(on=on), pk=incident.pk).exists()
+
+
 # Standing --------------------------------------------------------------------------------------
 
 
@@ -112,43 +173,84 @@ def _end_of_day(on: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
 
 
-def _submitted_months(participant_ids: Iterable[int], window: tuple[dt.date, dt.date], on: dt.date):
-    """{participant id: sorted months with a return submitted by the end of `on`} inside the window."""
-    end_of_day = _end_of_day(on)
-    rows = Return.objects.filter(
-        participant_id__in=list(participant_ids),
+@dataclass(frozen=True)
+class _StandingTerms:
+    """What the standing's statement compares with, for one day under one policy."""
+
+    grace_from: dt.date  # a participant joined after it is in its grace period
+    window_start: dt.date  # the window's first month
+    month_start: dt.date  # the day's own month, not closed, never counted
+    end_of_day: dt.datetime  # returns submitted before it count
+    min_returns: int
+
+
+def _standing_terms(on: dt.date, policy: ReciprocityPolicy) -> _StandingTerms:
+    month = on.replace(day=1)
+    return _StandingTerms(
+        grace_from=on - dt.timedelta(days=policy.grace_days),
+        window_start=month_add(month, -policy.window_months),
+        month_start=month,
+        end_of_day=_end_of_day(on),
+        min_returns=policy.min_returns,
+    )
+
+
+def _counted_returns(terms: _StandingTerms) -> QuerySet[Return]:
+    """The returns that count towards standing: submitted, by the end of the day, for a month of the window."""
+    return Return.objects.filter(
         status=Return.Status.SUBMITTED,
-        month__gte=window[0],
-        month__lte=window[1],
-        submitted_at__lt=end_of_day,
-    ).values_list("participant_id", "month")
-    months: dict[int, list[dt.date]] = {}
-    for participant_id, month in rows:
-        months.setdefault(participant_id, []).append(month)
-    return {pid: sorted(ms) for pid, ms in months.items()}
+        month__gte=terms.window_start,
+        month__lt=terms.month_start,
+        submitted_at__lt=terms.end_of_day,
+    )
 
 
-def _standing(participant: Participant, months: list[dt.date], on: dt.date, policy: ReciprocityPolicy) -> Standing:
+def _standing_parts(terms: _StandingTerms) -> dict[str, Q]:
+    """The parts of the standing's statement, as conditions on a participant."""
+    counted = _counted_returns(terms).filter(participant_id=OuterRef("pk")).order_by().values("participant_id")
+    count = Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+    return {
+        "active": Q(status=Participant.Status.ACTIVE),
+        "enough_returns": Q(GreaterThanOrEqual(count, terms.min_returns)),
+        "in_grace": Q(joined_on__gt=terms.grace_from),
+    }
+
+
+def _contributing_q(terms: _StandingTerms) -> Q:
+    """The one statement of standing: a participant is contributing when it is active and has
+    enough counted returns, or is still in its grace period. Django compiles it for `standings()`
+    (which asks the database and only explains the answer) and for the read path's SQL."""
+    parts = _standing_parts(terms)
+    return parts["active"] & (parts["enough_returns"] | parts["in_grace"])
+
+
+def _standing(
+    participant: Participant,
+    answer: Mapping[str, bool],
+    months: list[dt.date],
+    *,
+    on: dt.date,
+    policy: ReciprocityPolicy,
+) -> Standing:
+    """The database's answer for the participant (`answer`: the statement and each of its parts),
+    with everything needed to explain it."""
     window = closed_window(on, policy.window_months)
     counted = len(months)
     grace_until = (
         participant.joined_on + dt.timedelta(days=policy.grace_days) if participant.joined_on is not None else None
     )
-    in_grace = grace_until is not None and on < grace_until
     window_months = [month_add(window[0], i) for i in range(policy.window_months)]
     missing = tuple(m for m in window_months if m not in months)
     # With no new return, the standing holds while the min_returns-th most recent submitted month
     # stays in the sliding window: until the end of the month `window_months` after it.
     holds_until = None
-    if counted >= policy.min_returns and policy.min_returns > 0:
-        anchor = months[-policy.min_returns]
-        holds_until = month_end(month_add(anchor, policy.window_months))
-    elif policy.min_returns == 0:
-        holds_until = None
+    if answer["enough_returns"] and policy.min_returns > 0:
+        holds_until = month_end(month_add(months[-policy.min_returns], policy.window_months))
 
     common = dict(
         participant_id=participant.pk,
         on=on,
+        contributing=bool(answer["contributing"]),
         status=participant.status,
         returns_counted=counted,
         returns_needed=policy.min_returns,
@@ -158,35 +260,32 @@ def _standing(participant: Participant, months: list[dt.date], on: dt.date, poli
         policy_version=policy.version,
     )
     period = {"first": window[0].strftime("%b %Y"), "last": window[1].strftime("%b %Y")}
-    if participant.status != Participant.Status.ACTIVE:
-        return Standing(
-            contributing=False,
-            holds_until=None,
-            reason=_("Not contributing: the participant is %(status)s.")
-            % {"status": participant.get_status_display().lower()},
-            **common,
-        )
-    if counted >= policy.min_returns:
+    if not answer["active"]:
+        reason = _("Not contributing: the participant is %(status)s.") % {
+            "status": participant.get_status_display().lower()
+        }
+        return Standing(holds_until=None, reason=reason, **common)
+    if answer["enough_returns"]:
         reason = ngettext(
             "Contributing: %(counted)d return submitted for %(first)s–%(last)s (%(needed)d needed).",
             "Contributing: %(counted)d returns submitted for %(first)s–%(last)s (%(needed)d needed).",
             counted,
         ) % {"counted": counted, "needed": policy.min_returns, **period}
-        if in_grace and holds_until is not None and grace_until > holds_until:
+        if answer["in_grace"] and holds_until is not None and grace_until > holds_until:
             holds_until = grace_until
-        return Standing(contributing=True, holds_until=holds_until, reason=reason, **common)
-    if in_grace:
+        return Standing(holds_until=holds_until, reason=reason, **common)
+    if answer["in_grace"]:
         reason = _("Contributing: joined on %(joined)s, in the grace period until %(until)s.") % {
             "joined": participant.joined_on.isoformat(),
             "until": grace_until.isoformat(),
         }
-        return Standing(contributing=True, holds_until=grace_until, reason=reason, **common)
+        return Standing(holds_until=grace_until, reason=reason, **common)
     reason = ngettext(
         "Not contributing: %(counted)d return submitted for %(first)s–%(last)s; %(needed)d needed.",
         "Not contributing: %(counted)d returns submitted for %(first)s–%(last)s; %(needed)d needed.",
         counted,
     ) % {"counted": counted, "needed": policy.min_returns, **period}
-    return Standing(contributing=False, holds_until=None, reason=reason, **common)
+    return Standing(holds_until=None, reason=reason, **common)
 
 
 def standings(
@@ -195,12 +294,24 @@ def standings(
     on: dt.date | None = None,
     policy: ReciprocityPolicy | None = None,
 ) -> dict[int, Standing]:
-    """The standing of each participant (all of them by default), in two queries."""
+    """The standing of each participant (all of them by default), in three queries: the database
+    answers (`_contributing_q` and its parts), the counted months explain."""
     on = on or timezone.localdate()
     policy = policy or current_policy()
     participants = list(participants if participants is not None else Participant.objects.all())
-    months = _submitted_months((p.pk for p in participants), closed_window(on, policy.window_months), on)
-    return {p.pk: _standing(p, months.get(p.pk, []), on, policy) for p in participants}
+    ids = [p.pk for p in participants]
+    terms = _standing_terms(on, policy)
+    conditions = {"contributing": _contributing_q(terms), **_standing_parts(terms)}
+    rows = (
+        Participant.objects.filter(pk__in=ids)
+        .annotate(**{name: ExpressionWrapper(q, output_field=_BOOLEAN) for name, q in conditions.items()})
+        .values_list("pk", *conditions)
+    )
+    answers = {pk: {name: bool(value) for name, value in zip(conditions, values, strict=True)} for pk, *values in rows}
+    months: dict[int, list[dt.date]] = {}
+    for pid, month in _counted_returns(terms).filter(participant_id__in=ids).values_list("participant_id", "month"):
+        months.setdefault(pid, []).append(month)
+    return {p.pk: _standing(p, answers[p.pk], sorted(months.get(p.pk, [])), on=on, policy=policy) for p in participants}
 
 
 def participant_standing(
@@ -209,84 +320,39 @@ def participant_standing(
     return standings([participant], on=on, policy=policy)[participant.pk]
 
 
-def _policy_default(name: str) -> int:
-    """A policy parameter's value when no policy row exists (the design's defaults, as `current()`)."""
-    return ReciprocityPolicy._meta.get_field(name).default
-
-
-def _contributing_fragment(
-    participant_id: int, *, on: dt.date, policy: ReciprocityPolicy | None = None, month=None, end_of_day=None
-) -> tuple[str, list]:
-    """`contributing_sql`'s SQL text and parameters. (`month` and `end_of_day` default to `on`'s;
-    the database function below passes its arguments for all four.)"""
-    quote = connection.ops.quote_name
-    month = on.replace(day=1) if month is None else month
-    end_of_day = _end_of_day(on) if end_of_day is None else end_of_day
-    if policy is None:
-        source = (
-            f"SELECT min_returns, window_months, grace_days FROM {quote(ReciprocityPolicy._meta.db_table)} "
-            "ORDER BY version DESC LIMIT 1"
-        )
-        source_params: list = []
-    else:
-        source = "SELECT %s::integer AS min_returns, %s::integer AS window_months, %s::integer AS grace_days"
-        source_params = [policy.min_returns, policy.window_months, policy.grace_days]
-    sql = (
-        f"EXISTS (SELECT 1 FROM {quote(Participant._meta.db_table)} rcp_v"
-        f" LEFT JOIN ({source}) rcp_p ON TRUE"
-        " WHERE rcp_v.id = %s AND rcp_v.status = %s"
-        " AND (rcp_v.joined_on + COALESCE(rcp_p.grace_days, %s) > %s"
-        " OR COALESCE(rcp_p.min_returns, %s) <= ("
-        f"SELECT count(*) FROM {quote(Return._meta.db_table)} rcp_r"
-        " WHERE rcp_r.participant_id = rcp_v.id AND rcp_r.status = %s"
-        " AND rcp_r.month >= (%s::date - make_interval(months => COALESCE(rcp_p.window_months, %s)))::date"
-        " AND rcp_r.month < %s AND rcp_r.submitted_at < %s)))"
-    )
-    params = [
-        *source_params,
-        participant_id,
-        Participant.Status.ACTIVE.value,
-        _policy_default("grace_days"),
-        on,
-        _policy_default("min_returns"),
-        Return.Status.SUBMITTED.value,
-        month,
-        _policy_default("window_months"),
-        month,
-        end_of_day,
-    ]
-    return sql, params
-
-
-def contributing_sql(participant_id: int, *, on: dt.date, policy: ReciprocityPolicy | None = None) -> RawSQL:
-    """`_standing`'s test as a boolean condition for a PostgreSQL query: is the participant active,
-    and has it submitted (by the end of `on`) returns for at least `min_returns` of the window's
-    closed months, or is it still in its grace period?
-
-    The read path asks it inside the page's own query, so checking the viewer's standing live costs
-    no round trip. With no `policy` the condition reads the policy in force itself (the highest
-    version, or the design's defaults when there is none), as `current_policy()` does. Only the
-    yes/no is here; `standings()` explains it. Both must always agree:
-    tests/reporting/test_reciprocity.py compares them on random worlds.
-    """
-    sql, params = _contributing_fragment(participant_id, on=on, policy=policy)
-    return RawSQL(sql, params, output_field=_BOOLEAN)
+def contributing_condition(participant_id: int, *, on: dt.date, policy: ReciprocityPolicy | None = None) -> Exists:
+    """Whether the participant is contributing on `on` (under the policy in force by default), as a
+    condition of another query: `_contributing_q`, the statement `standings()` asks too."""
+    terms = _standing_terms(on, policy or current_policy())
+    return Exists(Participant.objects.filter(_contributing_q(terms), pk=participant_id))
 
 
 # Grants ----------------------------------------------------------------------------------------
 
 
+def owner_readable_q(*, viewer: int | None) -> Q:
+    """The one statement of the owners a viewer's participant may read (given that it contributes):
+    active, another participant, not withholding its data from it. For the secretariat (None):
+    every active participant."""
+    condition = Q(status=Participant.Status.ACTIVE)
+    if viewer is not None:
+        withheld = SharingExclusion.objects.filter(partner_id=viewer).values("owner_id")
+        condition &= ~Q(pk=viewer) & ~Q(pk__in=withheld)
+    return condition
+
+
 def desired_grants(
     *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None, standing: dict[int, Standing] | None = None
 ) -> set[Pair]:
-    """Every (owner, viewer) pair the policy allows: the viewer is contributing, the owner is active,
-    they differ, and the owner has not withheld its data from that viewer."""
-    participants = list(Participant.objects.all())
-    standing = standing or standings(participants, on=on, policy=policy)
-    owners = [p.pk for p in participants if p.status == Participant.Status.ACTIVE]
-    viewers = [pid for pid, s in standing.items() if s.contributing]
-    excluded = set(SharingExclusion.objects.values_list("owner_id", "partner_id"))
-    return {(o, v) for o in owners for v in viewers if o != v and (o, v) not in excluded}
+    """Every (owner, viewer) pair the policy allows: the viewer is contributing and the owner is
+    readable by it (`owner_readable_q`). One query per contributing participant."""
+    standing = standing or standings(on=on, policy=policy)
+    return {
+        (owner, viewer)
+        for viewer, s in standing.items()
+        if s.contributing
+        for owner in Participant.objects.filter(owner_readable_q(viewer=viewer)).values_list("pk", flat=True)
+    }
 
 
 def current_grants() -> set[Pair]:
@@ -410,108 +476,117 @@ def viewer_standing(user: User, *, on: dt.date | None = None) -> Standing | None
 
 def readable_owners(
     user: User, *, on: dt.date | None = None, policy: ReciprocityPolicy | None = None
-) -> RawSQL | frozenset[int]:
+) -> Expression | frozenset[int]:
     """Participants whose shared records the user may read one by one (their own excluded), as ids.
 
-    For a participant's user: the owners granted to its group (guardian), while that participant
-    is contributing right now (checked live, not from the last sync), less owners that are not
-    active or withhold their data from it (also live: a sync queued behind a broker outage must
-    not let them through meanwhile). For the secretariat: every active participant, only where
-    the policy lets the secretariat read records.
+    For a participant's user: `_readable_owners_query`, the owners granted to its group while it is
+    contributing right now (checked live, not from the last sync), less owners that are not active
+    or withhold their data from it (also live: a sync queued behind a broker outage must not let
+    them through meanwhile). For the secretariat: every active participant, only where the policy
+    lets the secretariat read records.
 
-    The answer is a sub-query of ids (`RawSQL`): the whole decision, the viewer's standing included
-    (`contributing_sql`), costs no round trip of its own where a query puts it inside itself.
-    (`visible_incidents` asks the same decision through the database function made from it.) It
-    is written in SQL rather than built with the ORM because building
-    and compiling the nested querysets cost the record list more than the rest of its query.
-    `readable_owner_ids` evaluates it. (On the embedded SQLite the standing is asked first, in
-    Python, and the sub-query leaves it out.)
+    The answer is a sub-query of ids: the whole decision costs no round trip of its own where a
+    query puts it inside itself (`visible_incidents` asks the same decision through the database
+    function made from it). `readable_owner_ids` evaluates it.
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    quote = connection.ops.quote_name
-    participants = quote(Participant._meta.db_table)
-    active = Participant.Status.ACTIVE.value
     if user.role == Role.SECRETARIAT:
-        if policy is not None:
-            if not policy.secretariat_reads_records:
-                return frozenset()
-            return RawSQL(f"SELECT rcp_o.id FROM {participants} rcp_o WHERE rcp_o.status = %s", [active])
-        allowed = (
-            f"COALESCE((SELECT secretariat_reads_records FROM {quote(ReciprocityPolicy._meta.db_table)}"
-            " ORDER BY version DESC LIMIT 1), %s)"
-        )
-        return RawSQL(
-            f"SELECT rcp_o.id FROM {participants} rcp_o WHERE rcp_o.status = %s AND {allowed}",
-            [active, bool(ReciprocityPolicy._meta.get_field("secretariat_reads_records").default)],
-        )
+        owners = Participant.objects.filter(owner_readable_q(viewer=None))
+        if policy is None:  # the policy in force, asked inside the same query
+            latest = ReciprocityPolicy.objects.order_by("-version").values("secretariat_reads_records")[:1]
+            default = ReciprocityPolicy().secretariat_reads_records
+            owners = owners.alias(rcp_allowed=Coalesce(Subquery(latest), Value(default))).filter(rcp_allowed=True)
+        elif not policy.secretariat_reads_records:
+            return frozenset()
+        return RawSQL(*owners.values("pk").query.sql_with_params())
     participant_id = user.participant_id
     if participant_id is None:
         return frozenset()
-    if connection.vendor != "postgresql":  # the embedded SQLite: the same test, asked first in Python
-        standing = participant_standing(user.participant, on=on, policy=policy)
-        if not standing.contributing:
-            logger.info("read path: %s not contributing (%s)", user.participant.code, standing.reason)
-            return frozenset()
-    sql, params = _participant_owners_fragment(
-        participant_id, on=on or timezone.localdate(), policy=policy, standing_in_sql=connection.vendor == "postgresql"
-    )
-    return RawSQL(sql, params)
+    policy = policy or current_policy()
+    compiled = _owners_compiled(connection.vendor)
+    terms = _standing_terms(on or timezone.localdate(), policy)
+    return RawSQL(compiled.sql, compiled.fill({"viewer": participant_id, **vars(terms)}))
 
 
-def _participant_owners_fragment(
-    participant_id: int,
-    *,
-    on: dt.date,
-    policy: ReciprocityPolicy | None,
-    standing_in_sql: bool = True,
-    month=None,
-    end_of_day=None,
-) -> tuple[str, list]:
-    """`readable_owners`' sub-query for a participant's user: guardian's grants to its group, less
-    owners not active or withholding their data from it, while it is contributing
-    (`contributing_sql`; left out when the caller asked the standing itself)."""
-    quote = connection.ops.quote_name
-    participants = quote(Participant._meta.db_table)
-    if standing_in_sql:
-        contributing, contributing_params = _contributing_fragment(
-            participant_id, on=on, policy=policy, month=month, end_of_day=end_of_day
-        )
-    else:
-        contributing, contributing_params = "1 = 1", []
-    # guardian's direct-foreign-key table, read as guardian's get_objects_for_group would; the
-    # group and the permission are scalar sub-queries rather than joins, and "IS TRUE" (which changes
-    # no answer in a WHERE) keeps PostgreSQL from turning the owners' IN into a join: less to plan
-    # per page.
-    sql = (
-        f"SELECT rcp_g.content_object_id FROM {quote(ParticipantGroupObjectPermission._meta.db_table)} rcp_g"
-        f" WHERE rcp_g.group_id = (SELECT rcp_vg.group_id FROM {participants} rcp_vg WHERE rcp_vg.id = %s)"
-        f" AND rcp_g.permission_id = (SELECT rcp_pm.id FROM {quote(Permission._meta.db_table)} rcp_pm"
-        f" WHERE rcp_pm.codename = %s)"
-        " AND rcp_g.content_object_id <> %s"
-        f" AND (rcp_g.content_object_id IN (SELECT rcp_o.id FROM {participants} rcp_o WHERE rcp_o.status = %s))"
-        " IS TRUE"
-        f" AND rcp_g.content_object_id NOT IN (SELECT rcp_x.owner_id FROM {quote(SharingExclusion._meta.db_table)}"
-        " rcp_x WHERE rcp_x.partner_id = %s)"
-        f" AND {contributing}"
-    )
-    active = Participant.Status.ACTIVE.value
-    params = [participant_id, PERMISSION, participant_id, active, participant_id, *contributing_params]
-    return sql, params
+def _readable_owners_query(viewer: int, terms: _StandingTerms) -> QuerySet:
+    """The owners whose shared records a participant's users read now: those granted to its group
+    (guardian's rows, the sync's materialised decisions), while still readable by it
+    (`owner_readable_q`: a grant may be stale) and while it is contributing (`_contributing_q`,
+    asked live: access never outlives standing)."""
+    group = Participant.objects.filter(pk=viewer).order_by().values("group_id")
+    permission = Permission.objects.filter(codename=PERMISSION, content_type__app_label="accounts").order_by()
+    return ParticipantGroupObjectPermission.objects.filter(
+        Exists(Participant.objects.filter(_contributing_q(terms), pk=viewer)),
+        group_id=Subquery(group),
+        permission_id=Subquery(permission.values("pk")),
+        content_object_id__in=Participant.objects.filter(owner_readable_q(viewer=viewer)).values("pk"),
+    ).values("content_object_id")
 
 
-# The read path's owners as a PostgreSQL function ---------------------------------------------------
-
-READER_OWNERS_FUNCTION = "rcp_reader_owners"
+# Statements compiled once -------------------------------------------------------------------------
 
 
-class _Argument(str):
-    """A value of the read path's SQL that is an argument of the database function, by its name."""
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement as Django compiled it, once per process: its SQL (%s for every value), its
+    values, and which of them are slots, filled on each use by name."""
+
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, str], ...]
+
+    def fill(self, values: Mapping[str, object]) -> list:
+        params = list(self.params)
+        for i, name in self.slots:
+            params[i] = values[name]
+        return params
+
+    def inline(self, expressions: Mapping[str, str]) -> str:
+        """The SQL with every value written in, each slot as the SQL expression given for it."""
+        slots = dict(self.slots)
+        parts = self.sql.split("%s")
+        if len(parts) != len(self.params) + 1:
+            raise ValueError("a compiled statement and its parameters disagree")
+        values = [expressions[slots[i]] if i in slots else _sql_literal(v) for i, v in enumerate(self.params)]
+        return parts[0] + "".join(value + part for value, part in zip(values, parts[1:], strict=True))
+
+
+# Stand-ins for the values filled on each use, told apart from every other value by their own.
+_SLOTS = {
+    "viewer": -70001,
+    "min_returns": -70002,
+    "on": dt.date(1, 1, 2),
+    "grace_from": dt.date(1, 1, 3),
+    "window_start": dt.date(1, 1, 4),
+    "month_start": dt.date(1, 1, 5),
+    "end_of_day": dt.datetime(1901, 1, 1, tzinfo=dt.UTC),
+}
+
+
+def _compile(sql: str, params, db) -> _Compiled:
+    stand_ins = {}
+    for name, value in _SLOTS.items():
+        stand_ins[value] = name
+        if isinstance(value, dt.datetime):
+            stand_ins[db.ops.adapt_datetimefield_value(value)] = name
+        elif isinstance(value, dt.date):
+            stand_ins[db.ops.adapt_datefield_value(value)] = name
+    slots = tuple((i, stand_ins[v]) for i, v in enumerate(params) if not isinstance(v, bool) and v in stand_ins)
+    return _Compiled(sql, tuple(params), slots)
+
+
+@functools.cache
+def _owners_compiled(vendor: str) -> _Compiled:
+    """`_readable_owners_query` compiled (building and compiling its nested querysets on every page
+    would cost the record list more than the rest of its query)."""
+    assert connection.vendor == vendor
+    terms = _StandingTerms(**{name: _SLOTS[name] for name in _StandingTerms.__dataclass_fields__})
+    sql, params = _readable_owners_query(_SLOTS["viewer"], terms).query.sql_with_params()
+    return _compile(sql, params, connection)
 
 
 def _sql_literal(value) -> str:
-    if isinstance(value, _Argument):
-        return str(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
@@ -521,26 +596,43 @@ def _sql_literal(value) -> str:
     raise TypeError(f"no SQL literal for {value!r}")
 
 
+# The read path's owners as a PostgreSQL function ---------------------------------------------------
+
+READER_OWNERS_FUNCTION = "rcp_reader_owners"
+
+
 def reader_owners_function_body() -> str:
-    """The body of `rcp_reader_owners(viewer, on_day, month_start, end_of_day)`: `readable_owners`'
-    own sub-query for a participant's user under the policy in force (the standing included,
-    `contributing_sql`), with the viewer and the day as arguments, as an array of owner ids.
+    """The body of `rcp_reader_owners(viewer, on_day, month_start, end_of_day)`: the owners a
+    participant's user reads (`_readable_owners_query`, compiled) under the policy in force, read
+    from its table when the function runs, as an array of owner ids.
 
     The page calls the function instead of carrying the sub-query: PL/pgSQL keeps the plan of its
     statement for the database session, where the page's sub-queries were planned again on every
     page (a third of the page's time in PostgreSQL at 1M records). It is STABLE, so it reads with
-    the page's own snapshot: one statement, one instant, as before. The text is generated here, from
-    the same fragments, and written by a migration (reporting 0012); a test fails when the database's
-    function differs from this text, so a change of the rule here needs a migration with the new
-    text (`reader_owners_function_sql()`).
+    the page's own snapshot: one statement, one instant. The text is generated here and written on
+    every `migrate` (`reader_owners_function_install`); a test fails when the database's function
+    differs from it.
     """
-    viewer, on, month, end = (_Argument(n) for n in ("viewer", "on_day", "month_start", "end_of_day"))
-    sql, params = _participant_owners_fragment(viewer, on=on, policy=None, month=month, end_of_day=end)
-    parts = sql.split("%s")
-    if len(parts) != len(params) + 1:
-        raise ValueError("the read path's fragment and its parameters disagree")
-    body = parts[0] + "".join(_sql_literal(value) + part for value, part in zip(params, parts[1:], strict=True))
-    return f"\nBEGIN\n  RETURN ARRAY({body});\nEND\n"
+    quote = connection.ops.quote_name
+    defaults = ReciprocityPolicy()  # as current() answers when the table is empty
+    body = _owners_compiled("postgresql").inline(
+        {
+            "viewer": "viewer",
+            "grace_from": "(on_day - rcp_grace_days)",
+            "window_start": "(month_start - make_interval(months => rcp_window_months))::date",
+            "month_start": "month_start",
+            "end_of_day": "end_of_day",
+            "min_returns": "rcp_min_returns",
+        }
+    )
+    return (
+        "\nDECLARE\n  rcp_min_returns integer;\n  rcp_window_months integer;\n  rcp_grace_days integer;\nBEGIN\n"
+        "  SELECT min_returns, window_months, grace_days INTO rcp_min_returns, rcp_window_months, rcp_grace_days"
+        f" FROM {quote(ReciprocityPolicy._meta.db_table)} ORDER BY version DESC LIMIT 1;\n"
+        f"  IF NOT FOUND THEN rcp_min_returns := {defaults.min_returns}; rcp_window_months := "
+        f"{defaults.window_months}; rcp_grace_days := {defaults.grace_days}; END IF;\n"
+        f"  RETURN ARRAY({body});\nEND\n"
+    )
 
 
 def reader_owners_function_sql() -> str:
@@ -550,6 +642,15 @@ def reader_owners_function_sql() -> str:
         "(viewer bigint, on_day date, month_start date, end_of_day timestamptz)"
         f" RETURNS bigint[] LANGUAGE plpgsql STABLE AS $rcp${reader_owners_function_body()}$rcp$"
     )
+
+
+def reader_owners_function_install(*, using: str = DEFAULT_DB_ALIAS, **signal) -> None:
+    """(Re)write `rcp_reader_owners` with the rule as stated here. Connected to post_migrate, so
+    every `migrate` brings the database's function in step with this module; PostgreSQL only."""
+    db = connections[using]
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(reader_owners_function_sql())
 
 
 def _page_owners(user: User, *, on: dt.date) -> RawSQL | frozenset[int]:
@@ -602,9 +703,9 @@ def records_written(participant_id: int) -> None:
 
 def _owns_records_as_read(user: User) -> bool | None:
     """Whether the user's participant owned records when the user was read: the flag
-    `User.membership_or_none` and the API's token check read with the membership
-    (`Participant.owns_records`, kept by the database); None for a membership read otherwise
-    (e.g. `select_related("membership")`, or made in code): no query here."""
+    `User.membership_or_none` reads with the membership (`RecordOwner`, kept by the database);
+    None for a membership read otherwise (the API's token check, `select_related("membership")`,
+    or made in code): no query here."""
     return getattr(user.membership_or_none, "participant_owns_records", None)
 
 
@@ -620,6 +721,37 @@ def _owns_records(participant_id: int, db) -> bool:
     if owns:
         _OWNERS_OF_RECORDS.add(participant_id)
     return owns
+
+
+def _statements(name: str, on: dt.date):
+    """The rule's conditions on a record that the read path compiles, by name."""
+    if name == "shared":
+        return Incident.objects.filter(record_shared_q(on=on)), None
+    shared_as = READER_KEY_SHARED_LOW if name == "reader_key_low" else READER_KEY_SHARED_HIGH
+    return Incident.objects.annotate(rcp_key=reader_key(shared_as)), "rcp_key"
+
+
+@functools.cache
+def _record_template(name: str, vendor: str) -> _Compiled:
+    """Django's SQL for one of `_statements`, with the record's columns as `{name}` placeholders
+    (the alias the page gives the records' table is only known when the page is compiled)."""
+    db = connection
+    assert db.vendor == vendor
+    queryset, annotation = _statements(name, _SLOTS["on"])
+    query = queryset.query
+    compiler = query.get_compiler(connection=db)
+    sql, params = compiler.compile(query.annotations[annotation] if annotation else query.where)
+    table = db.ops.quote_name(Incident._meta.db_table)
+    for column in _ReadableRecords.COLUMNS:
+        sql = sql.replace(f"{table}.{db.ops.quote_name(Incident._meta.get_field(column).column)}", f"{{{column}}}")
+    if table in sql:
+        raise ValueError(f"the read path's {name} condition names a column it does not place: {sql}")
+    return _compile(sql, params, db)
+
+
+def _compiled(name: str, db, on: dt.date) -> tuple[str, list]:
+    template = _record_template(name, db.vendor)
+    return template.sql, template.fill({"on": db.ops.adapt_datefield_value(on)})
 
 
 def _records_condition(
@@ -646,48 +778,28 @@ def _records_condition(
     if own is None and owners_sql is None:
         return None
 
-    quote = db.ops.quote_name
-    shared_value = codes.SharingLevel.SHARED.value
-    validated = Incident.Status.VALIDATED.value
     conditions, params = [], []
     if own is not None:
         # The reader keys (reporting.models.reader_key), which every record the rule lets this reader
         # through passes too: they change no answer, but let the record list's index skip other
-        # owners' unshared records without reading them. The same expressions as the index's, so
-        # that PostgreSQL matches it.
-        shareable_now = "({sharing_level} = %s AND {status} = %s)"
-        conditions.append(
-            f"CASE WHEN {shareable_now} THEN %s ELSE {{participant_id}} END <= %s"
-            f" AND CASE WHEN {shareable_now} THEN %s ELSE {{participant_id}} END >= %s"
-        )
-        params += [shared_value, validated, READER_KEY_SHARED_LOW, own, shared_value, validated]
-        params += [READER_KEY_SHARED_HIGH, own]
+        # owners' unshared records without reading them. Compiled from the index's own expressions,
+        # so that PostgreSQL matches it.
+        low, low_params = _compiled("reader_key_low", db, on)
+        high, high_params = _compiled("reader_key_high", db, on)
+        conditions.append(f"{low} <= %s AND {high} >= %s")
+        params += [*low_params, own, *high_params, own]
     arms, arm_params = [], []
     if own is not None:
         arms.append("{participant_id} = %s")
         arm_params.append(own)
     if owners_sql is not None:
-        # Incident.shareable_q, in SQL: validated, shared, embargo over, in a submitted return. The
-        # return's status is an uncorrelated IN (one hash of the submitted returns, probed only by
-        # rows that pass the record's own columns): a correlated EXISTS made PostgreSQL cost a full
-        # scan so high that counts and other sort orders walked the whole index (7 s, not 3 s, for
-        # a count at 1M), and a join would plan another relation on every page ("IS TRUE", which
-        # changes no answer in a WHERE, keeps PostgreSQL from turning an IN into such a join where
-        # it is not under an OR, as for the owners: planning it cost the page more than the hash
-        # and, for the owners, 0.3 ms more than the rest of the page). The hash holds the returns
-        # *not* submitted (this month's and the reopened ones, read from the partial index
-        # return_not_submitted): a record's return is never NULL, nor a return's id, so NOT IN is
-        # exactly "in a submitted return", and the hash stays a few dozen rows however many months
-        # of submitted returns the years add (0.03 ms less per page at 483 returns). Without an own arm
-        # the condition implies the predicate of the index of shared records' order (migration
-        # reporting 0011), which serves the first page directly.
-        arms.append(
-            "({status} = %s AND {sharing_level} = %s AND ({embargo_until} IS NULL OR {embargo_until} <= %s)"
-            f" AND ({{participant_id}} {owners_sql}) IS TRUE"
-            f" AND ({{ret_id}} NOT IN (SELECT rcp_ret.id FROM {quote(Return._meta.db_table)} rcp_ret"
-            " WHERE rcp_ret.status <> %s)) IS TRUE)"
-        )
-        arm_params += [validated, shared_value, on, *owners_params, Return.Status.SUBMITTED.value]
+        # record_shared_q, compiled. "IS TRUE", which changes no answer in a WHERE, keeps PostgreSQL
+        # from turning the owners' IN into a join where it is not under an OR: planning it cost the
+        # page more than the rest of it. Without an own arm the condition implies the predicate of
+        # the index of shared records' order (migration reporting 0011), which serves the first page.
+        shared, shared_params = _compiled("shared", db, on)
+        arms.append(f"({shared} AND ({{participant_id}} {owners_sql}) IS TRUE)")
+        arm_params += [*shared_params, *owners_params]
     conditions.append(arms[0] if len(arms) == 1 else f"({' OR '.join(arms)})")
     return " AND ".join(conditions), params + arm_params, owners_expression if owners_sql else None
 
@@ -748,8 +860,8 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
 
     One query, with the owners the user reads (guardian's grants, the owners' status and
     exclusions, the user's live standing: `readable_owners`) decided inside it: for a participant's
-    user on PostgreSQL by the database function `rcp_reader_owners`, made from the same SQL
-    (`reader_owners_function_body`), whose plan PostgreSQL keeps for the session, evaluated once per
+    user on PostgreSQL by the database function `rcp_reader_owners`, compiled from the same
+    statements (`reader_owners_function_body`), whose plan PostgreSQL keeps for the session, evaluated once per
     query with the query's own snapshot; otherwise as a sub-query. It also carries the
     reader keys' condition (reporting.models.reader_key), which every record the rule lets through
     passes too: it changes no answer, but lets the record list's index skip other owners' unshared
@@ -759,14 +871,14 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
     over every other owner's unshared record newer than it (the current months' drafts: tens of
     thousands at 1M). Its page has no own-records arm and no reader keys, and PostgreSQL reads it
     from the index of shared records' order (migration reporting 0011). Whether it owns any comes
-    with the user: `Participant.owns_records`, which the database keeps true from the statement
-    that writes the participant's first record on (migration reporting 0016), read with the
-    membership by the request's authentication (`User.membership_or_none`, the API's token
-    check). A first record written after the user was read (by another process, within the
-    request) appears from the next request on, as if the page had been read when the user was;
-    one written by this process is known at once (`_OWNERS_OF_RECORDS`, which incident_create
-    tells through `records_written`). A membership read otherwise (e.g. `select_related
-    ("membership")`, or made in code) carries no flag: a probe of its own then asks, just before
+    with the user: `RecordOwner`, which the database writes in the statement that writes the
+    participant's first record (migration reporting 0029), read with the membership by the
+    request's authentication (`User.membership_or_none`). A first record written after the user
+    was read (by another process, within the request) appears from the next request on, as if the
+    page had been read when the user was; one written by this process is known at once
+    (`_OWNERS_OF_RECORDS`, which incident_create tells through `records_written`). A membership
+    read otherwise (the API's token check, `select_related("membership")`, or made in code) carries
+    no flag: a probe of its own then asks, just before
     the page, when the query runs (`_owns_records`). The rule itself (owners, standing) stays in
     the page's one statement either way: the flag only decides whether the answer may contain own
     records. tests/reporting/test_reciprocity.py checks every form against the rule. The
@@ -848,11 +960,8 @@ class AggregateScope:
 
 
 def _aggregate_owners_for(participant_id: int | None) -> frozenset[int]:
-    """Active participants other than the viewer's, less those withholding their data from it."""
-    owners = Participant.objects.active()
-    if participant_id is not None:
-        withheld = SharingExclusion.objects.filter(partner_id=participant_id).values("owner_id")
-        owners = owners.exclude(pk=participant_id).exclude(pk__in=withheld)
+    """The owners readable by the participant (`owner_readable_q`), whatever its standing."""
+    owners = Participant.objects.filter(owner_readable_q(viewer=participant_id))
     return frozenset(owners.values_list("pk", flat=True))
 
 
@@ -917,19 +1026,6 @@ def contribution_gain(participant_id: int) -> int:
     """How many other participants' shared records (and regional figures) a participant's users
     would read if it were contributing: the active ones that do not withhold their data from it."""
     return len(_aggregate_owners_for(participant_id))
-
-
-def aggregate_records_q(*, on: dt.date) -> Q:
-    """Records of *other* owners that may enter aggregates: validated, in a submitted return,
-    shared or aggregate-only, embargo over. (Own records enter in full.)"""
-    from reporting.codes import SharingLevel
-
-    return (
-        Q(status=Incident.Status.VALIDATED)
-        & Q(ret__status=Return.Status.SUBMITTED)
-        & Q(sharing_level__in=[SharingLevel.SHARED, SharingLevel.AGGREGATE_ONLY])
-        & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=on))
-    )
 
 
 # The access log --------------------------------------------------------------------------------

@@ -253,10 +253,10 @@ def sharing_matrix(*, on: dt.date | None = None) -> SharingMatrix:
     standing = reciprocity.standings(participants, on=on, policy=policy)
     granted = reciprocity.current_grants()
     desired = reciprocity.desired_grants(policy=policy, standing=standing)
+    readable = granted & desired  # what a read lets through now: the read path checks both, live
     excluded = set(SharingExclusion.objects.values_list("owner_id", "partner_id"))
     rows = []
     for viewer in participants:
-        live = standing[viewer.pk]
         cells = []
         for owner in participants:
             pair = (owner.pk, viewer.pk)
@@ -264,15 +264,15 @@ def sharing_matrix(*, on: dt.date | None = None) -> SharingMatrix:
                 state = "self"
             elif pair in excluded:
                 state = "excluded"
-            # Guardian's row alone does not open access: the read path also checks the viewer's live
-            # standing and the owner's status, so the matrix shows what a read would do now.
-            elif pair in granted and live.contributing and owner.status == Participant.Status.ACTIVE:
+            elif pair in readable:
                 state = "granted"
             else:
                 state = "none"
             cells.append(MatrixCell(owner_id=owner.pk, state=state))
         rows.append(
-            MatrixRow(viewer=viewer, standing=live, cells=cells, reads=sum(c.state == "granted" for c in cells))
+            MatrixRow(
+                viewer=viewer, standing=standing[viewer.pk], cells=cells, reads=sum(c.state == "granted" for c in cells)
+            )
         )
     drift = reciprocity.SyncResult(granted=desired - granted, revoked=granted - desired, policy_version=policy.version)
     return SharingMatrix(

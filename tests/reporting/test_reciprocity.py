@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 import time_machine
 from django.db import connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,15 @@ from hypothesis import strategies as st
 
 from accounts.models import Participant, ParticipantGroupObjectPermission, Role, User
 from reporting import codes, reciprocity
-from reporting.models import GrantChange, Incident, ReciprocityPolicy, Return, SharingExclusion, StandingDecision
+from reporting.models import (
+    GrantChange,
+    Incident,
+    ReciprocityPolicy,
+    RecordOwner,
+    Return,
+    SharingExclusion,
+    StandingDecision,
+)
 from reporting.reciprocity import (
     aggregate_scope,
     incident_get_for,
@@ -66,9 +75,9 @@ def _reads(user, incident: Incident) -> bool:
 
 
 def _contributing_in_sql(participant_id: int, *, on: dt.date | None = None, policy=None) -> bool:
-    """The read path's statement of the standing (`contributing_sql`), asked on its own."""
+    """The standing's statement as a condition of another query (`contributing_condition`), asked on its own."""
     on = on or timezone.localdate()
-    condition = reciprocity.contributing_sql(participant_id, on=on, policy=policy)
+    condition = reciprocity.contributing_condition(participant_id, on=on, policy=policy)
     return Participant.objects.filter(condition).filter(pk=participant_id).exists()
 
 
@@ -368,7 +377,7 @@ def test_the_specification_fails_when_the_rule_is_broken(story, monkeypatch, bro
     assert any(p.startswith("lapsed_") for p in problems)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rcp_reader_owners is the PostgreSQL read path")
 def test_the_specification_fails_when_the_read_paths_sql_standing_is_broken(story, monkeypatch):
     """The live standing check inside the page's query, replaced by "always contributing": with a
     stale grant left from before it lapsed, the lapsed participant would read its partner's records."""
@@ -376,12 +385,16 @@ def test_the_specification_fails_when_the_read_paths_sql_standing_is_broken(stor
         content_object=story.partner, group=story.lapsed.group, permission=reciprocity._permission()
     )
     assert spec_violations(story) == []
-    monkeypatch.setattr(reciprocity, "_contributing_fragment", lambda *args, **kwargs: ("TRUE", []))
-    # The page asks the database function (migration reporting 0012), made from the same fragment:
-    # rewritten with the broken fragment, inside this test's transaction (rolled back after it).
-    with connection.cursor() as cursor:
-        cursor.execute(reciprocity.reader_owners_function_sql())
-    problems = spec_violations(story)
+    monkeypatch.setattr(reciprocity, "_contributing_q", lambda terms: Q())
+    # The page asks the database function, compiled from the same statement: rewritten with the
+    # broken one, inside this test's transaction (rolled back after it).
+    reciprocity._owners_compiled.cache_clear()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(reciprocity.reader_owners_function_sql())
+        problems = spec_violations(story)
+    finally:
+        reciprocity._owners_compiled.cache_clear()
     assert problems, "the specification did not notice a broken standing check"
     assert all(p.startswith("lapsed_") for p in problems)
 
@@ -691,14 +704,15 @@ def standing_worlds(draw) -> dict:
     }
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rcp_reader_owners is the PostgreSQL read path")
 @settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(world=standing_worlds())
 def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
-    """`contributing_sql` (the read path, in the page's query) and `standings()` (the pages, the
-    sync) state the same rule twice; on any world, any day, any policy they must give one answer,
+    """`standings()` (the pages, the sync), the statement as a condition of another query and the
+    database function the page asks (its policy read in PL/pgSQL) come from one statement, by
+    three routes; on any world, any day, any policy they must give one answer,
     including at the edges: the cut-off at the end of the day, the window's first and last month,
     the grace period's last day, an empty policy table."""
     today = timezone.localdate()
@@ -758,30 +772,29 @@ def test_the_read_paths_sql_standing_always_agrees_with_standings(world: dict):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the flag is kept by PostgreSQL's triggers")
 def test_the_database_keeps_whether_a_participant_owns_records():
-    """`Participant.owns_records`: set by the statement that writes a participant's first record,
-    whichever way it is written, and never turned back to false, even by a save of a stale copy."""
+    """`RecordOwner`: written by the statement that writes a participant's first record, whichever
+    way it is written; the flag a user's membership is read with follows it."""
+
+    def owners() -> set[int]:
+        return set(RecordOwner.objects.values_list("participant_id", flat=True))
+
     first, second, third, bystander = (factories.participant() for _ in range(4))
-    assert not Participant.objects.filter(owns_records=True).exists()
+    assert owners() == set()
+    reader = factories.user(participant=bystander)
+    assert User.objects.get(pk=reader.pk).membership_or_none.participant_owns_records is False
     record = incident_for(first)
-    first.refresh_from_db()
-    assert first.owns_records
-    # One statement adding the records of two owners flags both, and only them.
+    assert owners() == {first.pk}
+    # One statement adding the records of two owners marks both, and only them.
     Incident.objects.bulk_create([factories.IncidentFactory.build(participant=p) for p in (second, third)])
-    assert set(Participant.objects.filter(owns_records=True)) == {first, second, third}
-    # A save from a copy read before its first record keeps the flag.
-    stale = Participant.objects.get(pk=bystander.pk)
+    assert owners() == {first.pk, second.pk, third.pk}
     incident_for(bystander)
-    stale.name = "Renamed"
-    stale.save()
-    bystander.refresh_from_db()
-    assert bystander.owns_records and bystander.name == "Renamed"
-    # A record moved to another owner (the application never does it) flags the new one.
+    assert User.objects.get(pk=reader.pk).membership_or_none.participant_owns_records is True
+    # A record moved to another owner (the application never does it) marks the new one.
     newcomer = factories.participant()
     Incident.objects.filter(pk=record.pk).update(
         participant=newcomer, ret=factories.return_for(newcomer, months_back(2))
     )
-    newcomer.refresh_from_db()
-    assert newcomer.owns_records
+    assert newcomer.pk in owners()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the flag is kept by PostgreSQL's triggers")
@@ -816,7 +829,7 @@ def test_a_reader_owning_no_records_reads_its_page_in_one_query_and_then_its_fir
     assert {r.pk for r in visible_incidents(again)} == {shared.pk, draft.pk}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="contributing_sql is the PostgreSQL read path")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="rcp_reader_owners is the PostgreSQL read path")
 def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_assert_num_queries):
     """For a reader owning records, no round trip before the page: the standing, the grants, the
     owners' status and exclusions are conditions of the record list's own query."""
@@ -838,9 +851,9 @@ def test_the_read_path_asks_the_standing_inside_the_pages_one_query(django_asser
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL read path")
 def test_the_databases_owners_function_is_the_rule_as_written_in_reciprocity():
-    """The page asks `rcp_reader_owners`, which a migration wrote from reciprocity.py's fragments
-    (the ones the property test above checks against standings()). When the rule's text changes in
-    reciprocity.py, this fails until a migration writes the new function
+    """The page asks `rcp_reader_owners`, which every `migrate` writes from reciprocity.py's
+    statements (the ones the property test above checks against standings()). When the rule's text
+    changes in reciprocity.py, this fails until `migrate` writes the new function
     (reciprocity.reader_owners_function_sql())."""
     with connection.cursor() as cursor:
         cursor.execute(
