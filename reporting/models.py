@@ -1054,3 +1054,7 @@ class ReturnOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"dirty {self.ret_id}"
+
+
+# Linked incidents across participants live in their own module (docs/links.md).
+from reporting.linking.models import IncidentLink  # noqa: E402, F401

@@ -78,3 +78,11 @@ urlpatterns += [
     path("imports/<int:pk>/progress/", imports.ImportProgressView.as_view(), name="import-progress"),
     path("imports/<int:pk>/report.<str:fmt>", imports.ImportReportView.as_view(), name="import-report"),
 ]
+
+# Linked incidents across participants (issue 22, part 2)
+from reporting.linking import views as linking  # noqa: E402 - grouped with the routes it serves
+
+urlpatterns += [
+    path("links/", linking.LinkListView.as_view(), name="link-list"),
+    path("links/<int:pk>/decide/", linking.LinkDecideView.as_view(), name="link-decide"),
+]

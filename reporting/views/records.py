@@ -26,6 +26,7 @@ from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from reporting import codes, reciprocity, selectors
 from reporting.console_forms import PageSizeField
+from reporting.linking.selectors import incident_links
 from reporting.models import AccessEvent, Incident
 from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
 
@@ -386,5 +387,6 @@ class IncidentDetailView(RolesRequiredMixin, TemplateView):
             # The change history names the owner's own officials: shown to the owner's users only.
             history=selectors.incident_history(incident=incident) if own else None,
             arrow=_arrow().strip(),  # old → new, pointing the way the page reads
+            linked=incident_links(user=user, incident=incident),
         )
         return context
