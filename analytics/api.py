@@ -20,7 +20,9 @@ from rest_framework.settings import api_settings
 
 from accounts.models import Participant
 from accounts.roles import Action, role_can
-from analytics.selectors import Chart, Dashboard, DashboardFilters, chart_get, dashboard_get, default_filters
+from analytics.charts import Chart
+from analytics.facts import DashboardFilters, default_filters
+from analytics.selectors import Dashboard, chart_get, dashboard_get
 from reporting import codes
 from reporting.api.base import ApiView
 from reporting.api.docs import CODE_PARAMETER_TYPE, INVALID, NOT_FOUND, READ_ERRORS, query_enum

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.codes import country_choices
 from accounts.models import Participant
-from analytics.selectors import DashboardFilters, default_filters
+from analytics.facts import DashboardFilters, default_filters
 from reporting import codes
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")

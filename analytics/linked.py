@@ -56,7 +56,7 @@ def headline_rows(reader, before, now_rows: list[dict], before_rows: list[dict])
     and the detections linked to a record of another participant counted (the difference)."""
     from django.utils.translation import gettext as _
 
-    from analytics.selectors import Row
+    from analytics.charts import Row
 
     now, then = linked_figures(reader, now_rows), linked_figures(before, before_rows)
     names = {ONCE: _("Detections, a linked venture counted once"), LINKED: _("Detections linked to another's record")}

@@ -236,7 +236,8 @@ def _freshness(ctx: Context, repeat: int) -> tuple[list[float], float]:
     from django.conf import settings
 
     from accounts.models import User
-    from analytics.selectors import DashboardFilters, dashboard_get
+    from analytics.facts import DashboardFilters
+    from analytics.selectors import dashboard_get
     from config.celery import app
     from reporting.models import Incident
     from reporting.services.incidents import incident_validate
@@ -307,7 +308,7 @@ def run(ctx: Context) -> list[Case]:
     from django.urls import get_resolver
 
     from accounts.models import User
-    from analytics.selectors import default_filters
+    from analytics.facts import default_filters
     from analytics.services import facts_rebuild
     from reporting.demo import demo_seed
     from reporting.models import Incident, Return

@@ -82,8 +82,8 @@ def run(ctx: Context) -> list[Case]:
 
     from accounts.models import AuditEntry, Participant
     from bench.reciprocity import PARTICIPANTS, _interleaved, _seed
-    from reporting.audit import audit_search
     from reporting.compliance import access_at_risk, coverage_grid, coverage_months, policy_preview
+    from reporting.console.audit import audit_search
     from reporting.models import ReciprocityPolicy
     from reporting.reciprocity import current_policy
     from reporting.services.sharing import POLICY_FIELDS

@@ -354,3 +354,21 @@ class NilReturnForm(forms.Form):
 
     def clean_month(self) -> dt.date:
         return self.cleaned_data["month"].replace(day=1)
+
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+class PageSizeField(forms.TypedChoiceField):
+    """How many rows a list shows on one page (the record list, the audit trail)."""
+
+    def __init__(self, *, default: int = 50, **kwargs):
+        super().__init__(
+            label=_("Rows per page"),
+            choices=[(n, str(n)) for n in PAGE_SIZES],
+            coerce=int,
+            required=False,
+            empty_value=None,  # the list's own default applies
+            initial=default,
+            **kwargs,
+        )

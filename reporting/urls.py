@@ -18,7 +18,7 @@ urlpatterns += [
 ]
 
 # The secretariat's console (issue #8)
-from reporting.views import console  # noqa: E402 - each area's block imports its own views
+from reporting.console import views as console  # noqa: E402 - each area's block imports its own views
 
 urlpatterns += [
     path("console/", console.ConsoleHomeView.as_view(), name="console-home"),

@@ -152,7 +152,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # "default" holds the API's throttle counters and other short-lived keys: per-process memory unless
 # CACHE_URL names a Redis, as production requires (config/settings/production.py), so that every
 # web process counts against the same budget. "analytics" holds the dashboards' sums and
-# rendered charts, keyed on the facts' versions (analytics/selectors.py): per process unless
+# rendered charts, keyed on the facts' versions (analytics/facts.py): per process unless
 # ANALYTICS_CACHE_URL names a Redis (then web processes share it). A region holds a few hundred
 # keys per filter combination: room for thousands, so that culling never drops the live ones.
 ANALYTICS_CACHE_URL = os.environ.get("ANALYTICS_CACHE_URL", "")

@@ -25,7 +25,7 @@ from accounts.models import Agency, Role
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from reporting import codes, reciprocity, selectors
-from reporting.console_forms import PageSizeField
+from reporting.forms import PageSizeField
 from reporting.linking.selectors import incident_links
 from reporting.models import AccessEvent, Incident
 from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes

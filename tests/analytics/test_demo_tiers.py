@@ -11,7 +11,8 @@ from django.core.cache import caches
 from django.core.management import call_command
 
 from accounts.models import Participant, User
-from analytics.selectors import dashboard_get, default_filters
+from analytics.facts import default_filters
+from analytics.selectors import dashboard_get
 from analytics.services import facts_rebuild_all
 from reporting.models import Return
 from reporting.reciprocity import aggregate_scope, reciprocity_sync

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from analytics.disclosure import Cell, Limits, protect
-from analytics.selectors import DashboardFilters, dashboard_get, drill_incidents
+from analytics.facts import DashboardFilters
+from analytics.selectors import dashboard_get, drill_incidents
 from analytics.services import facts_rebuild_all
 from reporting import codes
 from reporting.models import IncidentTransit

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from analytics.disclosure import Cell, Limits, protect
-from analytics.selectors import DashboardFilters, dashboard_get
+from analytics.facts import DashboardFilters
+from analytics.selectors import dashboard_get
 from analytics.services import facts_rebuild_all
 from reporting import codes
 from reporting.models import ReciprocityPolicy

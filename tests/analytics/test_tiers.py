@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Participant, Role
-from analytics.selectors import DashboardFilters, dashboard_get
+from analytics.facts import DashboardFilters
+from analytics.selectors import dashboard_get
 from analytics.services import facts_rebuild_all
 from reporting import codes
 from reporting.models import ReciprocityPolicy

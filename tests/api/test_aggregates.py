@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from analytics.api import AGGREGATE_KEYS
-from analytics.selectors import DashboardFilters, dashboard_get
+from analytics.facts import DashboardFilters
+from analytics.selectors import dashboard_get
 from analytics.services import facts_rebuild_all
 from reporting import codes
 from reporting.reciprocity import reciprocity_sync

@@ -1,4 +1,4 @@
-"""The audit trail's search (reporting/audit.py): the newest acts of every source, merged."""
+"""The audit trail's search (reporting/console/audit.py): the newest acts of every source, merged."""
 
 import datetime as dt
 
@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, Role
 from accounts.services import audit_record, participation_step
-from reporting.audit import KINDS, audit_search
+from reporting.console.audit import KINDS, audit_search
 from reporting.models import AccessEvent, GrantChange
 from tests import factories
 

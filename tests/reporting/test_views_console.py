@@ -1,4 +1,4 @@
-"""The secretariat's console pages (reporting/views/console.py)."""
+"""The secretariat's console pages (reporting/console/views.py)."""
 
 import datetime as dt
 import io

@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, Participant
-from reporting.audit import KINDS
+from reporting.console.audit import KINDS
+from reporting.forms import PageSizeField
 from reporting.models import BorderCrossingPoint, ExchangeRate, ReciprocityPolicy
 from reporting.services.sharing import POLICY_FIELDS
 
@@ -54,24 +55,6 @@ class ExchangeRateForm(forms.ModelForm):
 
     def clean_month(self):
         return self.cleaned_data["month"].replace(day=1)
-
-
-PAGE_SIZES = (25, 50, 100, 200)
-
-
-class PageSizeField(forms.TypedChoiceField):
-    """How many rows a list shows on one page (the record list, the audit trail)."""
-
-    def __init__(self, *, default: int = 50, **kwargs):
-        super().__init__(
-            label=_("Rows per page"),
-            choices=[(n, str(n)) for n in PAGE_SIZES],
-            coerce=int,
-            required=False,
-            empty_value=None,  # the list's own default applies
-            initial=default,
-            **kwargs,
-        )
 
 
 class RemindersForm(forms.Form):

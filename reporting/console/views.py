@@ -25,8 +25,8 @@ from accounts.models import Agency, AuditEntry, Participant, SentReminder, Terms
 from accounts.roles import Action
 from accounts.views import RoleRequiredMixin
 from reporting import compliance, confirmations
-from reporting.audit import AuditTrail, audit_count, audit_rows_all
-from reporting.console_forms import (
+from reporting.console.audit import AuditTrail, audit_count, audit_rows_all
+from reporting.console.forms import (
     AgencyForm,
     AuditFilterForm,
     CoverageForm,
