@@ -69,7 +69,7 @@ def headline_rows(reader, before, now_rows: list[dict], before_rows: list[dict])
                 str(names[key]),
                 [v_now, v_then if before_rows else None],
                 [l_now, l_then if before_rows else str(_("not reporting"))],
-                drill if key == ONCE else {},
+                drill,  # the period's records (the drill-down has no filter on links)
                 bounds=[b_now, b_then],
                 codes=["—"],
             )
