@@ -20,6 +20,7 @@ from accounts.models import Participant, Role
 from reporting.demo import loading, reference
 from reporting.demo.catalogue import PARTICIPANTS
 from reporting.demo.incidents import Batch, IncidentGenerator
+from reporting.demo.links import demo_links_create
 from reporting.demo.people import Credential, demo_users_create
 from reporting.demo.plan import plan_build
 from reporting.models import Incident, IncidentComment
@@ -99,6 +100,7 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
     return_comments_create(users=users)
     _statistics_refresh()
     _grants_sync()
+    demo_links_create(rng=_rng(seed, "links"), today=now.date())
     return SeedResult(
         participants=len(participants),
         returns=len(returns),

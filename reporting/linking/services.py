@@ -18,10 +18,10 @@ from reporting.models import Incident
 from reporting.services.outbox import return_mark_dirty
 
 # What "plausibly the same venture" means (docs/links.md, "Proposals").
-WINDOW_DAYS = 7  # detections at most this many days apart
+WINDOW_DAYS = 3  # detections at most this many days apart
 LOOKBACK_DAYS = 120  # the periodic job looks at records detected since then
-COUNT_SLACK = 2  # migrant counts may differ by this many persons...
-COUNT_SHARE = 0.2  # ...or by this share of the larger count
+COUNT_SLACK = 1  # migrant counts may differ by this many persons...
+COUNT_SHARE = 0.1  # ...or by this share of the larger count
 ROUTE = ("origin_country", "destination_country")
 
 
@@ -48,8 +48,9 @@ def links_propose(*, on: dt.date | None = None, since: dt.date | None = None) ->
     One INSERT … SELECT: the candidates are the records each owner shares record by record
     (`Incident.shareable_q`, the rule's record condition) of participants reading each other
     (`_mutual_pairs`); two candidates of a pair match when detected at most WINDOW_DAYS apart,
-    with a mode in common, migrant counts close, and the same origin and destination or a transit
-    country in common. Pairs already proposed (or rejected) are left as they are.
+    with a mode in common, migrant counts close, the same origin and destination or a transit
+    country in common, and each participant's country on the other's route (origin, transit or
+    destination) one way or the other. Pairs already proposed (or rejected) are left as they are.
     """
     on = on or timezone.localdate()
     since = since or on - dt.timedelta(days=LOOKBACK_DAYS)
@@ -64,51 +65,53 @@ def links_propose(*, on: dt.date | None = None, since: dt.date | None = None) ->
     )
     cand_sql, cand_params = candidates.query.sql_with_params()
     sql = f"""
-    WITH cand AS MATERIALIZED ({cand_sql}),
+    WITH listed AS MATERIALIZED ({cand_sql}),
+    cand AS MATERIALIZED (
+        SELECT c.*, p.country AS owner_country, (c.detection_date - DATE '2000-01-01') / %s AS bucket,
+               ARRAY(SELECT t.country FROM reporting_incidenttransit t WHERE t.incident_id = c.id)::text[] AS transits
+          FROM listed c JOIN accounts_participant p ON p.id = c.participant_id),
     pairs AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, q)),
     transit AS MATERIALIZED (
-        SELECT DISTINCT t.incident_id AS id, t.country
-          FROM reporting_incidenttransit t JOIN cand c ON c.id = t.incident_id),
-    matched AS (
-        SELECT a.id AS a, b.id AS b, TRUE AS same_route FROM cand a JOIN cand b
-            ON a.origin_country = b.origin_country AND a.destination_country = b.destination_country
+        SELECT c.id, c.participant_id, c.detection_date, c.bucket, unnest(c.transits) AS country FROM cand c),
+    -- Records at most WINDOW_DAYS apart lie in the same or neighbouring buckets of WINDOW_DAYS + 1
+    -- days: each side's key is matched exactly (hashed), never every record against every other.
+    matched AS MATERIALIZED (
+        SELECT a.id AS a, b.id AS b FROM cand a CROSS JOIN generate_series(-1, 1) AS k(step) JOIN cand b
+            ON b.origin_country = a.origin_country AND b.destination_country = a.destination_country
+           AND b.bucket = a.bucket + k.step
          WHERE a.origin_country <> '' AND a.destination_country <> ''
-           AND a.participant_id < b.participant_id
-           AND b.detection_date BETWEEN a.detection_date - %s AND a.detection_date + %s
+           AND a.participant_id < b.participant_id AND abs(b.detection_date - a.detection_date) <= %s
         UNION
-        SELECT a.id, b.id, FALSE FROM cand a JOIN transit ta ON ta.id = a.id
-          JOIN transit tb ON tb.country = ta.country JOIN cand b ON b.id = tb.id
-         WHERE a.participant_id < b.participant_id
-           AND b.detection_date BETWEEN a.detection_date - %s AND a.detection_date + %s),
-    scored AS (
-        SELECT m.a, m.b, bool_or(m.same_route) AS same_route,
-               EXISTS (SELECT 1 FROM transit ta JOIN transit tb ON tb.country = ta.country
-                        WHERE ta.id = m.a AND tb.id = m.b) AS shared_transit
-          FROM matched m GROUP BY m.a, m.b)
+        SELECT ta.id, tb.id FROM transit ta CROSS JOIN generate_series(-1, 1) AS k(step) JOIN transit tb
+            ON tb.country = ta.country AND tb.bucket = ta.bucket + k.step
+         WHERE ta.participant_id < tb.participant_id AND abs(tb.detection_date - ta.detection_date) <= %s)
     INSERT INTO {IncidentLink._meta.db_table}
         (first_id, second_id, first_participant_id, second_participant_id, status, first_decision,
          second_decision, days_apart, same_route, shared_transit, proposed_at)
-    SELECT f.id, s.id, f.participant_id, s.participant_id, %s, %s, %s,
-           abs(s.detection_date - f.detection_date), sc.same_route, sc.shared_transit, %s
-      FROM scored sc JOIN cand a ON a.id = sc.a JOIN cand b ON b.id = sc.b
+    SELECT CASE WHEN o.a_first THEN a.id ELSE b.id END, CASE WHEN o.a_first THEN b.id ELSE a.id END,
+           CASE WHEN o.a_first THEN a.participant_id ELSE b.participant_id END,
+           CASE WHEN o.a_first THEN b.participant_id ELSE a.participant_id END, %s, %s, %s,
+           abs(b.detection_date - a.detection_date),
+           a.origin_country <> '' AND a.origin_country = b.origin_country
+               AND a.destination_country <> '' AND a.destination_country = b.destination_country,
+           a.transits && b.transits, %s
+      FROM matched m JOIN cand a ON a.id = m.a JOIN cand b ON b.id = m.b
       JOIN pairs ON pairs.p = a.participant_id AND pairs.q = b.participant_id
-      CROSS JOIN LATERAL (SELECT CASE WHEN (a.detection_date, a.id) < (b.detection_date, b.id)
-                                      THEN a.id ELSE b.id END AS first_id) o
-      JOIN cand f ON f.id = o.first_id
-      JOIN cand s ON s.id = CASE WHEN o.first_id = a.id THEN b.id ELSE a.id END
+      CROSS JOIN LATERAL (SELECT (a.detection_date, a.id) < (b.detection_date, b.id) AS a_first) o
      WHERE a.modes ?| ARRAY(SELECT jsonb_array_elements_text(b.modes))
        AND abs(a.migrants_total - b.migrants_total)
            <= greatest(%s, ceil(%s * greatest(a.migrants_total, b.migrants_total)))
+       AND (b.owner_country IN (a.origin_country, a.destination_country) OR b.owner_country = ANY(a.transits)
+            OR a.owner_country IN (b.origin_country, b.destination_country) OR a.owner_country = ANY(b.transits))
     ON CONFLICT (first_id, second_id) DO NOTHING
     RETURNING id
     """
     pending = IncidentLink.Decision.PENDING.value
     params = [
         *cand_params,
+        WINDOW_DAYS + 1,
         [p for p, _q in pairs],
         [q for _p, q in pairs],
-        WINDOW_DAYS,
-        WINDOW_DAYS,
         WINDOW_DAYS,
         WINDOW_DAYS,
         IncidentLink.Status.PROPOSED.value,

@@ -229,3 +229,17 @@ def test_disclosure_control_applies_to_the_linked_figures(story, client):
         figures = headline(dashboard_get(user=story.users["secretariat"], filters=PERIOD))
         assert figures["Detections linked to another's record"] is None
         assert figures["Detections, a linked venture counted once"] is None
+
+
+@pytest.mark.worker
+def test_the_job_runs_on_a_real_worker(celery_worker):
+    from reporting.tasks import links_propose_task
+
+    story = factories.ReciprocityStory()
+    result = links_propose_task.delay().get(timeout=60)
+    # The worker read the committed records and wrote the links this process now sees.
+    assert result == {"proposed": 2, "participant_pairs": result["participant_pairs"]}
+    assert pairs(story) == {
+        frozenset(("home_shared", "partner_shared")),
+        frozenset(("partner_shared", "withholding_shared")),
+    }
