@@ -18,7 +18,7 @@ from django.db.models import Exists, OuterRef
 from accounts.models import Participant, Role, User
 from reporting import reciprocity
 from reporting.linking.models import IncidentLink
-from reporting.linking.services import link_decide, links_propose
+from reporting.linking.services import LOOKBACK_DAYS, link_decide, links_propose
 from reporting.models import Incident, IncidentTransit
 
 TWINS = 24  # ventures reported twice
@@ -29,7 +29,9 @@ def demo_links_create(*, rng: random.Random, today: dt.date) -> int:
     """Make the twins, propose links, decide most twins' links; return the number of twins."""
     grants = reciprocity.desired_grants(on=today)
     by_country = {p.country: p for p in Participant.objects.active().exclude(country="")}
-    shareable = Incident.objects.filter(Incident.shareable_q(today))
+    # Within the proposal job's look-back: the job's nightly run would find them too.
+    since = today - dt.timedelta(days=LOOKBACK_DAYS)
+    shareable = Incident.objects.filter(Incident.shareable_q(today), detection_date__gte=since)
     candidates = list(
         shareable.filter(Exists(IncidentTransit.objects.filter(incident=OuterRef("pk"), country__in=list(by_country))))
         .exclude(origin_country="")
@@ -86,7 +88,7 @@ def demo_links_create(*, rng: random.Random, today: dt.date) -> int:
         twins.append((twin, pk))
         if len(twins) >= TWINS:
             break
-    links_propose(on=today, since=dt.date(2000, 1, 1))
+    links_propose(on=today, since=since)
     focal_points = {
         u.participant_id: u
         for u in User.objects.filter(membership__role=Role.FOCAL_POINT).select_related("membership").order_by("pk")

@@ -2,6 +2,7 @@
 participant's links and confirms or rejects them; any reader of a record lists its confirmed links.
 A link or record outside the reciprocity rule answers 404, like one that does not exist."""
 
+from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +18,7 @@ from reporting.api.docs import NOT_FOUND, READ_ERRORS, STATE_CONFLICT, WRITE_ERR
 from reporting.api.errors import Conflict
 from reporting.linking import selectors, services
 from reporting.linking.models import IncidentLink
+from reporting.models import AccessEvent
 
 ONLY_FOCAL_POINTS = _("Only a focal point lists and decides its participant's links.")
 
@@ -139,7 +141,10 @@ class IncidentLinksApi(ApiView):
         responses={200: OtherRecordSerializer(many=True), 404: NOT_FOUND, **READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        incident = reciprocity.incident_get_for(request.user, pk)
-        return Response(
-            OtherRecordSerializer(selectors.incident_links(user=request.user, incident=incident), many=True).data
-        )
+        with transaction.atomic():
+            incident = reciprocity.incident_get_for(request.user, pk)
+            others = selectors.incident_links(user=request.user, incident=incident)
+            reciprocity.record_access(
+                user=request.user, incidents=[incident, *selectors.access_rows(others)], via=AccessEvent.Via.API
+            )
+        return Response(OtherRecordSerializer(others, many=True).data)

@@ -46,6 +46,7 @@ class OtherRecord:
 
     link_id: int
     incident_id: int
+    participant_id: int
     participant_name: str
     national_reference: str
     detection_date: object
@@ -53,7 +54,8 @@ class OtherRecord:
 
 def incident_links(*, user: User, incident: Incident) -> list[OtherRecord]:
     """The confirmed links of a record the user reads, to records the user reads too ("also
-    reported by …"). A linked record outside the rule is not mentioned at all."""
+    reported by …"). A linked record outside the rule is not mentioned at all. Callers log the
+    read of others' records (`access_rows`)."""
     links = (
         _readable_links(user)
         .filter(Q(first_id=incident.pk) | Q(second_id=incident.pk), status=IncidentLink.Status.CONFIRMED)
@@ -64,6 +66,18 @@ def incident_links(*, user: User, incident: Incident) -> list[OtherRecord]:
     for link in links:
         other = link.second if link.first_id == incident.pk else link.first
         out.append(
-            OtherRecord(link.pk, other.pk, other.participant.name, other.national_reference, other.detection_date)
+            OtherRecord(
+                link.pk,
+                other.pk,
+                other.participant_id,
+                other.participant.name,
+                other.national_reference,
+                other.detection_date,
+            )
         )
     return out
+
+
+def access_rows(others: list[OtherRecord]) -> list[dict]:
+    """The linked records shown, as `reciprocity.record_access` takes them."""
+    return [{"id": o.incident_id, "participant_id": o.participant_id} for o in others]

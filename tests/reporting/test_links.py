@@ -14,7 +14,7 @@ from analytics.selectors import DashboardFilters, dashboard_get
 from analytics.services import facts_rebuild, facts_rebuild_all
 from reporting.linking import selectors, services
 from reporting.linking.models import IncidentLink
-from reporting.models import Incident, IncidentTransit, ReciprocityPolicy, ReturnOutbox, SharingExclusion
+from reporting.models import AccessEvent, Incident, IncidentTransit, ReciprocityPolicy, ReturnOutbox, SharingExclusion
 from reporting.reciprocity import reciprocity_sync
 from tests import factories
 from tests.dates import frozen_at
@@ -103,6 +103,8 @@ def test_both_sides_confirm_and_the_link_shows_on_both_records(story, client):
         page = client.get(reverse("reporting:incident-detail", args=[story.records["home_shared"].pk]))
         assert "Also reported by Participant PAR" in page.content.decode()
         assert story.records["partner_shared"].national_reference in page.content.decode()
+        # Showing the partner's record beside home's is a read of it: in the partner's access log.
+        assert AccessEvent.objects.filter(user=home_fp, owner=story.partner).exists()
         client.force_login(partner_fp)
         page = client.get(reverse("reporting:incident-detail", args=[story.records["partner_shared"].pk]))
         assert "Also reported by Participant HOM" in page.content.decode()
