@@ -57,7 +57,7 @@ class StatusChangeInline(admin.TabularInline):
 class ParticipantAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "region", "status", "joined_on"]
     list_filter = ["kind", "region", "status"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_fr", "name_ar"]
     readonly_fields = ["group", "joined_on"]
     inlines = [AgencyInline, StatusChangeInline]
 
@@ -72,6 +72,8 @@ class ParticipantAdmin(admin.ModelAdmin):
         created = participant_create(
             code=obj.code,
             name=obj.name,
+            name_fr=obj.name_fr,
+            name_ar=obj.name_ar,
             kind=obj.kind,
             region=obj.region,
             country=obj.country,

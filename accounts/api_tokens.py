@@ -14,20 +14,17 @@ go on working. The counters live in PostgreSQL, so every web process sees the sa
 """
 
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Model, Subquery
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, AuthLockout, Membership, Participant, User, membership_cache
-from accounts.prepared import execute_prepared
+from accounts.models import ApiToken, AuthLockout, User
 
 TOKEN_TAG = "vrs"  # noqa: S105 - the public tag every token starts with, not a secret
 MAX_LIFETIME_DAYS = 366
@@ -145,62 +142,14 @@ def _failure_record(key: str, now: dt.datetime) -> dt.datetime | None:
     return started
 
 
-def _columns(model, alias: str) -> tuple[list[str], str]:
-    quote = connection.ops.quote_name
-    fields = model._meta.concrete_fields
-    return [field.attname for field in fields], ", ".join(f"{alias}.{quote(field.column)}" for field in fields)
-
-
-@functools.cache
-def _token_query() -> tuple[str, list[tuple[type[Model], list[str]]]]:
-    """The SQL reading a token by its prefix, with its user, membership and participant, and the
-    latest lock on its keys; and each model's fields in the order it selects them. Written once,
-    and prepared once per connection (accounts/prepared.py): compiled by the ORM on every request
-    it cost half the CPU of an API list page's own work, and PostgreSQL planned it every time.
-    (PostgreSQL only: other databases, e.g. the embedded demo's SQLite, take the ORM's query.)"""
-    quote = connection.ops.quote_name
-    models = [(ApiToken, "t"), (User, "u"), (Membership, "m"), (Participant, "p")]
-    selected = [_columns(model, alias) for model, alias in models]
-    table = {model: quote(model._meta.db_table) for model, _alias in models}
-    lockouts = quote(AuthLockout._meta.db_table)
-    sql = (
-        f"SELECT {', '.join(columns for _names, columns in selected)},"  # noqa: S608 - names from the models
-        f" (SELECT l.{quote('locked_until')} FROM {lockouts} l WHERE l.{quote('key')} = ANY(%s)"
-        f" AND l.{quote('locked_until')} > %s ORDER BY l.{quote('locked_until')} DESC LIMIT 1)"
-        f" FROM {table[ApiToken]} t JOIN {table[User]} u ON u.{quote('id')} = t.{quote('user_id')}"
-        f" LEFT JOIN {table[Membership]} m ON m.{quote('user_id')} = u.{quote('id')}"
-        f" LEFT JOIN {table[Participant]} p ON p.{quote('id')} = m.{quote('participant_id')}"
-        f" WHERE t.{quote('prefix')} = %s"
-    )
-    return sql, [(model, names) for (model, _alias), (names, _columns) in zip(models, selected, strict=True)]
-
-
-def _token_and_lock(*, prefix: str, keys: list[str], now: dt.datetime) -> tuple[ApiToken | None, dt.datetime | None]:
-    """The token with this prefix (its user, membership and participant loaded, as select_related
-    would) and the latest lock on `keys`; (None, None) when there is no such token."""
-    sql, shapes = _token_query()
-    with connection.cursor() as cursor:
-        execute_prepared(
-            cursor, name="vrs_api_token", sql=sql, types=("text[]", "timestamptz", "text"), params=[keys, now, prefix]
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None, None
-    instances = []
-    start = 0
-    for model, names in shapes:
-        values = row[start : start + len(names)]
-        start += len(names)
-        # A missing membership (or a secretariat's participant) is a row of NULLs: no instance.
-        instances.append(None if values[0] is None else model.from_db(connection.alias, names, values))
-    token, user, membership, participant = instances
-    ApiToken.user.field.set_cached_value(token, user)
-    membership_cache(user, membership)
+def _token(prefix: str) -> ApiToken | None:
+    """The token with this prefix, its user, membership and participant loaded in one query."""
+    token = ApiToken.objects.select_related("user__membership__participant").filter(prefix=prefix).first()
+    membership = token.user.membership_or_none if token is not None else None  # loaded: no query
     if membership is not None:
-        Membership.participant.field.set_cached_value(membership, participant)
         # As User.membership_or_none reads it: the read path trusts it only when read with the user.
-        membership.participant_owns_records = participant.owns_records if participant else None
-    return token, row[start]
+        membership.participant_owns_records = membership.participant.owns_records if membership.participant else None
+    return token
 
 
 def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
@@ -210,21 +159,10 @@ def api_token_authenticate(*, raw: str, client_ip: str) -> ApiToken:
     parsed = _parse(raw.strip())
     ip_key = f"ip:{client_ip}"[:80]
     keys = [ip_key]
-    token = None
-    if parsed and connection.vendor == "postgresql":
-        token, until = _token_and_lock(prefix=parsed[0], keys=keys, now=now)
-    elif parsed:
-        locks = AuthLockout.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until")
-        token = (
-            ApiToken.objects.select_related("user__membership__participant")
-            .annotate(lock_until=Subquery(locks.values("locked_until")[:1]))
-            .filter(prefix=parsed[0])
-            .first()
-        )
-        until = token.lock_until if token is not None else None
+    token = _token(parsed[0]) if parsed else None
     if token is None or not hmac.compare_digest(token.secret_hash, _hash(parsed[1])):
-        if token is None:
-            until = _locked_until(keys, now)
+        # A lock refuses failing attempts only: a right token is never asked about it.
+        until = _locked_until(keys, now)
         if until is not None:
             retry = max(1, int((until - now).total_seconds()))
             raise TokenRejected(

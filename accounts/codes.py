@@ -57,8 +57,10 @@ def _country_names(language: str) -> dict[str, str]:
     return dict(_country_choices(language))
 
 
-def country_name(code: str | None) -> str:
-    return country_names().get(code or "", code or "")
+def country_name(code: str | None, *, language: str | None = None) -> str:
+    """The country's name in `language` (the active one by default); the code itself if unknown."""
+    names = _country_names(language.split("-")[0]) if language else country_names()
+    return names.get(code or "", code or "")
 
 
 def currency_choices() -> list[tuple[str, str]]:

@@ -6,10 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase
 
-from accounts.codes import country_choices
+from accounts.codes import country_choices, country_name
 from accounts.validators import visible_text
 
 
@@ -103,7 +104,21 @@ class Participant(models.Model):
         blank=True,
         help_text=_("Empty for a regional organisation."),
     )
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, help_text=_("The name in English."))
+    # The name in the other languages of the interface (`local_name`): empty follows, for a state or
+    # territory, the ISO 3166 name of its country in that language, for an organisation the English name.
+    name_fr = models.CharField(
+        _("name in French"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty for a state or territory: the ISO name of its country in French is shown."),
+    )
+    name_ar = models.CharField(
+        _("name in Arabic"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty for a state or territory: the ISO name of its country in Arabic is shown."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     region = models.CharField(_("region"), max_length=30, choices=Region.choices)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.INVITED)
@@ -144,7 +159,30 @@ class Participant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return f"{self.local_name} ({self.code})"
+
+    @property
+    def local_name(self) -> str:
+        """The participant's name for the reader, in the active language: its own name in that
+        language if the secretariat gave one, else a state's or territory's ISO country name in that
+        language, else the stored (English) name."""
+        return participant_local_name(name=self.name, country=self.country, names=self.names_by_language())
+
+    def names_by_language(self) -> dict[str, str]:
+        return {language: getattr(self, f"name_{language}") for language in LOCAL_NAME_LANGUAGES}
+
+
+LOCAL_NAME_LANGUAGES = ("fr", "ar")  # the languages with a name field of their own (name_<language>)
+
+
+def participant_local_name(*, name: str, country: str, names: dict[str, str], language: str | None = None) -> str:
+    """The name a reader sees (Participant.local_name), from plain values (rows read with .values())."""
+    language = (language or get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    if language == settings.LANGUAGE_CODE:
+        return name
+    if names.get(language):
+        return names[language]
+    return country_name(country, language=language) if country else name
 
 
 class ParticipantStatusChange(models.Model):
@@ -522,6 +560,8 @@ class AuditEntry(models.Model):
         # Account recovery (issue 19): reset links sent (by the user or a manager), passwords set.
         PASSWORD_RESET_SENT = "password_reset_sent", _("Password reset link sent")
         PASSWORD_CHANGED = "password_changed", _("Password changed")
+        # National context (issue 22): a profile version or a note on a period written, changed, withdrawn.
+        CONTEXT_CHANGED = "context_changed", _("National context changed")
 
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     EDIT_CODE_LISTS = "edit_code_lists"
     SEE_COMPLIANCE = "see_compliance"
     SEE_AUDIT = "see_audit"
+    DESCRIBE_DATA = "describe_data"  # the national profile and notes on periods (issue 22)
 
 
 RANK: dict[str, int] = {
@@ -50,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[Action]] = {
             Action.READ_DASHBOARDS,
             Action.EXPORT,
             Action.SEE_ACCESS_LOG,
+            Action.DESCRIBE_DATA,
         }
     ),
     Role.SECRETARIAT: frozenset(

@@ -49,6 +49,8 @@ def participant_create(
     created_by: User | None = None,
     status: str = Participant.Status.INVITED,
     joined_on: dt.date | None = None,
+    name_fr: str = "",
+    name_ar: str = "",
 ) -> Participant:
     """A new participant with its own permission group, and the first entry of its history."""
     group = Group.objects.create(name=f"participant:{code}")
@@ -57,6 +59,8 @@ def participant_create(
     participant = Participant(
         code=code,
         name=name,
+        name_fr=name_fr,
+        name_ar=name_ar,
         kind=kind,
         region=region,
         country=country,
@@ -231,7 +235,7 @@ def terms_accept(
     if TermsAcceptance.objects.filter(participant=participant, terms=terms).exists():
         errors.setdefault("terms", []).append(
             _("%(name)s has already accepted version %(version)d of the terms.")
-            % {"name": participant.name, "version": terms.version}
+            % {"name": participant.local_name, "version": terms.version}
         )
     _raise_if(errors)
     acceptance = TermsAcceptance.objects.create(
@@ -304,13 +308,13 @@ def participation_step(
     if participant.status not in allowed_from:
         errors["__all__"].append(
             _("%(name)s is %(status)s: this step is not possible from that status.")
-            % {"name": participant.name, "status": participant.get_status_display().lower()}
+            % {"name": participant.local_name, "status": participant.get_status_display().lower()}
         )
     if step in {"activate", "reinstate"} and not participant_has_accepted_current_terms(participant=participant):
         current = terms_current()
         errors["__all__"].append(
             _("Record %(name)s's acceptance of the current terms of participation (version %(version)s) first.")
-            % {"name": participant.name, "version": current.version if current else "—"}
+            % {"name": participant.local_name, "version": current.version if current else "—"}
             if current
             else _("No terms of participation have been published yet: publish them first.")
         )

@@ -160,6 +160,14 @@ class AggregateRowSerializer(serializers.Serializer):
     )
 
 
+class FootnoteSerializer(serializers.Serializer):
+    participant = serializers.CharField(source="code", help_text="The participant's code.")
+    kind = serializers.CharField(help_text="`note` (a note on a period) or `profile` (the national profile).")
+    period = serializers.CharField(help_text="The months the note is about, or the profile's dates.")
+    text = serializers.CharField()
+    language = serializers.CharField(help_text="The language the text is written in.")
+
+
 class AggregateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
     title = serializers.CharField()
@@ -172,6 +180,11 @@ class AggregateSerializer(serializers.Serializer):
     suppressed = serializers.IntegerField(help_text="How many cells disclosure control suppressed.")
     note = serializers.CharField(allow_blank=True)
     extra = serializers.DictField(help_text="Chart-specific data (change rates, nodes and links, map values).")
+    footnotes = FootnoteSerializer(
+        many=True,
+        help_text="National context (docs/context.md): the notes and profiles of the participants whose "
+        "data the figures hold, for those months.",
+    )
 
 
 class AggregateFiltersOutputSerializer(serializers.Serializer):
@@ -225,6 +238,7 @@ def _chart(chart: Chart) -> dict:
         "suppressed": chart.suppressed,
         "note": str(chart.note or ""),
         "extra": chart.extra,
+        "footnotes": list(chart.footnotes),  # Footnote objects: AggregateSerializer reads them
     }
 
 

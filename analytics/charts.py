@@ -16,9 +16,6 @@ from accounts.models import Participant
 from analytics import linked
 from analytics.disclosure import Cell, Limits, bound, label, protect, shown
 from analytics.facts import (
-    AGGREGATE,
-    PRIVATE,
-    SHARED,
     TOTAL,
     DashboardFilters,
     FactReader,
@@ -79,6 +76,7 @@ class Chart:
     suppressed: int
     note: str = ""
     extra: dict = field(default_factory=dict)
+    footnotes: list = field(default_factory=list)  # national context (analytics/context.py), set per viewer
 
     @property
     def theme(self) -> str:
@@ -489,21 +487,14 @@ def _fees(reader: FactReader) -> Chart:
     """Median, quartiles and n of the fee per person (USD) by route and by mode."""
     # Each owner's fee rows are folded into histograms per route and mode once (cached on its facts'
     # version); a view sums the owners' totals into cells and merges histograms for the rows shown.
-    scope = reader.scope
-    own, readers, others = scope.own_participant_id, scope.record_owner_ids, scope.aggregate_owner_ids
-    parts: list[tuple[Hashable, int, bool, Counter]] = []  # (key, owner, readable, histogram)
-    protected: list[bool] = []  # as in FactReader.rows
+    parts: list[tuple[Hashable, int, bool, bool, Counter]] = []  # (key, owner, readable, protected, histogram)
     for owner, histograms in reader.owner_fee_histograms().items():
+        access = reader.access(owner)
         for (k, klass), histogram in histograms.items():
-            if owner == own:
-                parts.append((k, owner, True, histogram))
-                protected.append(reader.guards_remainders and klass == AGGREGATE)
-            elif owner in others and klass != PRIVATE:
-                readable = klass == SHARED and owner in readers
-                parts.append((k, owner, readable, histogram))
-                protected.append(reader.guards_remainders and klass == AGGREGATE)
+            if klass in access:
+                parts.append((k, owner, *access[klass], histogram))
     cells: dict[Hashable, Cell] = defaultdict(Cell)
-    for (k, owner, readable, histogram), guarded in zip(parts, protected, strict=True):
+    for k, owner, readable, guarded, histogram in parts:
         cells[k].add(
             owner=owner,
             value=sum(histogram.values()),
@@ -518,7 +509,7 @@ def _fees(reader: FactReader) -> Chart:
     # A row withheld in part shows the quartiles of its readable records only (which the viewer could
     # compute from them), with their n as a lower bound.
     values: dict[Hashable, Counter] = defaultdict(Counter)
-    for k, owner, readable, histogram in parts:
+    for k, owner, readable, _guarded, histogram in parts:
         if k in shown_keys and owner in reader.selected and (readable or not cells[k].suppressed):
             values[k].update(histogram)
     rows = []
@@ -724,7 +715,7 @@ def coverage_chart(*, filters: DashboardFilters) -> Chart:
             "data: a submitted return with records; nil: nothing to report; missing: no submitted return; "
             "not participating: before the participant joined."
         ),
-        extra={"participants": [(p.pk, p.code, p.name, p.status) for p in participants]},
+        extra={"participants": [(p.pk, p.code, p.local_name, p.status) for p in participants]},
     )
 
 

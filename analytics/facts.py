@@ -253,32 +253,35 @@ class FactReader:
             result.update(folded)
         return result
 
-    def rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> list[dict]:
-        """The rows the viewer's aggregates may sum, each with `readable`: whether the viewer could
-        also read its records one by one. Own rows in full; others' rows as aggregate_records_q
-        filters their records (validated is given: facts hold validated records only)."""
-        own, readers = self.scope.own_participant_id, self.scope.record_owner_ids
-        others = self.scope.aggregate_owner_ids
+    def access(self, owner: int) -> dict[str, tuple[bool, bool]]:
+        """{class: (readable, protected)} of the owner's fact rows that the viewer's aggregates may
+        sum; a class left out is not summed. Own rows in full; others' rows as aggregate_records_q
+        filters their records (validated is given: facts hold validated records only), readable one
+        by one where shared by an owner the viewer reads.
+
+        "protected": what no other participant reads record by record (aggregate-only records, the
+        viewer's own included): disclosure control tests it for every possible viewer, so that all
+        contributors withhold the same cells (this viewer's own unreadable part is tested as well,
+        as `hidden`)."""
         guard = self.guards_remainders
+        if owner == self.scope.own_participant_id:
+            return {SHARED: (True, False), AGGREGATE: (True, guard), PRIVATE: (True, False)}
+        if owner in self.scope.aggregate_owner_ids:
+            reads = owner in self.scope.record_owner_ids
+            return {SHARED: (reads, False), AGGREGATE: (False, guard)}
+        return {}
+
+    def rows(self, model: type[Fact], dims: list[str], measures: list[str]) -> list[dict]:
+        """The rows the viewer's aggregates may sum, each marked `readable` (the viewer could also
+        read its records one by one) and `protected`, as `access` says."""
         out = []
         # The rows are this request's own copies (the cache hands out new ones): marked in place.
         for owner, rows in self._owner_rows(model, dims, measures).items():
-            # "protected": what no other participant reads record by record (aggregate-only records,
-            # the viewer's own included): disclosure control tests it for every possible viewer, so
-            # that all contributors withhold the same cells (this viewer's own unreadable part is
-            # tested as well, as `hidden`).
-            if owner == own:
-                for row in rows:
-                    row["readable"] = True
-                    row["protected"] = guard and row["klass"] == AGGREGATE
-                out.extend(rows)
-            elif owner in others:
-                reads = owner in readers
-                for row in rows:
-                    if row["klass"] != PRIVATE:
-                        row["readable"] = reads and row["klass"] == SHARED
-                        row["protected"] = guard and row["klass"] == AGGREGATE
-                        out.append(row)
+            access = self.access(owner)
+            for row in rows:
+                if row["klass"] in access:
+                    row["readable"], row["protected"] = access[row["klass"]]
+                    out.append(row)
         return out
 
     def cells(

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 
 from accounts.models import User
 from analytics.charts import Chart, coverage_chart, fact_charts
+from analytics.context import chart_footnotes
 from analytics.disclosure import Limits
 from analytics.facts import CACHE_SECONDS, DashboardFilters, FactReader, analytics_cache, cache_key, facts_versions
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, ReturnOutbox
@@ -82,7 +83,13 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
         ret__participant_id__in=owners, ret__month__gte=filters.month_from, ret__month__lte=filters.month_to
     ).count()
     coverage = charts[1]
-    rendered = cache_key(key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns)
+    # Footnotes are read live (a note written now shows now), and the rendered charts vary with them.
+    footnotes = chart_footnotes(reader=reader, charts=charts)
+    for chart in charts:
+        chart.footnotes = footnotes.get(chart.key, [])
+    rendered = cache_key(
+        key, as_of, [(r.label, r.labels) for r in coverage.rows], coverage.columns, sorted(footnotes.items())
+    )
     # The filter form's participant choices are the active ones of the coverage grid's participants.
     choices = cache_key(coverage.extra["participants"])
     gain = contribution_gain(scope.own_participant_id) if scope.own_only else 0

@@ -14,6 +14,7 @@ from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from analytics.forms import DashboardFilterForm, DrillForm
 from analytics.selectors import dashboard_get, drill_incidents
+from reporting.context.footnotes import footnote_rows, page_footnotes
 from reporting.models import AccessEvent
 from reporting.reciprocity import record_access
 from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_text, xlsx_bytes
@@ -102,6 +103,7 @@ class ChartExportView(DashboardAccessMixin, View):
                 % {"at": dashboard.as_of.strftime("%Y-%m-%d %H:%M UTC") if dashboard.as_of else _("no facts built")}
             ],
             [_("Exported at %(at)s") % {"at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")}],
+            *footnote_rows(chart.footnotes),
         ]
         name = f"vrs-{chart.key}-{timezone.now():%Y%m%d}"
         # Through the one safe writer (reporting/spreadsheets.py): text that would start a formula
@@ -159,6 +161,7 @@ class DrillDownView(DashboardAccessMixin, TemplateView):
             "form": form,
             "drill": drill,
             "page": page,
+            "footnotes": page_footnotes(records=page.object_list),
             "query": query.urlencode(),
         }
 

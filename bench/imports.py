@@ -171,7 +171,7 @@ def _copy_baseline(data: bytes, user, repeat: int) -> list[float]:
             rows = list(table.rows)
             pks = _ids(Incident, len(rows))
             for row, pk in zip(rows, pks, strict=True):
-                incident = checker.check_new(row).incident
+                incident = checker.check(row).incident
                 month = incident.detection_date.replace(day=1)
                 if month not in returns:
                     returns[month], _ = Return.objects.get_or_create(participant=user.participant, month=month)
@@ -194,34 +194,20 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _helper_rss_mb() -> float:
-    """The peak resident memory of the dry run's helper process (the largest child this process
-    has waited for), pages it shares with this process included."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
-def _helper_own_mb() -> float:
-    """The helper's memory of its own as it ended (what it did not share with this process)."""
-    from reporting.imports import parallel
-
-    return parallel.LAST_PRIVATE_KB / 1024
-
-
 @register(name="imports", title="Bulk import: a 100,000-row CSV checked and imported")
 def run(ctx: Context) -> list[Case]:
     """A national system's CSV export of 100,000 incidents (its own headings, day-first dates, country
     names, thousands separators, narratives; every row valid) goes through what a focal point's upload
     does, in one process as the worker runs it: **upload and map** (the file stored and read once,
     columns suggested), the **dry run** (every row through the web form's checks and the personal-data
-    screening, each distinct cell's outcome worked out once; the rows of each chunk shared with a
-    forked helper process on the second core; outcomes stored, valid new records staged beside the
+    screening, each distinct cell's outcome worked out once; outcomes stored, valid new records staged beside the
     file as COPY text), and the **import** (the staged records loaded into temporary tables and
     written by INSERT … SELECT into the records, their linked rows and their history tables, unless a
     record with the reference appeared since the dry run, in one transaction; outcomes stored). Each
     repetition starts from a fresh database. The baseline is the raw PostgreSQL COPY of the same rows
     as typed incident rows (the COPY statement alone, rolled back: no foreign-key checks at commit, no
     history), in the same run. Target: at least 6,000 rows per second end to end, with the worker's
-    peak memory (the process's peak, plus what its helper held of its own) under 500 MB."""
+    peak memory under 500 MB."""
     from django.conf import settings
 
     rows = QUICK_ROWS if ctx.quick else FULL_ROWS
@@ -239,7 +225,6 @@ def _run(ctx: Context, rows: int, data: bytes) -> list[Case]:
     totals: list[float] = []
     per_phase: dict[str, list[float]] = {}
     user = None
-    own = 0.0  # the largest of the helpers' own memory
     for i in range(repeat):
         ctx.fresh_database()
         user = _people()
@@ -251,14 +236,9 @@ def _run(ctx: Context, rows: int, data: bytes) -> list[Case]:
         ctx.log(
             f"    run {i + 1}/{repeat}: {totals[-1]:.1f} s end to end ({rows / totals[-1]:,.0f} rows/s); "
             + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
-            + f"; peak memory so far {_rss_mb():.0f} MB, its dry run's helper {_helper_rss_mb():.0f} MB"
-            f" resident, {_helper_own_mb():.0f} MB of it its own"
+            + f"; peak memory so far {_rss_mb():.0f} MB"
         )
-        own = max(own, _helper_own_mb())
-    # The worker's peak over the imports alone, before the baseline's preparation adds its own: the
-    # process's peak and what its dry run's helper held of its own (the pages the fork shares with the
-    # process are in the process's figure).
-    peak = _rss_mb() + own
+    peak = _rss_mb()  # the worker's peak over the imports alone, before the baseline adds its own
     copies = _copy_baseline(data, user, repeat)
     ctx.log("    COPY of the same rows: " + ", ".join(f"{s:.2f} s" for s in copies))
     rate = rows / sorted(totals)[len(totals) // 2]
@@ -269,9 +249,7 @@ def _run(ctx: Context, rows: int, data: bytes) -> list[Case]:
             f"import of a {rows:,}-row CSV, end to end",
             totals,
             rows=rows,
-            note=f"{verdict} the target of {TARGET:,} rows/s; peak memory of the process and its helper "
-            f"{peak:.0f} MB ({peak - own:.0f} + {own:.0f} MB of the helper's own; {_helper_rss_mb():.0f} MB "
-            "resident in the helper, shared pages included) "
+            note=f"{verdict} the target of {TARGET:,} rows/s; peak memory of the process {peak:.0f} MB "
             f"(limit {MEMORY_LIMIT_MB} MB)",
         ),
         *[Case(f"  of which {name}", seconds, rows=rows) for name, seconds in per_phase.items()],

@@ -175,7 +175,7 @@ def access_at_risk(*, on: dt.date | None = None, within_days: int = 45) -> list[
                 result.append(AccessRisk(by_id[pid], standing, days_left))
         elif not standing.contributing:
             result.append(AccessRisk(by_id[pid], standing, None))
-    return sorted(result, key=lambda r: (r.days_left is None, r.days_left or 0, r.participant.name))
+    return sorted(result, key=lambda r: (r.days_left is None, r.days_left or 0, r.participant.local_name))
 
 
 # Exports ----------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def _table(rows: list[CoverageRow], months: list[dt.date]) -> list[list]:
     for row in rows:
         timeliness = round(row.timeliness * 100) if row.timeliness is not None else ""
         table.append(
-            [row.participant.code, row.participant.name, row.participant.get_status_display()]
+            [row.participant.code, row.participant.local_name, row.participant.get_status_display()]
             + [c.label for c in row.cells]
             + [row.due, row.on_time, row.submitted_late, row.missing, timeliness, row.median_days_late or ""]
         )

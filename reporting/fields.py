@@ -62,8 +62,9 @@ class CodeChoiceField(models.CharField):
     currencies), whose labels follow the active language while the codes stay the same.
 
     Django checks a value by walking the choices, and a callable's ~250 translated rows are
-    rebuilt on every walk: about 0.8 ms per country field of every row saved, most of a record's
-    validation. This field checks against the set of codes, read once, with Django's own messages.
+    rebuilt on every walk, for every country field of every row saved: most of a record's
+    validation (docs/architecture.md gives the figure). This field checks against the set of codes,
+    read once, with Django's own messages.
     In migrations it is a plain CharField (the database column is the same)."""
 
     @functools.cached_property

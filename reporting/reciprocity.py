@@ -935,10 +935,13 @@ def aggregate_records_q(*, on: dt.date) -> Q:
 # The access log --------------------------------------------------------------------------------
 
 
-def record_access(*, user: User, incidents: Iterable[Incident | Mapping], via: str) -> int:
+def record_access(
+    *, user: User, incidents: Iterable[Incident | Mapping], via: str, at: dt.datetime | None = None
+) -> int:
     """Log that `user` read these records (instances, or `.values()` rows with `id` and
     `participant_id`): one event per other owner (its own records are not logged). Call it inside
-    the request's transaction. Returns the number of events written."""
+    the request's transaction. Returns the number of events written. `at` is now unless given
+    (the demo's reads, dated in the past)."""
     own = user.participant_id
     by_owner: dict[int, list[int]] = {}
     for incident in incidents:
@@ -949,7 +952,7 @@ def record_access(*, user: User, incidents: Iterable[Incident | Mapping], via: s
         )
         if owner != own:
             by_owner.setdefault(owner, []).append(pk)
-    now = timezone.now()
+    now = at or timezone.now()
     events = [
         AccessEvent(
             user=user,

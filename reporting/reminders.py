@@ -169,7 +169,7 @@ def _late_mail(*, user: User, participant: Participant, late_months: list[dt.dat
     )
     subject = _("VRS: %(count)d monthly return(s) of %(name)s are late") % {
         "count": len(late_months),
-        "name": participant.name,
+        "name": participant.local_name,
     }
     return subject, body
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -262,10 +263,16 @@ def describe(hits: list[Hit]) -> str:
     """What was found, in words, without repeating it: "a passport machine-readable line
     (characters 1–44); an e-mail address (characters 60–77)". Messages built from it can be logged,
     stored with an import's outcome or kept by an idempotency key without keeping the data."""
-    return "; ".join(
-        str(_("%(kind)s (characters %(start)s–%(end)s)") % {"kind": h.label, "start": h.start + 1, "end": h.end})
-        for h in hits
-    )
+    return "; ".join(gettext(HIT_WHERE) % {"kind": h.label, "start": h.start + 1, "end": h.end} for h in hits)
+
+
+HIT_WHERE = gettext_noop("%(kind)s (characters %(start)s–%(end)s)")
+
+
+def describe_parts(hits: list[Hit]) -> list[list]:
+    """describe() as texts as written in the code with their parameters (an import keeps its
+    problems so, and renders them in each reader's language)."""
+    return [[HIT_WHERE, {"kind": KIND_LABELS[h.kind], "start": h.start + 1, "end": h.end}] for h in hits]
 
 
 # What replaces redacted personal data in a record, its history and its comments

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.codes import country_name
 from accounts.language import list_join
-from accounts.models import Participant, User
+from accounts.models import LOCAL_NAME_LANGUAGES, Participant, User
 from reporting import codes, reciprocity
 from reporting.fields import MultipleCodeField
 from reporting.models import AccessEvent, Incident, SharingExclusion
@@ -86,7 +86,25 @@ def incident_list(*, user: User, filters: IncidentFilters) -> QuerySet[Incident]
     if filters.q.strip():
         qs = _narrative_search(qs, filters.q.strip())
     order = INCIDENT_SORTS.get(filters.sort, INCIDENT_SORTS["-detection_date"])
-    return qs.select_related("participant", "agency").order_by(*order)
+    return qs.select_related("participant").only(*INCIDENT_LIST_COLUMNS).order_by(*order)
+
+
+# What the record list shows of each record (exports choose their own columns): the rest of a
+# record (narrative, JSON code lists, money...) is neither read nor decoded for the list.
+INCIDENT_LIST_COLUMNS = (
+    # The owner's name as its reader sees it (Participant.local_name).
+    "participant__name",
+    "participant__country",
+    *(f"participant__name_{language}" for language in LOCAL_NAME_LANGUAGES),
+    "national_reference",
+    "detection_date",
+    "categories",
+    "modes",
+    "origin_country",
+    "destination_country",
+    "migrants_total",
+    "status",
+)
 
 
 def incident_list_owners(*, user: User) -> list[Participant]:

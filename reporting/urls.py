@@ -86,3 +86,14 @@ urlpatterns += [
     path("links/", linking.LinkListView.as_view(), name="link-list"),
     path("links/<int:pk>/decide/", linking.LinkDecideView.as_view(), name="link-decide"),
 ]
+
+# National context beside the figures (issue 22): profiles and notes on periods
+from reporting.context import views as context  # noqa: E402 - grouped with the routes it serves
+
+urlpatterns += [
+    path("context/", context.ContextListView.as_view(), name="context-list"),
+    path("context/profile/", context.ProfileFormView.as_view(), name="context-profile"),
+    path("context/notes/new/", context.NoteFormView.as_view(), name="context-note-create"),
+    path("context/notes/<int:pk>/", context.NoteFormView.as_view(), name="context-note-update"),
+    path("context/notes/<int:pk>/withdraw/", context.NoteWithdrawView.as_view(), name="context-note-withdraw"),
+]

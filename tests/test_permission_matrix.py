@@ -36,7 +36,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.models import Role
 from reporting import reciprocity
 from reporting.models import ReciprocityPolicy
-from tests import factories
+from tests import context_factories, factories
 
 pytestmark = pytest.mark.django_db
 
@@ -175,6 +175,19 @@ REGISTRY: dict[str, Route] = {
     "reporting:sharing-matrix": Route(expect=by_role(secretariat=200)),
     "reporting:accessevent-list": Route(expect=by_role(focal_point=200)),
     "reporting:exclusion-list": Route(expect=by_role(focal_point=200)),
+    # National context (issue 22): everyone reads what the rule allows; the focal point writes its
+    # own; home's note is missing (404) for focal points that cannot read it.
+    "reporting:context-list": Route(expect=by_role(default=200)),
+    "reporting:context-profile": Route(expect=by_role(focal_point=200)),
+    "reporting:context-note-create": Route(expect=by_role(focal_point=200)),
+    "reporting:context-note-update": Route(
+        kwargs=lambda story: {"pk": context_factories.matrix_note(story).pk},
+        expect=by_role(home_focal_point=200, focal_point=404),
+    ),
+    "reporting:context-note-withdraw": Route(
+        kwargs=lambda story: {"pk": context_factories.matrix_note(story).pk},
+        expect=by_role(home_focal_point=200, focal_point=404),
+    ),
     # Data entry, the record workflow and monthly returns (issue #4). Refusals by the service
     # (wrong status, missing reason) come back as a message on a redirect (302).
     "reporting:incident-create": Route(expect=by_role(contributor=200, focal_point=200)),
@@ -340,6 +353,28 @@ REGISTRY: dict[str, Route] = {
         ),
     ),
     # "Nothing to report" for an empty closed month: every participant's focal point, for its own.
+    # National context (issue 22): home's note and profile, read under the rule.
+    "api:context-note-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:context-profile-list": Route(api=True, expect=by_role(default=200, norole=200, anonymous=API_ANONYMOUS)),
+    "api:context-note-detail": Route(
+        api=True,
+        kwargs=lambda story: {"pk": context_factories.matrix_note(story).pk},
+        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_analyst=200, home_contributor=200,
+                       home_focal_point=200, secretariat=200),  # fmt: skip
+    ),
+    "api:context-profile-detail": Route(
+        api=True,
+        kwargs=lambda story: {"pk": context_factories.matrix_profile(story).pk},
+        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_analyst=200, home_contributor=200,
+                       home_focal_point=200, secretariat=200),  # fmt: skip
+    ),
+    "api:context-note-action": Route(
+        api=True,
+        method="post",
+        kwargs=lambda story: {"pk": context_factories.matrix_note(story).pk, "action": "withdraw"},
+        data=lambda story: {"reason": "matrix"},
+        expect=by_role(default=403, norole=403, anonymous=API_ANONYMOUS, home_focal_point=200, focal_point=404),
+    ),
     "api:return-action": Route(
         api=True,
         method="post",

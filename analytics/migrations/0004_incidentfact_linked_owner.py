@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('analytics', '0003_facts_without_key_checks_abused'),
-        ('reporting', '0028_incident_links'),  # the facts' build reads the links
+        ('reporting', '0030_incident_links'),  # the facts' build reads the links
     ]
 
     operations = [

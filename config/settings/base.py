@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's own widget templates, for FORM_RENDERER below
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -88,9 +89,16 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
             ],
+            # `digits` everywhere without a {% load %}: numbers in the reader's digits (accounts/numerals.py).
+            "builtins": ["accounts.templatetags.digits"],
         },
     },
 ]
+
+# Form widgets render with the project's templates first (templates/django/forms/): its select
+# writes each option inline where Django's includes a template per option, which made a list of
+# countries or currencies the costliest part of a page (docs/benchmarks.md).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # DATABASES
 # DATABASE_URL, e.g. postgres://user@127.0.0.1:5432/vrs; the embedded default is SQLite.

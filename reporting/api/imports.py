@@ -17,7 +17,13 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -41,6 +47,8 @@ from reporting.api.pagination import ApiCursorPagination
 from reporting.api.parsers import JSONParser
 from reporting.api.permissions import CanEnterRecords
 from reporting.imports import selectors, services
+from reporting.imports.conventions import DECIMAL_CHOICES
+from reporting.imports.messages import rendered
 from reporting.models import ImportBatch
 
 PROBLEM_ROWS = 1000
@@ -73,6 +81,10 @@ BATCH_EXAMPLE = {
 class ImportBatchOutputSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     percent = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField(
+        help_text="What was found of the file as a whole (kind `info`: how it was read) and of rows no incident "
+        "row holds; each message in the request's language."
+    )
 
     class Meta:
         model = ImportBatch
@@ -105,15 +117,23 @@ class ImportBatchOutputSerializer(serializers.ModelSerializer):
     def get_percent(self, batch: ImportBatch) -> int:
         return selectors.batch_progress(batch)["percent"]
 
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_problems(self, batch: ImportBatch) -> list[dict]:
+        return [rendered(p) for p in batch.problems]
+
 
 class ImportRowSerializer(serializers.Serializer):
     row = serializers.IntegerField(source="row_number")
     national_reference = serializers.CharField()
     outcome = serializers.CharField()
     incident = serializers.IntegerField(source="incident_id", allow_null=True)
-    errors = serializers.ListField(
-        child=serializers.DictField(), help_text="Each problem: sheet, row, column, value, message."
+    errors = serializers.SerializerMethodField(
+        help_text="Each problem: sheet, row, column, value, message (in the request's language)."
     )
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_errors(self, row) -> list[dict]:
+        return [rendered(p) for p in row.errors]
 
 
 class ImportBatchDetailSerializer(ImportBatchOutputSerializer):
@@ -145,6 +165,15 @@ def _json_field(value, name: str) -> dict:
     return parsed
 
 
+def _problems_of(service, **kwargs) -> dict:
+    """A service's refusal as {field: [errors]}, or {} when it accepts."""
+    try:
+        service(**kwargs)
+    except DjangoValidationError as error:
+        return error.error_dict if hasattr(error, "error_dict") else {"__all__": error.error_list}
+    return {}
+
+
 class ImportListApi(ApiView):
     """List your participant's imports; upload a file (contributors and focal points)."""
 
@@ -165,7 +194,20 @@ class ImportListApi(ApiView):
             help_text="`dry_run`: check only; `valid_only`: then import the valid rows; `all_or_nothing`: then "
             "import only if every row is valid.",
         )
-        date_order = serializers.ChoiceField(choices=ImportBatch.DateOrder.values, required=False)
+        date_order = serializers.ChoiceField(
+            choices=ImportBatch.DateOrder.values,
+            required=False,
+            help_text="How the file writes numeric dates: `dmy` (31/12/2025) or `mdy` (12/31/2025). Needed when "
+            "every date could be read both ways (no day over 12) and your participant has not chosen before; "
+            "otherwise found from the file.",
+        )
+        decimal = serializers.ChoiceField(
+            choices=DECIMAL_CHOICES,
+            required=False,
+            help_text="How the file writes numbers: `.` (1,234.5) or `,` (1.234,5). Needed when every number "
+            "could be read both ways (only values like 1.234 or 1,500) and your participant has not chosen "
+            "before; otherwise found from the file.",
+        )
         column_mapping = serializers.CharField(
             required=False, help_text='JSON: {"incidents": {"Their heading": "our_field"}}, over the suggestions.'
         )
@@ -220,16 +262,27 @@ class ImportListApi(ApiView):
         batch = None
         try:
             with transaction.atomic():
-                batch = services.import_upload(
-                    user=request.user, uploaded=values["file"], date_order=values.get("date_order")
-                )
+                batch = services.import_upload(user=request.user, uploaded=values["file"])
                 mapping = {
                     sheet: {**suggested, **{h: f for h, f in columns.get(sheet, {}).items() if h in suggested}}
                     for sheet, suggested in batch.column_mapping.items()
                 }
-                services.import_map_columns(
-                    batch=batch, user=request.user, column_mapping=mapping, date_order=batch.date_order
+                asked = _problems_of(
+                    services.import_conventions_require,
+                    batch=batch,
+                    decimal=values.get("decimal"),
+                    date_order=values.get("date_order"),
                 )
+                mapped = _problems_of(
+                    services.import_map_columns,
+                    batch=batch,
+                    user=request.user,
+                    column_mapping=mapping,
+                    date_order=values.get("date_order"),
+                    decimal=values.get("decimal"),
+                )
+                if asked or mapped:
+                    raise DjangoValidationError({**asked, **mapped})  # every problem at once
                 if codes:
                     services.import_map_codes(batch=batch, user=request.user, code_mapping=codes)
                 batch = services.import_check_start(

@@ -40,13 +40,12 @@ from reporting.api.serializers import (
     COUNTRY_CHOICES,
     CURRENCY_CHOICES,
     INCIDENT_PREFETCH,
-    INCIDENT_VALUES,
+    INCIDENT_RELATED,
     BreakdownSerializer,
     ChoiceField,
     DocumentSerializer,
     IncidentOutputSerializer,
     code_list,
-    incident_records,
 )
 from reporting.models import AccessEvent, BorderCrossingPoint, Incident
 from reporting.reciprocity import incident_get_for, record_access, visible_incidents
@@ -157,9 +156,10 @@ class IncidentListApi(ApiView):
         queryset = incident_filter(visible_incidents(request.user), incident_filter_values(request.query_params))
         paginator = ApiCursorPagination()
         if not records_in_sql():
-            page = paginator.paginate_queryset(queryset.values(*INCIDENT_VALUES), request, view=self)
+            queryset = queryset.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH)
+            page = paginator.paginate_queryset(queryset, request, view=self)
             record_access(user=request.user, incidents=page, via=AccessEvent.Via.API)
-            return paginator.get_paginated_response(incident_records(page))
+            return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)
         # The rule's query chooses the page (ids only); PostgreSQL writes those records' JSON.
         page = paginator.paginate_queryset(queryset.values("id", "participant_id"), request, view=self)
         record_access(user=request.user, incidents=page, via=AccessEvent.Via.API)
@@ -187,13 +187,8 @@ class IncidentDetailApi(ApiView):
     def get(self, request: Request, pk: int) -> Response:
         incident = incident_get_for(request.user, pk)
         record_access(user=request.user, incidents=[incident], via=AccessEvent.Via.API)
-        headers = {"ETag": etag_for(incident.version)}
-        if records_in_sql():
-            # The record as the list writes it (one query, not one per kind of row).
-            (text,) = incident_record_texts([incident.pk])
-            return Response(orjson.Fragment(text), headers=headers)
-        prefetch_related_objects([incident], "agency", "border_crossing_point", *INCIDENT_PREFETCH)
-        return Response(self.OutputSerializer(incident).data, headers=headers)
+        prefetch_related_objects([incident], *INCIDENT_RELATED, *INCIDENT_PREFETCH)
+        return Response(self.OutputSerializer(incident).data, headers={"ETag": etag_for(incident.version)})
 
 
 # Writing -----------------------------------------------------------------------------------------
@@ -353,12 +348,13 @@ def _written(
     incident: Incident, status_code: int = 200, *, request: Request | None = None, read_back: bool = True
 ) -> Response:
     if read_back:
-        # Read back as stored (the services normalise), the way the list reads its records.
-        (record,) = incident_records(list(Incident.objects.filter(pk=incident.pk).values(*INCIDENT_VALUES)))
-    else:
-        # A record just created: its values as validated and written, its rows as the service kept
-        # them (tests/api/test_incident_create_answer.py: the same as reading it back).
-        record = IncidentOutputSerializer().to_representation(incident)
+        # Read back as stored (the services normalise).
+        incident = Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH).get(
+            pk=incident.pk
+        )
+    # Else a record just created: its values as validated and written, its rows as the service kept
+    # them (tests/api/test_incident_create_answer.py: the same as reading it back).
+    record = IncidentOutputSerializer(incident).data
     headers = {"ETag": etag_for(record["version"])}
     if request is not None and status_code == 201:
         headers["Location"] = request.build_absolute_uri(reverse("api:incident-detail", args=[incident.pk]))

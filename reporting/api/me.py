@@ -64,6 +64,7 @@ class MeApi(ApiView):
                     "participant": {
                         "code": "AUS",
                         "name": "Australia",
+                        "local_name": "Australia",
                         "kind": "state",
                         "region": "pacific",
                         "country": "AUS",

@@ -25,6 +25,7 @@ from reporting.reciprocity import participant_standing
 PARTICIPANT_EXAMPLE = {
     "code": "TLS",
     "name": "Timor-Leste",
+    "local_name": "Timor-Leste",
     "kind": "state",
     "region": "south_east_asia",
     "country": "TLS",

@@ -1,6 +1,6 @@
 """The API's JSON renderer: DRF's JSONRenderer's output, encoded by orjson.
 
-orjson encodes a page of records several times faster than the standard library, and takes JSON
+orjson encodes a page of records faster than the standard library, and takes JSON
 that is already written (`orjson.Fragment`: the incident list's records, written by PostgreSQL in
 reporting/api/records.py) as it is. Whatever orjson does not encode natively, or encodes otherwise
 than DRF (dates and times, decimals, lazy translations, ...), goes to DRF's own encoder, so the

@@ -4,10 +4,7 @@ Codes are always the codes of reporting/codes.py and ISO lists (their labels: /a
 """
 
 import copy
-import functools
 
-from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -31,8 +28,7 @@ def MonthField(**kwargs) -> serializers.RegexField:  # noqa: N802 - used as a fi
 class ChoiceField(serializers.ChoiceField):
     """DRF's ChoiceField, copied cheaply. DRF builds a serializer's fields for every use by
     deep-copying the declared ones, and a choice field's copy re-reads its whole list (~250
-    countries) each time: a third of a record creation's CPU went there. The lists never change
-    once declared, so a copy shares them."""
+    countries) each time. The lists never change once declared, so a copy shares them."""
 
     def __deepcopy__(self, memo):
         clone = copy.copy(self)
@@ -127,147 +123,8 @@ class IncidentOutputSerializer(serializers.Serializer):
     def get_transit_countries(self, incident: Incident) -> list[str]:
         return [t.country for t in incident.transits.all()]
 
-    def to_representation(self, incident: Incident) -> dict:
-        # One record (detail, write answers): the same direct conversion as the list's rows.
-        agency, crossing = incident.agency, incident.border_crossing_point
-        return _record(
-            {name: getattr(incident, name) for name in _OWN_FIELDS},
-            participant=incident.participant.code,
-            month=incident.ret.month,
-            agency_name=agency.name if agency is not None else None,
-            border_crossing_point=crossing.code if crossing is not None else None,
-            transit_countries=[t.country for t in incident.transits.all()],
-            breakdowns=[{k: getattr(b, k) for k in BREAKDOWN_KEYS} for b in incident.breakdowns.all()],
-            documents=[{k: getattr(d, k) for k in DOCUMENT_KEYS} for d in incident.documents.all()],
-        )
 
-
-# The list serves national systems 50 records a page. Walking ~55 DRF fields per record, and
-# building model instances and prefetch querysets for a record and its rows, cost most of the
-# request's CPU (bench/api.py). The records are built here directly from plain values, with the
-# declared fields' own conversions where they do anything (dates, times, decimals);
-# tests/api/test_serializers.py checks the result equals DRF's field-by-field one, so the fields
-# above stay the contract (and the schema).
-_DECLARED = IncidentOutputSerializer._declared_fields
-_ORDER = tuple(_DECLARED)
-_PLAIN = (
-    "id", "status", "version", "national_reference", "sharing_level", "categories", "protocol_benefit",
-    "source", "confidence", "detection_country", "detection_place", "detection_context", "modes", "methods",
-    "origin_country", "destination_country", "migrants_total", "smugglers_total", "smuggler_roles",
-    "fee_currency", "fee_scope", "payment_modality", "dead", "missing", "injured", "rescued", "cause_of_death",
-    "abuses", "narrative", "review_comment",
-)  # fmt: skip
-# Dates and times as DRF's DateField and DateTimeField write them (ISO 8601 in the current time
-# zone, "Z" for UTC), without their per-call settings lookups; decimals by the declared fields.
-_DATES = ("embargo_until", "detection_date")
-_TIMES = ("created_at", "updated_at", "submitted_at", "validated_at")
-_DECIMALS = tuple(
-    (name, _DECLARED[name].to_representation) for name in ("latitude", "longitude", "fee_per_person", "fee_usd")
-)
-_CONVERTED = (*_DATES, *_TIMES, *(name for name, _convert in _DECIMALS))
-
-
-def _time(value, zone) -> str:
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-_OWN_FIELDS = (*_PLAIN, *_CONVERTED, "agency_id")
-BREAKDOWN_KEYS = ("group", "citizenship", "sex", "age_group", "count", "unaccompanied")
-DOCUMENT_KEYS = ("document_type", "fraud_type", "issuing_country", "count")
-
-
-def _record(values: dict, *, participant: str, month, agency_name, border_crossing_point, **rows) -> dict:
-    data = {name: values[name] for name in _PLAIN}
-    for name in _DATES:
-        value = values[name]
-        data[name] = None if value is None else value.isoformat()
-    zone = timezone.get_current_timezone()
-    for name in _TIMES:
-        value = values[name]
-        data[name] = None if value is None else _time(value, zone)
-    for name, convert in _DECIMALS:
-        value = values[name]
-        data[name] = None if value is None else convert(value)
-    data.update(
-        participant=participant,
-        month=month.isoformat(),
-        agency=values["agency_id"],
-        agency_name=agency_name,
-        border_crossing_point=border_crossing_point,
-        **rows,
-    )
-    return {name: data[name] for name in _ORDER}
-
-
-# What the list reads of each record, with `.values()`: no model instances, no prefetch querysets.
-INCIDENT_VALUES = (
-    *_OWN_FIELDS,
-    "participant_id",
-    "participant__code",
-    "ret__month",
-    "agency__name",
-    "border_crossing_point__code",
-)
-
-
-@functools.cache
-def _row_queries() -> tuple[str, str, str]:
-    """The three queries of a page's rows, in the order the models give them (Meta.ordering, then
-    id), written once: built by the ORM they cost about as much CPU as the rest of the list."""
-    from reporting.models import IncidentDocument, IncidentTransit, PersonBreakdown
-
-    quote = connection.ops.quote_name
-
-    def query(model, columns, order) -> str:
-        # Only names from the models, quoted; the ids go in as parameters.
-        listed = ", ".join(quote(c) for c in ("incident_id", *columns))
-        ordered = ", ".join(quote(c.removesuffix(" DESC")) + (" DESC" if c.endswith(" DESC") else "") for c in order)
-        table = quote(model._meta.db_table)
-        return f"SELECT {listed} FROM {table} WHERE {quote('incident_id')} IN ({{}}) ORDER BY {ordered}"  # noqa: S608
-
-    return (
-        query(IncidentTransit, ["country"], ["incident_id", "sequence"]),
-        query(PersonBreakdown, BREAKDOWN_KEYS, ["incident_id", "group", "count DESC", "id"]),
-        query(IncidentDocument, DOCUMENT_KEYS, ["incident_id", "id"]),
-    )
-
-
-def incident_records(rows: list[dict]) -> list[dict]:
-    """The records of `rows` (`.values(*INCIDENT_VALUES)` of incidents the caller may read, in the
-    page's order) as IncidentOutputSerializer renders them; three queries read their rows."""
-    ids = [row["id"] for row in rows]
-    transits: dict[int, list] = {}
-    breakdowns: dict[int, list] = {}
-    documents: dict[int, list] = {}
-    if ids:
-        placeholders = ", ".join(["%s"] * len(ids))
-        transit_sql, breakdown_sql, document_sql = (sql.format(placeholders) for sql in _row_queries())
-        with connection.cursor() as cursor:
-            cursor.execute(transit_sql, ids)
-            for incident_id, country in cursor.fetchall():
-                transits.setdefault(incident_id, []).append(country)
-            cursor.execute(breakdown_sql, ids)
-            for incident_id, *values in cursor.fetchall():
-                breakdowns.setdefault(incident_id, []).append(dict(zip(BREAKDOWN_KEYS, values, strict=True)))
-            cursor.execute(document_sql, ids)
-            for incident_id, *values in cursor.fetchall():
-                documents.setdefault(incident_id, []).append(dict(zip(DOCUMENT_KEYS, values, strict=True)))
-    return [
-        _record(
-            row,
-            participant=row["participant__code"],
-            month=row["ret__month"],
-            agency_name=row["agency__name"],
-            border_crossing_point=row["border_crossing_point__code"],
-            transit_countries=transits.get(row["id"], []),
-            breakdowns=breakdowns.get(row["id"], []),
-            documents=documents.get(row["id"], []),
-        )
-        for row in rows
-    ]
-
-
+# What rendering a record reads besides the incident row.
 INCIDENT_PREFETCH = ("transits", "breakdowns", "documents")
 INCIDENT_RELATED = ("participant", "ret", "agency", "border_crossing_point")
 
@@ -286,7 +143,10 @@ class ReturnOutputSerializer(serializers.Serializer):
 
 class ParticipantOutputSerializer(serializers.Serializer):
     code = serializers.CharField()
-    name = serializers.CharField()
+    name = serializers.CharField(help_text="The stored name, in English.")
+    local_name = serializers.CharField(
+        help_text="The name in the request's language (Accept-Language or the user's saved language)."
+    )
     kind = ChoiceField(choices=Participant.Kind.choices)
     region = ChoiceField(choices=Participant.Region.choices)
     country = ChoiceField(choices=COUNTRY_CHOICES, allow_blank=True)

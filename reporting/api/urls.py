@@ -9,7 +9,7 @@ mounts them in this namespace ahead of these routes, since reporting must not im
 
 from django.urls import path, re_path
 
-from reporting.api import imports, incidents, me, participants, reference, returns
+from reporting.api import context, imports, incidents, me, participants, reference, returns
 from reporting.api.errors import api_not_found
 from reporting.linking import api as linking
 
@@ -41,6 +41,12 @@ urlpatterns: list = [
     path("imports/", imports.ImportListApi.as_view(), name="import-list"),
     path("imports/<int:pk>/", imports.ImportDetailApi.as_view(), name="import-detail"),
     path("imports/<int:pk>/<str:action>/", imports.ImportActionApi.as_view(), name="import-action"),
+    # National context (issue 22): notes on periods and national profiles, read under the rule.
+    path("context/notes/", context.NoteListApi.as_view(), name="context-note-list"),
+    path("context/notes/<int:pk>/", context.NoteDetailApi.as_view(), name="context-note-detail"),
+    path("context/notes/<int:pk>/<str:action>/", context.NoteActionApi.as_view(), name="context-note-action"),
+    path("context/profiles/", context.ProfileListApi.as_view(), name="context-profile-list"),
+    path("context/profiles/<int:pk>/", context.ProfileDetailApi.as_view(), name="context-profile-detail"),
     # Anything else under /api/v1/: a JSON 404 like every other error, not the site's HTML page;
     # [\s\S] and not ".", so that an address with an encoded line break (%0A) is caught too.
     re_path(r"^(?P<path>[\s\S]*)$", api_not_found, name="not-found"),

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry, Participant, ParticipantStatusChange
@@ -77,232 +79,269 @@ class AuditRow:
         return str(KIND_NAMES[self.kind])
 
 
-def _window(qs, field: str, since: dt.date | None, until: dt.date | None):
-    if since:
-        qs = qs.filter(**{f"{field}__date__gte": since})
-    if until:
-        qs = qs.filter(**{f"{field}__date__lte": until})
-    return qs
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the secretariat asked for; every source applies each filter it can hold."""
 
+    kinds: tuple[str, ...] = tuple(KINDS)
+    actor: str = ""
+    participant_id: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    text: str = ""
 
-def _sources(
-    *,
-    kinds: list[str] | None = None,
-    actor: str = "",
-    participant_id: int | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
-    text: str = "",
-) -> list[tuple]:
-    """Each source matching the filters: (its queryset, newest first; its time field; how a row reads)."""
-    kinds = kinds or list(KINDS)
-    labels: dict = {}
+    def actor_q(self, field: str) -> Q:
+        return Q(**{f"{field}__username__icontains": self.actor}) if self.actor else Q()
 
-    def label(choices, value: str) -> str:
-        # Django's get_FOO_display() hashes every lazy label of the field on each call: with
-        # thousands of rows that was most of the page's time (docs/benchmarks.md, "console").
-        if choices not in labels:
-            labels[choices] = {v: str(text) for v, text in choices.choices}
-        return labels[choices].get(value, value)
+    def participant_q(self, field: str) -> Q:
+        return Q(**{field: self.participant_id}) if self.participant_id else Q()
 
-    def actor_q(field: str) -> Q:
-        return Q(**{f"{field}__username__icontains": actor}) if actor else Q()
+    def owner_or_viewer_q(self) -> Q:
+        return Q(owner_id=self.participant_id) | Q(viewer_id=self.participant_id) if self.participant_id else Q()
 
-    def part_q(field: str) -> Q:
-        return Q(**{field: participant_id}) if participant_id else Q()
-
-    def text_q(*fields: str) -> Q:
+    def text_q(self, *fields: str) -> Q:
         """`text` in any of the fields (every source is searched, so a search never shows a kind unfiltered)."""
         q = Q()
         for name in fields:
-            q |= Q(**{f"{name}__icontains": text})
-        return q if text else Q()
+            q |= Q(**{f"{name}__icontains": self.text})
+        return q if self.text else Q()
 
-    # Each source: (kind, queryset, its time field, how one row reads). Two passes keep the page
-    # cheap with years of history: first the newest `limit` times of every source (index scans),
-    # then only the rows at or after the `limit`-th newest of those, built into AuditRows.
-    sources: list[tuple[str, object, str, object]] = []
+    def window(self, qs: QuerySet, field: str) -> QuerySet:
+        if self.since:
+            qs = qs.filter(**{f"{field}__date__gte": self.since})
+        if self.until:
+            qs = qs.filter(**{f"{field}__date__lte": self.until})
+        return qs
 
-    # AuditEntry holds three kinds: sign-in rows (accounts/signin.py: many, searched apart),
-    # exports, and the console's acts (everything else).
-    entry_kinds = {
-        "signin": Q(action__in=SIGNIN_ACTIONS),
-        "exports": Q(action=A.EXPORTED),
-        "console": ~Q(action__in=[*SIGNIN_ACTIONS, A.EXPORTED]),
-    }
-    for kind, kind_q in entry_kinds.items():
-        if kind not in kinds:
-            continue
-        qs = AuditEntry.objects.select_related("actor", "participant").filter(
-            kind_q, actor_q("actor"), part_q("participant_id")
+
+class Labels:
+    """Choice labels in the active language, read once per search. Django's get_FOO_display() hashes
+    every lazy label of the field on each call: with thousands of rows that was most of the page's
+    time (docs/benchmarks.md, "console")."""
+
+    def __init__(self) -> None:
+        self.known: dict = {}
+
+    def __call__(self, choices, value: str) -> str:
+        if choices not in self.known:
+            self.known[choices] = {v: str(text) for v, text in choices.choices}
+        return self.known[choices].get(value, value)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One source of audited acts: its matching rows newest first, their time field, how one reads."""
+
+    rows: QuerySet
+    field: str
+    build: Callable[[Any], AuditRow]
+
+
+def _source(f: AuditFilters, qs: QuerySet, field: str, build: Callable[[Any], AuditRow]) -> Source:
+    return Source(f.window(qs, field).order_by(f"-{field}", "-pk"), field, build)
+
+
+def _username(user) -> str:
+    return user.username if user else "—"
+
+
+# AuditEntry holds three kinds: sign-in rows (accounts/signin.py: many, searched apart), exports,
+# and the console's acts (everything else).
+ENTRY_KINDS = {
+    "signin": Q(action__in=SIGNIN_ACTIONS),
+    "exports": Q(action=A.EXPORTED),
+    "console": ~Q(action__in=[*SIGNIN_ACTIONS, A.EXPORTED]),
+}
+
+
+def _entries(kind: str, f: AuditFilters, label: Labels) -> Source:
+    qs = AuditEntry.objects.select_related("actor", "participant").filter(
+        ENTRY_KINDS[kind], f.actor_q("actor"), f.participant_q("participant_id"), f.text_q("summary")
+    )
+
+    def row(e) -> AuditRow:
+        participant = e.participant.code if e.participant else ""
+        return AuditRow(e.at, kind, _username(e.actor), participant, f"{label(A, e.action)}: {e.summary}")
+
+    return _source(f, qs, "at", row)
+
+
+def _participation(f: AuditFilters, label: Labels) -> Source:
+    qs = ParticipantStatusChange.objects.select_related("changed_by", "participant").filter(
+        f.actor_q("changed_by"),
+        f.participant_q("participant_id"),
+        f.text_q("reason", "participant__code", "participant__name"),
+    )
+
+    def row(c) -> AuditRow:
+        what = _("Status %(from)s → %(to)s, effective %(on)s") % {
+            "from": label(Participant.Status, c.from_status) or "—",
+            "to": label(Participant.Status, c.to_status),
+            "on": c.effective_on.isoformat(),
+        }
+        reason = f"{what}. {c.reason}".strip()
+        return AuditRow(c.changed_at, "participation", _username(c.changed_by), c.participant.code, reason)
+
+    return _source(f, qs, "changed_at", row)
+
+
+def _policy(f: AuditFilters, label: Labels) -> Source | None:
+    if f.participant_id:  # a policy version belongs to no participant
+        return None
+    qs = ReciprocityPolicy.objects.select_related("created_by").filter(f.actor_q("created_by"), f.text_q("reason"))
+
+    def row(p) -> AuditRow:
+        what = _("Policy v%(v)d: %(n)d of %(w)d months, grace %(g)d days, min cell %(c)d. %(reason)s") % {
+            "v": p.version,
+            "n": p.min_returns,
+            "w": p.window_months,
+            "g": p.grace_days,
+            "c": p.min_cell,
+            "reason": p.reason,
+        }
+        return AuditRow(p.created_at, "policy", _username(p.created_by), "", what)
+
+    return _source(f, qs, "created_at", row)
+
+
+def _returns(f: AuditFilters, label: Labels) -> Source:
+    qs = (
+        Return.history.filter(history_type="~")
+        .select_related("history_user", "participant")
+        .filter(
+            f.actor_q("history_user"),
+            f.participant_q("participant_id"),
+            f.text_q("history_change_reason", "participant__code", "participant__name"),
         )
-        if text:
-            qs = qs.filter(summary__icontains=text)
+    )
 
-        def entry_row(e, kind=kind) -> AuditRow:
-            return AuditRow(
-                e.at,
-                kind,
-                e.actor.username if e.actor else "—",
-                e.participant.code if e.participant else "",
-                f"{label(AuditEntry.Action, e.action)}: {e.summary}",
-            )
-
-        sources.append((kind, qs, "at", entry_row))
-    if "participation" in kinds:
-        qs = ParticipantStatusChange.objects.select_related("changed_by", "participant").filter(
-            actor_q("changed_by"), part_q("participant_id")
-        )
-        qs = qs.filter(text_q("reason", "participant__code", "participant__name"))
-
-        def change_row(c) -> AuditRow:
-            what = _("Status %(from)s → %(to)s, effective %(on)s") % {
-                "from": label(Participant.Status, c.from_status) or "—",
-                "to": label(Participant.Status, c.to_status),
-                "on": c.effective_on.isoformat(),
+    def row(h) -> AuditRow:
+        if h.status == Return.Status.OPEN:
+            what = _("Return %(month)s reopened: %(reason)s") % {
+                "month": h.month.strftime("%Y-%m"),
+                "reason": h.history_change_reason or "—",
             }
-            return AuditRow(
-                c.changed_at,
-                "participation",
-                c.changed_by.username if c.changed_by else "—",
-                c.participant.code,
-                f"{what}. {c.reason}".strip(),
-            )
-
-        sources.append(("participation", qs, "changed_at", change_row))
-    if "policy" in kinds and not participant_id:
-        qs = ReciprocityPolicy.objects.select_related("created_by").filter(actor_q("created_by"))
-        if text:
-            qs = qs.filter(reason__icontains=text)
-
-        def policy_row(p) -> AuditRow:
-            what = _("Policy v%(v)d: %(n)d of %(w)d months, grace %(g)d days, min cell %(c)d. %(reason)s") % {
-                "v": p.version,
-                "n": p.min_returns,
-                "w": p.window_months,
-                "g": p.grace_days,
-                "c": p.min_cell,
-                "reason": p.reason,
+        else:
+            what = _("Return %(month)s submitted%(nil)s") % {
+                "month": h.month.strftime("%Y-%m"),
+                "nil": _(" (nothing to report)") if h.is_nil else "",
             }
-            return AuditRow(p.created_at, "policy", p.created_by.username if p.created_by else "—", "", what)
+        return AuditRow(h.history_date, "returns", _username(h.history_user), h.participant.code, str(what))
 
-        sources.append(("policy", qs, "created_at", policy_row))
-    if "returns" in kinds:
-        qs = (
-            Return.history.filter(history_type="~")
-            .select_related("history_user", "participant")
-            .filter(actor_q("history_user"), part_q("participant_id"))
+    return _source(f, qs, "history_date", row)
+
+
+def _records(f: AuditFilters, label: Labels) -> Source:
+    qs = (
+        IncidentComment.objects.exclude(kind=IncidentComment.Kind.NOTE)
+        .select_related("author", "incident__participant")
+        .filter(
+            f.actor_q("author"),
+            f.participant_q("incident__participant_id"),
+            f.text_q("incident__national_reference", "incident__participant__code"),
         )
-        qs = qs.filter(text_q("history_change_reason", "participant__code", "participant__name"))
+    )
 
-        def return_row(h) -> AuditRow:
-            if h.status == Return.Status.OPEN:
-                what = _("Return %(month)s reopened: %(reason)s") % {
-                    "month": h.month.strftime("%Y-%m"),
-                    "reason": h.history_change_reason or "—",
-                }
-            else:
-                what = _("Return %(month)s submitted%(nil)s") % {
-                    "month": h.month.strftime("%Y-%m"),
-                    "nil": _(" (nothing to report)") if h.is_nil else "",
-                }
-            return AuditRow(
-                h.history_date,
-                "returns",
-                h.history_user.username if h.history_user else "—",
-                h.participant.code,
-                str(what),
-            )
+    def row(c) -> AuditRow:
+        what = _("%(kind)s: record %(ref)s (version %(v)d)") % {
+            "kind": label(IncidentComment.Kind, c.kind),
+            "ref": c.incident.national_reference,
+            "v": c.version,
+        }
+        return AuditRow(c.created_at, "records", c.author.username, c.incident.participant.code, str(what))
 
-        sources.append(("returns", qs, "history_date", return_row))
-    if "records" in kinds:
-        qs = (
-            IncidentComment.objects.exclude(kind=IncidentComment.Kind.NOTE)
-            .select_related("author", "incident__participant")
-            .filter(actor_q("author"), part_q("incident__participant_id"))
-            .filter(text_q("incident__national_reference", "incident__participant__code"))
-        )
+    return _source(f, qs, "created_at", row)
 
-        def comment_row(c) -> AuditRow:
-            what = _("%(kind)s: record %(ref)s (version %(v)d)") % {
-                "kind": label(IncidentComment.Kind, c.kind),
-                "ref": c.incident.national_reference,
-                "v": c.version,
-            }
-            return AuditRow(c.created_at, "records", c.author.username, c.incident.participant.code, str(what))
 
-        sources.append(("records", qs, "created_at", comment_row))
-    if "grants" in kinds and not actor:
-        qs = GrantChange.objects.select_related("owner", "viewer").filter(
-            text_q("owner__code", "viewer__code", "trigger")
-        )
-        if participant_id:
-            qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
+def _grants(f: AuditFilters, label: Labels) -> Source | None:
+    if f.actor:  # the reciprocity sync grants, no user
+        return None
+    qs = GrantChange.objects.select_related("owner", "viewer").filter(
+        f.owner_or_viewer_q(), f.text_q("owner__code", "viewer__code", "trigger")
+    )
 
-        def grant_row(g) -> AuditRow:
-            what = _("%(kind)s: %(viewer)s reads %(owner)s (policy v%(v)d, %(trigger)s)") % {
-                "kind": label(GrantChange.Kind, g.kind),
-                "viewer": g.viewer.code,
-                "owner": g.owner.code,
-                "v": g.policy_version,
-                "trigger": g.trigger or "—",
-            }
-            return AuditRow(g.at, "grants", _("system"), g.owner.code, str(what))
+    def row(g) -> AuditRow:
+        what = _("%(kind)s: %(viewer)s reads %(owner)s (policy v%(v)d, %(trigger)s)") % {
+            "kind": label(GrantChange.Kind, g.kind),
+            "viewer": g.viewer.code,
+            "owner": g.owner.code,
+            "v": g.policy_version,
+            "trigger": g.trigger or "—",
+        }
+        return AuditRow(g.at, "grants", _("system"), g.owner.code, str(what))
 
-        sources.append(("grants", qs, "at", grant_row))
-    if "access" in kinds:
-        qs = AccessEvent.objects.select_related("user", "viewer", "owner").filter(
-            actor_q("user"), text_q("owner__code", "viewer__code")
-        )
-        if participant_id:
-            qs = qs.filter(Q(owner_id=participant_id) | Q(viewer_id=participant_id))
+    return _source(f, qs, "at", row)
 
-        def access_row(a) -> AuditRow:
-            what = _("%(viewer)s read %(count)d record(s) of %(owner)s via %(via)s") % {
-                "viewer": a.viewer.code if a.viewer else _("secretariat"),
-                "count": a.record_count,
-                "owner": a.owner.code,
-                "via": label(AccessEvent.Via, a.via),
-            }
-            return AuditRow(a.at, "access", a.user.username, a.owner.code, str(what))
 
-        sources.append(("access", qs, "at", access_row))
+def _access(f: AuditFilters, label: Labels) -> Source:
+    qs = AccessEvent.objects.select_related("user", "viewer", "owner").filter(
+        f.actor_q("user"), f.owner_or_viewer_q(), f.text_q("owner__code", "viewer__code")
+    )
 
-    return [
-        (_window(qs, field, since, until).order_by(f"-{field}", "-pk"), field, build)
-        for _kind, qs, field, build in sources
-    ]
+    def row(a) -> AuditRow:
+        what = _("%(viewer)s read %(count)d record(s) of %(owner)s via %(via)s") % {
+            "viewer": a.viewer.code if a.viewer else _("secretariat"),
+            "count": a.record_count,
+            "owner": a.owner.code,
+            "via": label(AccessEvent.Via, a.via),
+        }
+        return AuditRow(a.at, "access", a.user.username, a.owner.code, str(what))
+
+    return _source(f, qs, "at", row)
+
+
+# Every kind's source, in the order equal times are listed.
+SOURCES: dict[str, Callable[[AuditFilters, Labels], Source | None]] = {
+    "signin": partial(_entries, "signin"),
+    "exports": partial(_entries, "exports"),
+    "console": partial(_entries, "console"),
+    "participation": _participation,
+    "policy": _policy,
+    "returns": _returns,
+    "records": _records,
+    "grants": _grants,
+    "access": _access,
+}
+
+
+def _sources(*, kinds: list[str] | None = None, **filters) -> list[Source]:
+    """Each source of the asked kinds (all if none) that can match the filters."""
+    f = AuditFilters(kinds=tuple(kinds or KINDS), **filters)
+    label = Labels()
+    found = (make(f, label) for kind, make in SOURCES.items() if kind in f.kinds)
+    return [source for source in found if source is not None]
 
 
 def audit_search(*, limit: int = 200, offset: int = 0, **filters) -> list[AuditRow]:
-    """Audited acts matching every filter (see _sources), newest first: the `limit` after the newest
-    `offset` (two queries per source)."""
-    windowed = _sources(**filters)
-    rows: list[AuditRow] = []
+    """Audited acts matching every filter (see AuditFilters), newest first: the `limit` after the
+    newest `offset`.
+
+    Two queries per source keep the page cheap with years of history: first the newest `limit`
+    times of every source (index scans), then only the rows at or after the `limit`-th newest of
+    those, built into AuditRows."""
+    sources = _sources(**filters)
     limit, first = offset + limit, offset
     if limit <= 0:
         return []
-    times = sorted(
-        (t for qs, field, _build in windowed for t in qs.values_list(field, flat=True)[:limit]), reverse=True
-    )
+    times = sorted((t for s in sources for t in s.rows.values_list(s.field, flat=True)[:limit]), reverse=True)
     cutoff = times[limit - 1] if len(times) >= limit else None
-    for qs, field, build in windowed:
-        if cutoff is not None:
-            qs = qs.filter(**{f"{field}__gte": cutoff})
-        rows.extend(build(obj) for obj in qs[:limit])
+    rows: list[AuditRow] = []
+    for source in sources:
+        qs = source.rows if cutoff is None else source.rows.filter(**{f"{source.field}__gte": cutoff})
+        rows.extend(source.build(obj) for obj in qs[:limit])
     rows.sort(key=lambda r: r.at, reverse=True)
     return rows[first:limit]
 
 
 def audit_count(**filters) -> int:
     """How many audited acts match the filters (one COUNT per source)."""
-    return sum(qs.count() for qs, _field, _build in _sources(**filters))
+    return sum(source.rows.count() for source in _sources(**filters))
 
 
 def audit_rows_all(**filters) -> Iterator[AuditRow]:
     """Every matching act, newest first, read in chunks and merged as it goes: for an export of any
     length, which never holds the whole trail in memory."""
-    streams = [map(build, qs.iterator(chunk_size=2000)) for qs, _field, build in _sources(**filters)]
+    streams = [map(source.build, source.rows.iterator(chunk_size=2000)) for source in _sources(**filters)]
     return heapq.merge(*streams, key=lambda row: row.at, reverse=True)
 
 

@@ -81,7 +81,7 @@ class ParticipantListView(SecretariatMixin, TemplateView):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, _("%(name)s is invited.") % {"name": participant.name})
+                messages.success(request, _("%(name)s is invited.") % {"name": participant.local_name})
                 return redirect("reporting:console-participant", pk=participant.pk)
         return render(request, self.template_name, self.get_context_data(form=form), status=400)
 
@@ -161,7 +161,7 @@ class ParticipantStepView(SecretariatMixin, View):
                 messages.success(
                     request,
                     _("%(name)s is now %(status)s. Access is being recomputed.")
-                    % {"name": participant.name, "status": participant.get_status_display().lower()},
+                    % {"name": participant.local_name, "status": participant.get_status_display().lower()},
                 )
                 return redirect("reporting:console-participant", pk=pk)
         if step in self.CONFIRMED_STEPS:
@@ -502,12 +502,12 @@ class RemindersView(SecretariatMixin, TemplateView):
             messages.success(
                 request,
                 _("%(count)d e-mail(s) sent to the focal points of %(name)s.")
-                % {"count": sent, "name": participant.name},
+                % {"count": sent, "name": participant.local_name},
             )
         else:
             messages.info(
                 request,
                 _("Nothing sent: %(name)s has no late return, or no focal point who receives these reminders.")
-                % {"name": participant.name},
+                % {"name": participant.local_name},
             )
         return redirect(f"{reverse('reporting:console-reminders')}?participant={participant.pk}")

@@ -44,6 +44,10 @@ class DemoParticipant:
     inland_places: tuple[str, ...] = ()
     # An organisation reports detections made in its member countries.
     detection_countries: tuple[str, ...] = ()
+    # The name in French and Arabic where the ISO country name is not the one wanted (an organisation
+    # has none): Participant.name_fr, name_ar.
+    name_fr: str = ""
+    name_ar: str = ""
 
     @property
     def countries(self) -> tuple[str, ...]:
@@ -199,6 +203,8 @@ PARTICIPANTS: tuple[DemoParticipant, ...] = (
          CrossingPoint("PUS", "Port of Busan", SEA, 35.10000, 129.04000),
          CrossingPoint("CJU", "Jeju International Airport", AIR, 33.51130, 126.49300)),
         ("Seoul", "Jeju", "Gyeonggi province"),
+        name_fr="République de Corée",
+        name_ar="جمهورية كوريا",
     ),
     DemoParticipant(
         "HKG", "Hong Kong, China", T, R.EAST_ASIA, "HKG", Standing.ACTIVE, 3.0, "HKD",
@@ -208,6 +214,8 @@ PARTICIPANTS: tuple[DemoParticipant, ...] = (
          CrossingPoint("LWU", "Lo Wu", LAND, 22.52800, 114.11300),
          CrossingPoint("CHT", "China Ferry Terminal", SEA, 22.29900, 114.16700)),
         ("Kowloon", "Yuen Long"),
+        name_fr="Hong Kong (Chine)",
+        name_ar="هونغ كونغ، الصين",
     ),
     DemoParticipant(
         "NCL", "New Caledonia", T, R.PACIFIC, "NCL", Standing.ACTIVE, 0.5, "XPF",
@@ -238,6 +246,8 @@ PARTICIPANTS: tuple[DemoParticipant, ...] = (
          CrossingPoint("TBU", "Fua'amotu International Airport (Tonga)", AIR, -21.24120, -175.15000)),
         ("Suva", "Port Vila", "Nuku'alofa", "Honiara"),
         detection_countries=("FJI", "VUT", "TON", "SLB", "WSM"),
+        name_fr="Communauté de développement de l'immigration du Pacifique",
+        name_ar="جماعة تنمية الهجرة في المحيط الهادئ",
     ),
 )
 

@@ -6,15 +6,14 @@ load is not a change anyone made, and a million "created" rows would double the 
 """
 
 import contextlib
-import datetime as dt
 import io
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from typing import Protocol
 
 from django.db import connection, models
 from django.db.models import Max
 
+from reporting.copytext import codes_json, column_formatter, escape, text
 from reporting.demo.incidents import BREAKDOWN_COLUMNS, DOCUMENT_COLUMNS, INCIDENT_COLUMNS, TRANSIT_COLUMNS, Batch
 from reporting.fields import MultipleCodeField
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
@@ -36,55 +35,7 @@ class RowWriter(Protocol):
     def write(self, prepared) -> None: ...
 
 
-# PostgreSQL: COPY in text format
-
-
-def _escape(value: str) -> str:
-    # COPY's text format: backslash, tab and line breaks are the only special characters.
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
-def _text(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return _escape(value)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, int | Decimal | float):
-        return str(value)
-    raise TypeError(f"cannot COPY a {type(value).__name__}")
-
-
-def _codes_json(value: list[str]) -> str:
-    # Codes are plain identifiers (no quotes or backslashes), so this is valid JSON, and far
-    # cheaper than json.dumps on a million rows.
-    return '["' + '","'.join(value) + '"]' if value else "[]"
-
-
-def _or_null(convert: Callable) -> Callable:
-    return lambda value: "\\N" if value is None else convert(value)
-
-
-def _formatter(model_field) -> Callable:
-    """The cheapest correct text conversion for a column: a million rows make the generic one slow."""
-    if isinstance(model_field, MultipleCodeField):
-        return _codes_json
-    if isinstance(model_field, models.CharField | models.TextField):
-        return _or_null(_escape) if model_field.null else _escape
-    if isinstance(model_field, models.DateField):  # DateTimeField is a DateField
-        return _or_null(_iso)
-    if isinstance(model_field, models.IntegerField | models.DecimalField | models.ForeignKey | models.AutoField):
-        return _or_null(str)
-    return _text
-
-
-def _iso(value: dt.date) -> str:
-    return value.isoformat()
+# PostgreSQL: COPY in text format (reporting/copytext.py)
 
 
 def _field_expression(model_field, key: str) -> str:
@@ -116,10 +67,10 @@ def incident_line_formatter(keys) -> Callable[[dict], str]:
         if name in keys:
             parts.append(_field_expression(model_field, name))
         else:
-            constant = _formatter(model_field)(model_field.get_default())
+            constant = column_formatter(model_field)(model_field.get_default())
             parts.append(constant.replace("{", "{{").replace("}", "}}"))
     source = "lambda r: f" + repr("\t".join(parts) + "\n")
-    return eval(source, {"N": "\\N", "J": _codes_json, "E": _escape, "T": _text})  # noqa: S307 - our own columns
+    return eval(source, {"N": "\\N", "J": codes_json, "E": escape, "T": text})  # noqa: S307 - our own columns
 
 
 def _quoted(columns) -> str:
@@ -218,11 +169,10 @@ def bulk_load_mode() -> Iterator[None]:
     During the load the tables go without their secondary indexes, foreign keys and the
     breakdown-within-totals trigger; afterwards each index is rebuilt with one sort and each foreign
     key validated with one join, instead of an index update, a key lookup and a trigger query per
-    row. At 100k incidents rebuilding and validating took under 3 s, where the per-row foreign-key
-    checks alone took 5.4 s at commit, besides slower COPY. Primary keys and unique constraints stay,
-    so duplicate ids or national references still fail during the load. The trigger is not re-run:
-    the generator guarantees breakdowns within totals (tests/reporting/test_seed_demo.py asserts it
-    over seeded data).
+    row: by far the cheaper of the two (docs/architecture.md gives the figures). Primary keys and
+    unique constraints stay, so duplicate ids or national references still fail during the load.
+    The trigger is not re-run: the generator guarantees breakdowns within totals
+    (tests/reporting/test_seed_demo.py asserts it over seeded data).
 
     Everything here is transactional DDL inside demo_seed's transaction: on success the schema is
     restored before commit; on failure the rollback restores it (nothing runs in an aborted

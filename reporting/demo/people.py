@@ -2,8 +2,8 @@
 
 Passwords are random for each run (never derived from the public default seed, so a demo reachable
 from a network does not have guessable logins) and printed once; every account has its own, so one
-participant's printed password opens no other participant's account. Django's PBKDF2 takes about
-0.3 s per hash on a small machine, so ~65 full hashes would cost 20 s of `make run`: the demo's hashes
+participant's printed password opens no other participant's account. Django's PBKDF2 is slow on
+purpose, and ~65 full hashes would hold up `make run` (docs/architecture.md): the demo's hashes
 use DEMO_ITERATIONS instead, which is safe for these passwords only (72 random bits each, not a
 person's choice: the iteration count protects guessable passwords), and Django raises each to the
 full count at its first sign-in (the hasher's must_update). Hashes still run in parallel threads.

@@ -40,6 +40,8 @@ def participants_create(*, plan: Plan) -> dict[str, Participant]:
         participant = participant_create(
             code=spec.code,
             name=spec.name,
+            name_fr=spec.name_fr,
+            name_ar=spec.name_ar,
             kind=spec.kind,
             region=spec.region,
             country=spec.country,

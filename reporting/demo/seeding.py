@@ -19,10 +19,12 @@ from django.db import connection, transaction
 from accounts.models import Participant, Role
 from reporting.demo import loading, reference
 from reporting.demo.catalogue import PARTICIPANTS
+from reporting.demo.context import context_create
 from reporting.demo.incidents import Batch, IncidentGenerator
 from reporting.demo.links import demo_links_create
 from reporting.demo.people import Credential, demo_users_create
 from reporting.demo.plan import plan_build
+from reporting.demo.reads import demo_reads_create
 from reporting.models import Incident, IncidentComment
 
 DEFAULT_SEED = 42
@@ -43,6 +45,7 @@ class SeedResult:
     returns: int = 0
     incidents: int = 0
     rows: int = 0  # incidents and their transit, breakdown and document rows
+    reads: int = 0  # access events: reads of others' records (reporting/demo/reads.py)
     method: str = ""
     seconds: float = 0.0
     credentials: list[Credential] = field(default_factory=list)
@@ -98,14 +101,17 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
     writer = loading.writer_for_connection()
     rows = incidents_load(plan=plan, returns=returns, generator=generator, writer=writer, progress=progress)
     return_comments_create(users=users)
+    context_create(participants=participants, users=users, today=now.date())
     _statistics_refresh()
     _grants_sync()
     demo_links_create(rng=_rng(seed, "links"), today=now.date())
+    reads = demo_reads_create(rng=_rng(seed, "reads"), now=now)
     return SeedResult(
         participants=len(participants),
         returns=len(returns),
         incidents=incidents,
         rows=rows,
+        reads=reads,
         method=writer.method,
         credentials=credentials,
     )

@@ -7,7 +7,6 @@ mapping.py     their columns → our fields, their values → our codes; remembe
 validation.py  each row checked with the web form's own rules (reporting/forms.py, the model,
                reporting/services/incidents.py, reporting/screening.py); a new record's cells by
                their remembered outcomes, and staged by the dry run as COPY text
-parallel.py    the dry run's helper: a forked process checking part of each chunk's new rows
 writing.py     valid rows written as records in bulk (staged records by INSERT … SELECT from temporary
                tables, others by COPY and bulk UPDATE), with history, in one transaction
 services.py    the batch's steps: upload, map, check (dry run), import, cancel

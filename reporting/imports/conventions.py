@@ -84,21 +84,22 @@ def detect(rows: Iterable[list[str]], *, skip: Iterable[int] = ()) -> dict:
     """What the cells say about the file's conventions:
     {"decimal": "." | "," | "" (cannot tell, and some number could be read both ways),
      "decimal_example": a cell that says so, "either_example": a cell that could be read both ways,
-     "date_order": "dmy" | "mdy" | "" (cannot tell), "date_example": …, "dates_seen": bool}.
+     "date_order": "dmy" | "mdy" | "" (cannot tell), "date_example": …, "dates_seen": bool,
+     "date_seen_example": the first numeric date}.
     `skip`: columns not to read (references, which look like numbers and are not)."""
     skipped = set(skip)
     points: Counter = Counter()
     commas: Counter = Counter()
     either = ""
     day_first = month_first = ""
-    dates_seen = False
+    dates_seen = ""  # the first numeric date
     for cells in rows:
         for index, cell in enumerate(cells):
             if not cell or index in skipped or len(cell) > 40:
                 continue
             m = _NUMERIC_DATE.fullmatch(cell.strip())
             if m:
-                dates_seen = True
+                dates_seen = dates_seen or cell.strip()
                 first, second = int(m[1]), int(m[2])
                 if first > 12 and second <= 12 and not day_first:
                     day_first = cell
@@ -122,5 +123,6 @@ def detect(rows: Iterable[list[str]], *, skip: Iterable[int] = ()) -> dict:
         found["decimal"] = POINT  # whole numbers only: nothing to misread either way
     found["date_order"] = "dmy" if day_first and not month_first else "mdy" if month_first and not day_first else ""
     found["date_example"] = day_first or month_first
-    found["dates_seen"] = dates_seen
+    found["dates_seen"] = bool(dates_seen)
+    found["date_seen_example"] = dates_seen or ""
     return found

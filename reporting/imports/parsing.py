@@ -24,8 +24,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
+from reporting.imports.messages import Message, said
 
 CSV, XLSX, ZIP = "csv", "xlsx", "zip"  # ZIP: the CSV files of the sheets together (incidents.csv, …)
 SNIFF_BYTES = 64 * 1024
@@ -192,8 +194,8 @@ def read_csv(data: bytes, *, header_row: int | None = None) -> tuple[Table, dict
             pending = row
         if pending is not None:
             if cut_off and len(pending.cells) and pending.problems:
-                pending.problems[len(headers) - 1] = _(
-                    "The file ends in the middle of this row: it is probably cut off. Upload it again."
+                pending.problems[len(headers) - 1] = said(
+                    gettext_noop("The file ends in the middle of this row: it is probably cut off. Upload it again.")
                 )
             yield pending
 
@@ -281,18 +283,22 @@ def _fit(number: int, cells: list[str], width: int) -> Row:
     last header are kept only if empty."""
     problems: dict[int, str] = {}
     if len(cells) < width:
-        problems[len(cells)] = _("This row has %(n)s cells where the header has %(w)s: it is cut short.") % {
-            "n": len(cells),
-            "w": width,
-        }
+        problems[len(cells)] = said(
+            gettext_noop("This row has %(n)s cells where the header has %(w)s: it is cut short."), n=len(cells), w=width
+        )
         cells = cells + [""] * (width - len(cells))
     elif len(cells) > width:
         extra = [c for c in cells[width:] if c]
         if extra:
-            problems[width - 1] = _(
-                "This row has %(n)s cells where the header has %(w)s (values beyond the last column: %(extra)s). "
-                "A delimiter inside a value must be quoted."
-            ) % {"n": len(cells), "w": width, "extra": ", ".join(extra[:3])}
+            problems[width - 1] = said(
+                gettext_noop(
+                    "This row has %(n)s cells where the header has %(w)s (values beyond the last column: %(extra)s). "
+                    "A delimiter inside a value must be quoted."
+                ),
+                n=len(cells),
+                w=width,
+                extra=", ".join(extra[:3]),
+            )
         cells = cells[:width]
     return Row(number, cells, problems)
 
@@ -400,7 +406,7 @@ def read_xlsx(path: str | Path, layout: dict | None = None) -> tuple[dict[str, T
     }
 
 
-def formula_notes(path: str | Path, tables: dict[str, Table]) -> list[str]:
+def formula_notes(path: str | Path, tables: dict[str, Table]) -> list[Message]:
     """What to tell the user of formula cells with no saved value in the tables (read as empty)."""
     notes = []
     with zipfile.ZipFile(path) as archive:
@@ -414,12 +420,16 @@ def formula_notes(path: str | Path, tables: dict[str, Table]) -> list[str]:
             if uncached:
                 columns = sorted({table.headers[_column_index(letters)] or letters for letters, _row in uncached})
                 notes.append(
-                    _(
-                        "Sheet “%(sheet)s”: %(n)s formula cells have no saved value (columns %(columns)s) and are "
-                        "read as empty. If those columns matter, open the workbook in Excel, save it and upload "
-                        "it again."
+                    said(
+                        gettext_noop(
+                            "Sheet “%(sheet)s”: %(n)s formula cells have no saved value (columns %(columns)s) and "
+                            "are read as empty. If those columns matter, open the workbook in Excel, save it and "
+                            "upload it again."
+                        ),
+                        sheet=title,
+                        n=len(uncached),
+                        columns=", ".join(f"“{c}”" for c in columns),
                     )
-                    % {"sheet": title, "n": len(uncached), "columns": ", ".join(f"“{c}”" for c in columns)}
                 )
     return notes
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import json
 import logging
@@ -35,13 +36,16 @@ from django.core.files import File
 from django.db import connection, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from accounts.roles import Action, role_can
+from reporting import copytext
 from reporting.imports import conventions as conventions_
 from reporting.imports import mapping as mapping_
-from reporting.imports import parallel
+from reporting.imports import messages as messages_
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
+from reporting.imports.messages import Message, said
 from reporting.imports.parsing import (
     XLSX,
     FileProblem,
@@ -161,10 +165,8 @@ def _read_into(batch: ImportBatch, path: str, profile, *, layout: dict) -> None:
         "all_sheets": info.get("all_sheets", []),
         "sheets": info.get("sheets", {}),
     }
-    batch.problems = [
-        {"message": _("Read as %(what)s.") % {"what": _describe(info)}, "kind": "info"},
-        *({"message": note, "kind": "info"} for note in info.get("notes", [])),
-    ]
+    notes = [said(messages_.READ_AS, what=_describe(info)), *info.get("notes", [])]
+    batch.problems = [{"message": str(note), "parts": note.parts, "kind": "info"} for note in notes]
 
 
 def import_read_again(
@@ -213,16 +215,22 @@ def _too_large(size: int) -> None:
     )
 
 
-def _describe(info: dict) -> str:
+def _describe(info: dict) -> Message:
     if "encoding" in info:
-        return _("CSV, %(encoding)s, delimiter “%(delimiter)s”") % info
+        return said(
+            gettext_noop("CSV, %(encoding)s, delimiter “%(delimiter)s”"),
+            encoding=info["encoding"],
+            delimiter=info["delimiter"],
+        )
     if info.get("zip"):
-        return _("CSV files in a ZIP: %(files)s") % {
-            "files": ", ".join(f"{name} ({role})" for role, name in info.get("sheets", {}).items())
-        }
-    return _("Excel workbook, sheets: %(sheets)s") % {
-        "sheets": ", ".join(f"{title} ({role})" for role, title in info.get("sheets", {}).items())
-    }
+        return said(
+            gettext_noop("CSV files in a ZIP: %(files)s"),
+            files=", ".join(f"{name} ({role})" for role, name in info.get("sheets", {}).items()),
+        )
+    return said(
+        gettext_noop("Excel workbook, sheets: %(sheets)s"),
+        sheets=", ".join(f"{title} ({role})" for role, title in info.get("sheets", {}).items()),
+    )
 
 
 # Mapping -----------------------------------------------------------------------------------------
@@ -233,7 +241,7 @@ def import_map_columns(
     batch: ImportBatch,
     user: User,
     column_mapping: dict[str, dict[str, str]],
-    date_order: str,
+    date_order: str | None,
     fixed_values: dict[str, dict[str, str]] | None = None,
     decimal: str | None = None,
 ) -> ImportBatch:
@@ -253,9 +261,11 @@ def import_map_columns(
         found = mapping_.column_mapping_problems(sheet, cleaned[sheet])
         if found:
             problems[sheet] = found
+    conventions = dict(batch.conventions or {})
+    if date_order is None:
+        date_order = batch.date_order
     if date_order not in ImportBatch.DateOrder.values:
         problems["date_order"] = [_("Choose how dates are written.")]
-    conventions = dict(batch.conventions or {})
     if decimal is not None:
         if decimal not in (conventions_.POINT, conventions_.COMMA):
             problems["decimal"] = [_("Choose how numbers are written in your file.")]
@@ -283,6 +293,40 @@ def import_map_columns(
         decimal=decimal,
     )
     return batch
+
+
+def import_conventions_require(*, batch: ImportBatch, decimal: str | None, date_order: str | None) -> None:
+    """Refuse (ValidationError, code "conventions_needed", naming the choices) a file that can be
+    read two ways, by its numbers or its dates, when the caller gave no choice (None) and none of
+    the participant's covers it: such a file is not read until they are given, never read one way
+    silently. The page asks on its own form; the API calls this before mapping."""
+    conventions = batch.conventions or {}
+    asked = {}
+    if decimal is None and conventions.get("ask_decimal"):
+        asked["decimal"] = [
+            ValidationError(
+                _(
+                    "This file's numbers can be read two ways (“%(example)s” is a whole number of thousands with "
+                    "a decimal comma, a fraction with a decimal point). Say how it writes them: decimal “.” "
+                    "(1,234.5) or “,” (1.234,5)."
+                ),
+                code="conventions_needed",
+                params={"example": conventions.get("either_example", "")},
+            )
+        ]
+    if date_order is None and conventions.get("ask_date"):
+        asked["date_order"] = [
+            ValidationError(
+                _(
+                    "This file's dates can be read two ways (every day is 12 or less, as in “%(example)s”). Say "
+                    "how it writes them: date_order “dmy” (31/12/2025) or “mdy” (12/31/2025)."
+                ),
+                code="conventions_needed",
+                params={"example": conventions.get("date_seen_example", "")},
+            )
+        ]
+    if asked:
+        raise ValidationError(asked)
 
 
 def _fixed_values(
@@ -589,35 +633,14 @@ class _Pass:
         self.linked, _ = _linked_rows(self.tables, self.checker)
         self.seen: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = defaultdict(list)
-        self.helper: parallel.Helper | None = None
         # Only the problems and the staged COPY text of new rows are wanted (the dry run, staging):
         # their linked rows are not built as objects.
         self.lean = False
 
-    def start_helper(self) -> None:
-        """Check new rows on a second core too, where parallel.usable() says it can be done."""
-        if parallel.usable(self.batch.rows_total):
-            self.checker.prepare()
-            self.helper = parallel.Helper(self.checker, self.linked)
-
-    def close(self, *, failed: bool = False) -> None:
-        if self.helper is not None:
-            if failed:
-                self.helper.kill()
-            else:
-                self.helper.close()
-            self.helper = None
-
     def _check_new(self, pending: list) -> list[Checked]:
-        if self.helper is not None:
-            return self.helper.check_new_many(pending)
-        return self._check_new_here(pending)
-
-    def _check_new_here(self, pending: list) -> list[Checked]:
         objects = not self.lean
         return [
-            self.checker.check_new(row, breakdown_rows=b, document_rows=d, objects=objects)
-            for row, b, d, _key in pending
+            self.checker.check(row, breakdown_rows=b, document_rows=d, objects=objects) for row, b, d, _key in pending
         ]
 
     def chunks(
@@ -627,9 +650,6 @@ class _Pass:
         with `lock`, each chunk's records are locked before they are read. With `prepared` (what
         the dry run built), a row whose record is as the dry run saw it is rebuilt from there
         instead of checked again."""
-        if self.helper is not None and prepared is None and only is None and not lock:
-            yield from self._chunks_two_cores()
-            return
         rows = iter(self.tables[INCIDENTS].rows)
         while chunk := self._read(rows, only):
             out, pending = self._sort(chunk, prepared, lock)
@@ -639,62 +659,6 @@ class _Pass:
                     if entry_[0] is None:
                         entry_[0] = next(checked_new)
             yield self._rules(out)
-
-    def _chunks_two_cores(self) -> Iterator[list[tuple[Checked, tuple | None]]]:
-        """chunks() of the dry run with its helper, one chunk behind: the helper's share of the next
-        chunk is sent before this one is finished, so it checks while the worker finishes a chunk
-        (its rules, and what the caller writes) and checks its own share; each process's pace on the
-        last chunk sets the next share (Helper.share_next)."""
-        helper = self.helper
-        rows = iter(self.tables[INCIDENTS].rows)
-        behind = None  # the last chunk read: (out, its rows checked here, how many the helper has)
-        other = 0.0
-        mark = time.perf_counter()
-        while True:
-            chunk = self._read(rows, None)
-            ahead = None
-            own_seconds = 0.0
-            if chunk:
-                out, pending = self._sort(chunk, None, False)
-                mine, theirs = helper.split(pending)
-                if theirs:
-                    helper.send(theirs)
-                started = time.perf_counter()
-                other += started - mark
-                done = self._check_new_here(mine)
-                mark = time.perf_counter()
-                own_seconds = mark - started
-                ahead = (out, done, len(theirs))
-            if behind is not None:
-                out_behind, done, helper_rows = behind
-                answers: list = []
-                if helper_rows:
-                    started = time.perf_counter()
-                    other += started - mark
-                    answers, helper_seconds = helper.receive()
-                    mark = time.perf_counter()  # the wait is neither side's work
-                    if ahead is not None:
-                        helper.share_next(
-                            helper_seconds=helper_seconds,
-                            helper_rows=helper_rows,
-                            own_seconds=own_seconds,
-                            own_rows=len(ahead[1]),
-                            other_seconds=other,
-                            rows=len(ahead[1]) + ahead[2],
-                        )
-                    other = 0.0
-                checked_new = iter(done)
-                answered = iter(answers)
-                for entry_ in out_behind:
-                    if entry_[0] is None:
-                        found = next(checked_new, None)
-                        if found is None:
-                            found = parallel.checked_from(entry_[2].number, next(answered))
-                        entry_[0] = found
-                yield self._rules(out_behind)
-            if ahead is None:
-                return
-            behind = ahead
 
     def _read(self, rows: Iterator, only: set[int] | None) -> list:
         chunk = []
@@ -712,7 +676,7 @@ class _Pass:
         references = [self.checker.reference_of(row) for row in chunk]
         existing = _existing(self.batch.participant_id, [r for r in references if r], lock=lock)
         out: list[list] = []
-        pending: list[tuple] = []  # new rows, checked together (on two cores where there is a helper)
+        pending: list[tuple] = []  # new rows, checked together
         for row, reference in zip(chunk, references, strict=True):
             key = reference.casefold()
             match = existing.get(key) if key else None
@@ -742,11 +706,13 @@ class _Pass:
                         self._reference_problem(
                             row,
                             reference,
-                            _(
-                                "This national reference is also on row %(first)s. Each record once per file: "
-                                "merge the rows or correct the reference."
-                            )
-                            % {"first": self.seen[key]},
+                            said(
+                                gettext_noop(
+                                    "This national reference is also on row %(first)s. Each record once per file: "
+                                    "merge the rows or correct the reference."
+                                ),
+                                first=self.seen[key],
+                            ),
                         )
                     )
                 else:
@@ -932,17 +898,15 @@ def _rows_write(batch_id: int, outcomes: list[tuple], *, only: list[int] | None 
     elif only:
         ImportRow.objects.filter(batch_id=batch_id, row_number__in=only).delete()
     if connection.vendor == "postgresql":
-        from reporting.demo.loading import _escape
-
         _copy(
             ImportRow,
             [
                 [
                     str(batch_id),
                     str(n),
-                    _escape(ref[:64]),
+                    copytext.escape(ref[:64]),
                     outcome,
-                    _escape(json.dumps(errors)) if errors else "[]",
+                    copytext.escape(json.dumps(errors)) if errors else "[]",
                     str(pk) if pk else "\\N",
                 ]
                 for n, ref, outcome, errors, pk in outcomes
@@ -972,8 +936,7 @@ def _finish_rules(work: _Pass, outcomes: list[list], validated_changes: dict[int
                     first[0],
                     work.checker.heading(INCIDENTS, "national_reference"),
                     first[1],
-                    _("This national reference is also on row(s) %(rows)s. Each record once per file.")
-                    % {"rows": ", ".join(map(str, numbers))},
+                    said(messages_.DUPLICATE, rows=", ".join(map(str, numbers))),
                 ).as_dict()
             )
             first[2] = ImportRow.Outcome.INVALID
@@ -1012,6 +975,19 @@ def _fewer_collections() -> Iterator[None]:
         gc.unfreeze()
 
 
+def _in_the_codes_words(run):
+    """Run a check with no language active: its problems are stored as the code writes them, with
+    their parameters (reporting/imports/messages.py), and each reader's page renders them."""
+
+    @functools.wraps(run)
+    def wrapped(**kwargs):
+        with translation.override(None):
+            return run(**kwargs)
+
+    return wrapped
+
+
+@_in_the_codes_words
 def import_check(*, batch_id: int) -> ImportBatch:
     """The dry run: every row checked, every problem kept beside its row; nothing else written."""
     # The current time zone made explicit (the same zone): Incident.clean() asks for it on every row,
@@ -1026,10 +1002,8 @@ def import_check(*, batch_id: int) -> ImportBatch:
 def _check(*, batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("participant", "uploaded_by").get(pk=batch_id)
     progress = _Progress(batch.pk, side=False)
-    work = None
     try:
         work = _Pass(batch)
-        work.start_helper()
         outcomes: list[list] = []
         prepared = open(_prepared_path(batch), "w", encoding="utf-8")  # noqa: SIM115 - closed below
         stage = connection.vendor == "postgresql"  # new records staged for StagedRecords (PostgreSQL only)
@@ -1041,9 +1015,7 @@ def _check(*, batch_id: int) -> ImportBatch:
             text = []  # the chunk's part of the staged file, written at once
             for checked, match in chunk:
                 outcome = _row_outcome(checked, match, dry_run=True)
-                if outcome == valid and match is None and stage and checked.staged_text is not None:
-                    text.append(checked.staged_text)  # written by the helper
-                elif outcome == valid and match is None and stage and checked.staged is not None:
+                if outcome == valid and match is None and stage and checked.staged is not None:
                     text.append(_staged_text(checked))
                 elif outcome != invalid:
                     text.append(json.dumps([checked.number, *_prepared_entry(checked, match, outcome)], default=str))
@@ -1057,7 +1029,6 @@ def _check(*, batch_id: int) -> ImportBatch:
             prepared.write("".join(text))
             checked_count += len(chunk)
             progress.save(rows_checked=checked_count)
-        work.close()
         _finish_rules(work, outcomes, validated_changes)
         orphans = work.orphans()
         prepared.close()
@@ -1085,8 +1056,6 @@ def _check(*, batch_id: int) -> ImportBatch:
         _fail(batch.pk, _("The check stopped on an unexpected error; nothing was imported. Try again or tell us."))
         raise
     finally:
-        if work is not None:
-            work.close(failed=True)  # a helper still running when the check stopped short
         progress.close()
     batch.refresh_from_db()
     return batch
@@ -1196,6 +1165,7 @@ def _rows_checked_again(
     return outcomes
 
 
+@_in_the_codes_words
 def import_commit(*, batch_id: int) -> ImportBatch:
     """The import, in one transaction. The new records the dry run staged are written from what it
     staged (StagedRecords: INSERT … SELECT, no row read in Python) while their reference is still
@@ -1357,6 +1327,7 @@ __all__ = [
     "import_check_start",
     "import_commit",
     "import_commit_start",
+    "import_conventions_require",
     "import_files_expire",
     "import_map_codes",
     "import_map_columns",

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from accounts.models import Participant
 from reporting.imports.columns import COLUMNS, SHEET_TITLES, SHEETS, Column
-from reporting.imports.messages import render
+from reporting.imports.messages import render, render_column
 from reporting.imports.parsing import batch_layout, read_tables
 from reporting.models import ImportBatch
 from reporting.spreadsheets import csv_text, xlsx_bytes
@@ -173,7 +173,7 @@ def problems_by_row(batch: ImportBatch) -> dict[tuple[str, int], list[dict]]:
 
 
 def describe(problem: dict) -> str:
-    where = problem.get("column") or ""
+    where = render_column(problem)
     value = problem.get("value")
     shown = f" “{value}”" if value not in (None, "") else ""
     message = render(problem)

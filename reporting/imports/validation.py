@@ -34,16 +34,16 @@ from django.utils.translation import gettext as _
 from accounts.models import Participant, User
 from accounts.validators import INVISIBLE, VisibleTextValidator
 from reporting import codes
-from reporting.demo.loading import _formatter
+from reporting.copytext import column_formatter
 from reporting.forms import BreakdownForm, DocumentForm, IncidentForm
 from reporting.imports.columns import BREAKDOWNS, COLUMNS, DOCUMENTS, INCIDENTS, Column
 from reporting.imports.columns import column as column_of
 from reporting.imports.conventions import parse_number
 from reporting.imports.mapping import CodeResolver
-from reporting.imports.messages import Message, plain_messages
+from reporting.imports.messages import PERSONAL_DATA, Message, as_message, of_error, plain_messages, said
 from reporting.imports.parsing import Row
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown
-from reporting.screening import describe, screen_text
+from reporting.screening import describe_parts, screen_text
 from reporting.services import incidents as entry
 
 # Free text: checked every time (remembering each narrative would only fill memory).
@@ -55,14 +55,14 @@ UNREMEMBERED = {"national_reference", "narrative"}
 # A new record's columns as the dry run stages them for the import's COPY; the import fills in the rest.
 STAGED_LATER = ("id", "ret_id", "created_at", "updated_at", "submitted_at")
 STAGED = [f.attname for f in Incident._meta.concrete_fields if f.attname not in STAGED_LATER]
-FORMATS = {f.attname: _formatter(f) for f in Incident._meta.concrete_fields}
+FORMATS = {f.attname: column_formatter(f) for f in Incident._meta.concrete_fields}
 CHILD_CODES = {"T": IncidentTransit, "B": PersonBreakdown, "D": IncidentDocument}
 CHILD_STAGED = {
     code: [f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "incident_id")]
     for code, model in CHILD_CODES.items()
 }
 CHILD_FORMATS = {
-    code: [_formatter(model._meta.get_field(name)) for name in CHILD_STAGED[code]]
+    code: [column_formatter(model._meta.get_field(name)) for name in CHILD_STAGED[code]]
     for code, model in CHILD_CODES.items()
 }
 COMPARED = [
@@ -87,8 +87,9 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "value": self.value,
-            "message": self.message,
-            **({"parts": self.message.parts} if isinstance(self.message, Message) else {}),
+            "message": str(self.message),
+            "parts": as_message(self.message).parts,
+            **({"column_parts": self.column.parts} if isinstance(self.column, Message) else {}),
         }
 
 
@@ -105,8 +106,6 @@ class Checked:
     problems: list[Problem] = field(default_factory=list)
     # A valid new record as the import writes it: (month, its COPY text, [(child code, COPY text)]).
     staged: tuple[str, str, list[tuple[str, str]]] | None = None
-    # Its lines of the staged file, when the dry run's helper wrote them (services._staged_text).
-    staged_text: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -202,9 +201,21 @@ def _year(text: str) -> int:
     return year
 
 
-def _text(message) -> str:
-    """A message as text, keeping a Message (its parts render it in the reader's language)."""
-    return message if isinstance(message, str) else str(message)
+def _text(message) -> Message:
+    """A message of the checks with its parts (rendered in the reader's language when shown)."""
+    return as_message(message)
+
+
+def _clean_messages(error: ValidationError):
+    """(field, message) of each of a model's clean() errors, with its text and parameters."""
+    for name, items in error.error_dict.items():
+        for item in items:
+            yield name, of_error(item)
+
+
+def _personal_data(hits) -> Message:
+    """What the screening found and where, never the text (the outcome is kept)."""
+    return said(PERSONAL_DATA, found=describe_parts(hits))
 
 
 def _freeze(value):
@@ -316,10 +327,6 @@ class RowChecker:
         # A new record's starting state, built once; each row starts from a copy of it (a model's
         # __init__ costs as much as the rest of a row's checks).
         self._template = Incident(participant=participant, created_by=user, status=Incident.Status.SUBMITTED)
-        self._model_checks = []
-        for name in [*entry.ENTRY_FIELDS, "fee_usd"]:
-            model_field = Incident._meta.get_field(name)
-            self._model_checks.append((name, model_field.attname, model_field.blank, model_field.empty_values))
         self._row_templates = {
             model: model() for model in (IncidentTransit, PersonBreakdown, IncidentDocument)
         }  # copied like the record's
@@ -335,7 +342,7 @@ class RowChecker:
             return self.headings[sheet][name]
         col = next((c for c in COLUMNS[sheet] if c.name == name), None)
         if col is not None:
-            return str(col.label)
+            return said(col.label)  # our label, in the reader's language when shown
         return name.replace("_", " ")
 
     def reference_of(self, row: Row, sheet: str = INCIDENTS) -> str:
@@ -467,7 +474,8 @@ class RowChecker:
             form._errors = ErrorDict()
             form.clean()
             for name, error_list in form._errors.items():
-                errors.setdefault(name if name in form.fields else "__all__", []).extend(error_list)
+                messages = [of_error(item) for item in error_list.as_data()]
+                errors.setdefault(name if name in form.fields else "__all__", []).extend(messages)
             cleaned = {k: v for k, v in form.cleaned_data.items() if k in form.fields}
         if "citizenship" in cleaned:
             cleaned["citizenship"] = cleaned["citizenship"] or ""
@@ -549,149 +557,18 @@ class RowChecker:
             )
         return self._fee_memo[key]
 
-    # One incident row ----------------------------------------------------------------------------
-
-    def check(
-        self,
-        row: Row,
-        *,
-        breakdown_rows: list[Row] | None = None,
-        document_rows: list[Row] | None = None,
-        existing: dict | None = None,
-    ) -> Checked:
-        """Every problem of one incident row and its linked rows. `existing` is the record with this
-        national reference, in form shape: columns the file does not have keep its values."""
-        reference = self.reference_of(row)
-        checked = Checked(number=row.number, reference=reference)
-        problems = checked.problems
-        raw: dict[str, str] = {}
-        data: dict[str, object] = dict(existing["data"]) if existing else {}
-        transits = list(existing["transits"]) if existing else []
-        for index, col in self.columns[INCIDENTS]:
-            raw[col.name] = row.cells[index]
-            value = self._converted(col, row.cells[index])
-            if col.name == "transit_countries":
-                transits = value
-            else:
-                data[col.name] = value
-        for name, text in self.fixed.items():
-            data[name] = self._converted(column_of(INCIDENTS, name), text)
-        for index, message in row.problems.items():
-            problems.append(
-                Problem(INCIDENTS, row.number, self._header_at(INCIDENTS, index), row.cells[index], message)
-            )
-        if not existing and "agency" not in self.mapped_incident_fields:
-            data["agency"] = self.default_agency
-
-        # 1. The form: each field, its hook, then the form's clean().
-        form = self.form
-        cleaned: dict[str, object] = {}
-        failed: set[str] = set()
-        memo = self._field_memo
-        for name in entry.ENTRY_FIELDS:
-            value = data.get(name)
-            if value in ("", None):
-                value = self._defaults.get(name, value)
-            # The remembered answer, looked up here (this loop runs 31 times a row); else ask the field.
-            found = memo.get((0, name, tuple(value) if isinstance(value, list) else value))
-            result, messages = found if found is not None else self._field_clean(form, name, value)
-            if messages:
-                failed.add(name)
-                for message in messages:
-                    problems.append(self._problem(name, raw, value, message, row.number))
-            else:
-                cleaned[name] = result
-        form.cleaned_data = cleaned
-        form._errors = ErrorDict()
-        form.clean()
-        for name, messages in form._errors.items():
-            failed.add(name)
-            for message in messages:
-                problems.append(self._problem(name, raw, data.get(name), message, row.number))
-
-        # 2. The record as the service builds it, and the model's checks.
-        incident = self._new_incident()
-        entry._apply_data(incident, {k: v for k, v in form.cleaned_data.items() if k in entry.ENTRY_FIELDS}, self.user)
-        incident.fee_usd = self._fee_usd(incident)
-        values = incident.__dict__
-        model_memo = self._model_memo
-        for name, attname, blank, empty in self._model_checks:
-            if name in failed:
-                continue
-            raw_value = values.get(attname)
-            if blank and raw_value in empty:
-                continue
-            found = model_memo.get((name, tuple(raw_value) if isinstance(raw_value, list) else raw_value))
-            if found is not None and found[1] is None:
-                values[attname] = found[0]
-                continue
-            messages = self._model_clean(Incident, incident, name)
-            if messages:
-                failed.add(name)
-                for message in messages:
-                    problems.append(self._problem(name, raw, data.get(name), message, row.number))
-        try:
-            incident.clean()
-        except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                for message in messages:
-                    problems.append(self._problem(name, raw, data.get(name), message, row.number))
-
-        # 3. Linked rows: their forms, then the service's row checks and breakdowns within totals.
-        if breakdown_rows is not None:
-            breakdowns, breakdown_numbers = self._sub_rows(BREAKDOWNS, breakdown_rows, problems)
-        else:
-            breakdowns = [dict(b) for b in existing["breakdowns"]] if existing else []
-            breakdown_numbers = []
-        if document_rows is not None:
-            documents, document_numbers = self._sub_rows(DOCUMENTS, document_rows, problems)
-        else:
-            documents = [dict(d) for d in existing["documents"]] if existing else []
-            document_numbers = []
-        transit_rows, breakdown_objs, document_objs, row_errors = self._service_rows(transits, breakdowns, documents)
-        numbers = {"breakdowns": breakdown_numbers, "documents": document_numbers}
-        for key, messages in row_errors.items():
-            sheet = {"breakdowns": BREAKDOWNS, "documents": DOCUMENTS}.get(key, INCIDENTS)
-            for message in messages:
-                number, text = _row_message(message, numbers.get(key), row.number)
-                column = self.heading(INCIDENTS, "transit_countries") if key == "transits" else ""
-                problems.append(
-                    Problem(sheet, number, column, raw.get("transit_countries", "") if column else "", text)
-                )
-        for name, message in entry.breakdown_excess(incident=incident, breakdowns=breakdown_objs).items():
-            problems.append(self._problem(name, raw, data.get(name), message, row.number))
-
-        # 4. What a submission needs, and the personal-data screening.
-        for name, message in self._required.items():
-            if name not in failed and getattr(incident, name) in (None, "", []):
-                problems.append(self._problem(name, raw, "", message, row.number))
-        override = (
-            existing
-            and existing.get("override")
-            and all(getattr(incident, n) == existing["data"].get(n) for n in entry.SCREENED_FIELDS)
-        )
-        if not override:
-            for name, hits in entry.incident_screening(incident=incident).items():
-                found = describe(hits)  # what and where, never the text: the outcome is kept
-                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
-                # The cell is not shown with its problem (the outcome is kept): the message says where.
-                problems.append(Problem(INCIDENTS, row.number, self.heading(INCIDENTS, name), "", message))
-        checked.incident = incident
-        checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
-        return checked
-
-    # A new record, fast: each cell's outcome remembered ---------------------------------------------
+    # One incident row: each cell's outcome remembered ----------------------------------------------
     #
-    # A new record has no existing values to merge with, so each cell's whole outcome (its conversion,
-    # the form field and its clean_<name> hook, the service's _apply_data, the model field's clean)
-    # depends on the cell's text alone and is worked out once per distinct text of its column. A row
-    # is then a few dictionary look-ups, plus the checks that read several fields, run on the record
-    # itself: Incident.clean(), what a submission needs, the linked rows and the personal-data
-    # screening. The steps and their order are check()'s; tests/imports/test_rules.py holds both
-    # paths, and the web form, to the same answers.
+    # A cell's whole outcome (its conversion, the form field and its clean_<name> hook, the service's
+    # _apply_data, the model field's clean) depends on the cell's text alone, so it is worked out
+    # once per distinct text of its column. A row is then a few dictionary look-ups, plus the checks
+    # that read several fields, run on the record itself: Incident.clean(), what a submission needs,
+    # the linked rows and the personal-data screening. A row that updates a record starts from the
+    # record's values for the fields the file has no column for, through the same field checks.
+    # tests/imports/test_rules.py holds it to the web form's answers.
 
     def prepare(self) -> None:
-        """Work out what check_new() starts every row from (done by its first call otherwise)."""
+        """Work out what check() starts every row from (done by its first call otherwise)."""
         if not hasattr(self, "_fast_base"):
             self._fast_setup()
 
@@ -703,7 +580,7 @@ class RowChecker:
         self._staged_index = {name: i for i, name in enumerate(STAGED)}
         mapped: dict[str, tuple[int, Column]] = {}
         for index, col in self.columns[INCIDENTS]:
-            mapped[col.name] = (index, col)  # a field mapped twice: the last column wins, as in check()
+            mapped[col.name] = (index, col)  # a field mapped twice: the last column wins
         self._fast_transits = mapped.pop("transit_countries", (None, None))[0]
         self._fast_cells = [(index, col, None if name in UNREMEMBERED else {}) for name, (index, col) in mapped.items()]
         self._fast_cell_of = {name: index for name, (index, _col) in mapped.items()}
@@ -711,7 +588,9 @@ class RowChecker:
         # the starting record (and its problems, if any, are every row's).
         self._fast_cache: dict[str, object] = {}
         self._fast_failed: set[str] = set()
-        self._fast_problems: list[tuple[str, str, str]] = []
+        self._fast_problems: list[tuple[str, str, str, str]] = []  # (field, heading, shown, message)
+        # On a row that updates a record, these keep the record's values (a value for every row wins).
+        self._kept_fields = [n for n in entry.ENTRY_FIELDS if n not in mapped and n not in self.fixed]
         for name in entry.ENTRY_FIELDS:
             if name in mapped:
                 continue
@@ -724,7 +603,7 @@ class RowChecker:
                 base[attname] = value
             if related is not None:
                 self._fast_cache[name] = related
-            self._fast_problems.extend(found)
+            self._fast_problems.extend((name, *problem) for problem in found)
             if bad:
                 self._fast_failed.add(name)
         self._fast_lists = [name for name, value in base.items() if type(value) is list]
@@ -807,7 +686,7 @@ class RowChecker:
         return self._field_outcome(col.name, value, text)
 
     def _compiled(self, col: Column, text: str) -> tuple:
-        """A cell's outcome as check_new() applies it: (attname, value, index in the COPY text, its
+        """A cell's outcome as check() applies it: (attname, value, index in the COPY text, its
         COPY text, None) for a valid cell of one plain value (nearly every cell), else the same with
         its last item (related object or None, problems, failed, a list value) for the rest."""
         assigns, related, found, bad = self._cell_outcome(col, text)
@@ -834,17 +713,20 @@ class RowChecker:
                 return (attname, text, index, FORMATS[attname](text), None)
         return self._compiled(col, text)
 
-    def check_new(
+    def check(
         self,
         row: Row,
         *,
         breakdown_rows: list[Row] | None = None,
         document_rows: list[Row] | None = None,
+        existing: dict | None = None,
         objects: bool = True,
     ) -> Checked:
-        """check() of a row with no existing record, with each cell's outcome remembered; a valid
-        row comes with its COPY text (Checked.staged). Without `objects` (the dry run, which needs
-        the problems and the COPY text only), the record's linked rows are not built for it."""
+        """Every problem of one incident row and its linked rows. `existing` is the record with this
+        national reference, in form shape (existing_shape): the columns the file does not have keep
+        its values. A valid new row comes with its COPY text (Checked.staged). Without `objects`
+        (the dry run, which needs the problems and the COPY text only), the record's linked rows
+        are not built for it."""
         if not hasattr(self, "_fast_base"):
             self._fast_setup()
         cells = row.cells
@@ -861,7 +743,11 @@ class RowChecker:
         if row.problems:
             for index, message in row.problems.items():
                 problems.append(Problem(INCIDENTS, number, self._header_at(INCIDENTS, index), cells[index], message))
-        for heading, shown, message in self._fast_problems:
+        if existing is None:
+            kept_problems = self._fast_problems
+        else:
+            kept_problems, failed = self._kept(existing, values, cache)
+        for _name, heading, shown, message in kept_problems:
             problems.append(Problem(INCIDENTS, number, heading, shown, message))
         free_text = self._free_text
         compiled = self._compiled
@@ -893,7 +779,7 @@ class RowChecker:
                 failed.add(col.name)
         if failed is None:
             failed = self._fast_failed
-        transits: list[str] = []
+        transits = existing["transits"] if existing is not None else []
         if self._fast_transits is not None:
             text = cells[self._fast_transits]
             found_transits = self._fast_transit_memo.get(text)
@@ -930,18 +816,17 @@ class RowChecker:
         try:
             incident.clean()
         except ValidationError as error:
-            for name, messages in error.message_dict.items():
-                for message in messages:
-                    problems.append(self._fast_problem(name, None, message, number, cells))
+            for name, message in _clean_messages(error):
+                problems.append(self._fast_problem(name, None, message, number, cells))
 
         if breakdown_rows is not None:
             breakdowns, breakdown_numbers = self._sub_rows(BREAKDOWNS, breakdown_rows, problems)
         else:
-            breakdowns, breakdown_numbers = [], []
+            breakdowns, breakdown_numbers = [dict(b) for b in existing["breakdowns"]] if existing else [], []
         if document_rows is not None:
             documents, document_numbers = self._sub_rows(DOCUMENTS, document_rows, problems)
         else:
-            documents, document_numbers = [], []
+            documents, document_numbers = [dict(d) for d in existing["documents"]] if existing else [], []
         transit_rows, breakdown_objs, document_objs, row_errors, children = self._service_rows(
             transits, breakdowns, documents, copies=objects, staged=True
         )
@@ -961,8 +846,13 @@ class RowChecker:
             if name not in failed and values[name] in (None, "", []):
                 problems.append(self._fast_problem(name, "", message, number, cells))
         # The personal-data screening (entry.incident_screening), remembered per value of a column
-        # of few values.
-        for name in entry.SCREENED_FIELDS:
+        # of few values; not for a record whose text the focal point let through, while it stays.
+        override = (
+            existing is not None
+            and existing.get("override")
+            and all(values[n] == existing["data"].get(n) for n in entry.SCREENED_FIELDS)
+        )
+        for name in () if override else entry.SCREENED_FIELDS:
             value = values[name] or ""
             if name in UNREMEMBERED:
                 hits = screen(value)
@@ -971,19 +861,37 @@ class RowChecker:
                 if hits is None:
                     hits = self._screen_memo[(name, value)] = screen(value)
             if hits:
-                found = describe(hits)  # what and where, never the text: the outcome is kept
-                message = f"This looks like personal data: {found}. Remove it from the file and upload again."
                 # The cell is not shown with its problem (the outcome is kept): the message says where.
-                problems.append(Problem(INCIDENTS, number, self.heading(INCIDENTS, name), "", message))
+                problems.append(Problem(INCIDENTS, number, self.heading(INCIDENTS, name), "", _personal_data(hits)))
         checked.incident = incident
         if objects:
             checked.transits, checked.breakdowns, checked.documents = transit_rows, breakdown_objs, document_objs
-        if not problems:
+        if not problems and existing is None:
             checked.staged = (month[1], "\t".join(parts), children)
         return checked
 
+    def _kept(self, existing: dict, values: dict, cache: dict) -> tuple[list, set[str]]:
+        """The fields the file has no column for, on a row that updates a record: the record's
+        values through the same field checks (applied to `values` and `cache`), and their problems
+        and failed fields; a value given for every row stays as it is for a new record."""
+        problems = [p for p in self._fast_problems if p[0] in self.fixed]
+        failed = {name for name in self._fast_failed if name in self.fixed}
+        data = existing["data"]
+        for name in self._kept_fields:
+            assigns, related, found, bad = self._field_outcome(name, data.get(name), None)
+            for attname, value, _text in assigns:
+                values[attname] = list(value) if type(value) is list else value
+            if related is not None:
+                cache[name] = related
+            else:
+                cache.pop(name, None)
+            problems.extend((name, *problem) for problem in found)
+            if bad:
+                failed.add(name)
+        return problems, failed
+
     def _fast_problem(self, name: str, shown: str | None, message: str, number: int, cells: list[str]) -> Problem:
-        """check()'s _problem(): the cell as the file has it, else (None) the value the row gave the field."""
+        """A problem of a field: the cell as the file has it, else (None) the value the row gave the field."""
         index = self._fast_cell_of.get(name)
         if index is not None:
             shown = cells[index]
@@ -1003,25 +911,20 @@ class RowChecker:
                 incident.__dict__[name] = list(value)
         return incident
 
-    def _problem(self, name: str, raw: dict[str, str], value, message: str, number: int) -> Problem:
-        shown = raw.get(name)
-        if shown is None:
-            shown = "" if value in (None, [], "") else str(value)
-        return Problem(INCIDENTS, number, self.heading(INCIDENTS, name), shown, _text(message))
 
-
-def _row_message(message: str, numbers: list[int] | None, fallback: int) -> tuple[int, str]:
-    """The service says "Row 2: …" of a record's n-th linked row: give the sheet's row number instead."""
-    match = re.match(r"^Row (\d+): (.*)$", message, re.DOTALL)
-    if match and numbers:
-        index = int(match[1]) - 1
-        if 0 <= index < len(numbers):
-            return numbers[index], match[2]
-    return fallback, message
+def _row_message(error: ValidationError, numbers: list[int] | None, fallback: int) -> tuple[int, Message]:
+    """The service says "Row 2: …" of a record's n-th linked row: that row's number in its sheet,
+    and the message said of it (the sheet's row number in place of n)."""
+    params = dict(getattr(error, "params", None) or {})
+    index = params.get("n", 0) - 1 if isinstance(params.get("n"), int) else -1
+    if numbers and 0 <= index < len(numbers):
+        params["n"] = numbers[index]
+        return numbers[index], Message([(error.message, params)])
+    return fallback, of_error(error)
 
 
 def existing_shape(incident: Incident, transits, breakdowns, documents) -> dict:
-    """An existing record in the shape RowChecker.check() takes (form values)."""
+    """An existing record in the shape RowChecker.check() takes as `existing` (form values)."""
     data: dict[str, object] = {}
     for name in entry.ENTRY_FIELDS:
         if name in RELATED:

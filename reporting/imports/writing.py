@@ -19,7 +19,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from accounts.models import User
-from reporting.demo.loading import _escape, _formatter
+from reporting.copytext import column_formatter, escape
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, Return
 from reporting.services import incidents as entry
 from reporting.services.outbox import return_mark_dirty
@@ -43,7 +43,7 @@ _FORMATTERS: dict[type, list[tuple[str, Callable]]] = {}
 
 def _columns(model: type[models.Model]) -> list[tuple[str, Callable]]:
     if model not in _FORMATTERS:
-        _FORMATTERS[model] = [(f.attname, _formatter(f)) for f in model._meta.concrete_fields]
+        _FORMATTERS[model] = [(f.attname, column_formatter(f)) for f in model._meta.concrete_fields]
     return _FORMATTERS[model]
 
 
@@ -326,7 +326,7 @@ def _update_with_history(records: list[Incident], *, user: User, when: dt.dateti
         )
         cursor.execute(f"UPDATE {table} AS i SET {sets} FROM vrs_import_update AS u WHERE i.id = u.id")  # noqa: S608 - our names
         cursor.execute("DROP TABLE vrs_import_update")
-        tail = f"{when.isoformat()}\t{_escape(reason)}\t~\t{user.pk}"
+        tail = f"{when.isoformat()}\t{escape(reason)}\t~\t{user.pk}"
         history_columns = ", ".join(
             quote(c) for c in [*names, "history_date", "history_change_reason", "history_type", "history_user_id"]
         )

@@ -27,6 +27,7 @@ from django.db import connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.manager import HistoryManager
 
 from accounts.models import Participant, Role, User
@@ -155,6 +156,10 @@ BREAKDOWN_KEYS = {"group", "citizenship", "sex", "age_group", "count", "unaccomp
 DOCUMENT_KEYS = {"document_type", "fraud_type", "issuing_country", "count"}
 
 
+# A linked row's problem; its text and parameters are kept apart (imports render them per reader).
+ROW_PROBLEM = gettext_lazy("Row %(n)s: %(label)s%(message)s")
+
+
 def _submit_required() -> dict[str, str]:
     """Fields a draft may leave empty but a submitted record must have, with the message to show."""
     return {
@@ -230,15 +235,15 @@ def _rows(
     transits: list[str],
     breakdowns: list[dict],
     documents: list[dict],
-) -> tuple[list[IncidentTransit], list[PersonBreakdown], list[IncidentDocument], dict[str, list[str]]]:
-    errors: dict[str, list[str]] = {}
+) -> tuple[list[IncidentTransit], list[PersonBreakdown], list[IncidentDocument], dict[str, list[ValidationError]]]:
+    errors: dict[str, list[ValidationError]] = {}
 
     def add(key: str, number: int, error: ValidationError) -> None:
         for field, messages in error.message_dict.items():
             label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
             for message in messages:
                 errors.setdefault(key, []).append(
-                    _("Row %(n)s: %(label)s%(message)s") % {"n": number, "label": label, "message": message}
+                    ValidationError(ROW_PROBLEM, params={"n": number, "label": label, "message": message})
                 )
 
     transit_rows = []
@@ -252,7 +257,9 @@ def _rows(
     for number in range(2, len(transit_rows) + 1):
         if transit_rows[number - 1].country and transit_rows[number - 1].country == transit_rows[number - 2].country:
             errors.setdefault("transits", []).append(
-                _("Row %(n)s: the same transit country twice in a row.") % {"n": number}
+                ValidationError(
+                    gettext_lazy("Row %(n)s: the same transit country twice in a row."), params={"n": number}
+                )
             )
 
     breakdown_rows = []
@@ -270,11 +277,13 @@ def _rows(
     for number, row in enumerate(breakdown_rows, start=1):
         if cells[(row.group, row.citizenship, row.sex, row.age_group)] > 1:
             errors.setdefault("breakdowns", []).append(
-                _(
-                    "Row %(n)s: this group, citizenship, sex and age group is already another row; "
-                    "add the counts together."
+                ValidationError(
+                    gettext_lazy(
+                        "Row %(n)s: this group, citizenship, sex and age group is already another row; "
+                        "add the counts together."
+                    ),
+                    params={"n": number},
                 )
-                % {"n": number}
             )
 
     document_rows = []
@@ -291,7 +300,7 @@ def _rows(
     return transit_rows, breakdown_rows, document_rows, errors
 
 
-def breakdown_excess(*, incident: Incident, breakdowns: list[PersonBreakdown]) -> dict[str, str]:
+def breakdown_excess(*, incident: Incident, breakdowns: list[PersonBreakdown]) -> dict[str, ValidationError]:
     """{field: message} for each group whose rows add up to more than its total."""
     totals = {
         codes.PersonGroup.MIGRANT: ("migrants_total", incident.migrants_total or 0),
@@ -304,10 +313,13 @@ def breakdown_excess(*, incident: Incident, breakdowns: list[PersonBreakdown]) -
     problems = {}
     for group, (field, total) in totals.items():
         if counted[group] > total:
-            problems[field] = _(
-                "The breakdown rows count %(counted)s %(group)s, more than the total of %(total)s. Raise the "
-                "total or correct the rows (people not broken down are an unknown remainder)."
-            ) % {"counted": counted[group], "total": total, "group": codes.PersonGroup(group).label.lower()}
+            problems[field] = ValidationError(
+                gettext_lazy(
+                    "The breakdown rows count %(counted)s %(group)s, more than the total of %(total)s. Raise the "
+                    "total or correct the rows (people not broken down are an unknown remainder)."
+                ),
+                params={"counted": counted[group], "total": total, "group": codes.PersonGroup(group).label.lower()},
+            )
     return problems
 
 
@@ -316,7 +328,7 @@ def _check(
     transits: list[IncidentTransit],
     breakdowns: list[PersonBreakdown],
     documents: list[IncidentDocument],
-    row_errors: dict[str, list[str]],
+    row_errors: dict[str, list],
     hits: dict[str, list[Hit]] | None = None,
     submitting: bool = False,
 ) -> None:

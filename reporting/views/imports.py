@@ -21,6 +21,7 @@ from reporting.imports.columns import COLUMNS, INCIDENTS, SHEET_TITLES, SHEETS
 from reporting.imports.conventions import DECIMAL_CHOICES
 from reporting.imports.mapping import code_choices
 from reporting.imports.messages import render as render_message
+from reporting.imports.messages import rendered
 from reporting.imports.template import describe
 from reporting.models import ImportBatch
 from reporting.views.records import RolesRequiredMixin
@@ -156,13 +157,11 @@ class ImportDetailView(RolesRequiredMixin, View):
         ):
             rows = selectors.batch_problem_rows(batch)
             context["problem_rows"] = [
-                {"row": r, "problems": [dict(p, message=render_message(p), text=describe(p)) for p in r.errors]}
-                for r in rows
+                {"row": r, "problems": [dict(rendered(p), text=describe(p)) for p in r.errors]} for r in rows
             ]
-            context["file_problems"] = [
-                dict(p, message=render_message(p), text=describe(p)) for p in batch.problems if "row" in p
-            ]
-        context["infos"] = [p["message"] for p in batch.problems if p.get("kind") == "info"]
+            context["file_problems"] = [dict(rendered(p), text=describe(p)) for p in batch.problems if "row" in p]
+        context["infos"] = [render_message(p) for p in batch.problems if p.get("kind") == "info"]
+        context["error"] = _(batch.error) if batch.error else ""  # a stopped run's words, as the code has them
         return render(request, self.template_name, context, status=status)
 
 

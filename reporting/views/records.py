@@ -25,6 +25,7 @@ from accounts.models import Agency, Role
 from accounts.roles import Action, role_can
 from accounts.services import export_audit
 from reporting import codes, reciprocity, selectors
+from reporting.context.footnotes import export_footnote_rows, page_footnotes
 from reporting.forms import PageSizeField
 from reporting.linking.selectors import access_rows, incident_links
 from reporting.models import AccessEvent, Incident
@@ -99,7 +100,7 @@ class IncidentFilterForm(forms.Form):
 
     def __init__(self, *args, owners, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = _blank((p.pk, p.name) for p in owners)
+        self.fields["owner"].choices = _blank((p.pk, p.local_name) for p in owners)
         self.fields["agency"].choices = _blank((a.pk, f"{a.name} ({a.participant.code})") for a in agencies)
         self.fields["country"].choices = _blank(country_choices())
 
@@ -163,7 +164,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Unordered: which records make up the first cap + 1 changes nothing to how many there are,
+        # and PostgreSQL stops at the cap instead of sorting every readable record first.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @property
     def count_capped(self) -> bool:
@@ -189,9 +192,11 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
             paginator = CappedCountPaginator(selectors.incident_list(user=user, filters=filters), per_page)
             page = paginator.get_page(self.request.GET.get("page"))
             reciprocity.record_access(user=user, incidents=page.object_list, via=AccessEvent.Via.LIST)
-        for incident in page.object_list:  # readable labels for the table
-            incident.category_labels = _codes_display(incident.categories, codes.ConductCategory.choices)
-            incident.mode_labels = _codes_display(incident.modes, codes.Mode.choices)
+        # Readable labels for the table, each code list translated once for the page, not once a row.
+        categories, modes = _labels(codes.ConductCategory.choices), _labels(codes.Mode.choices)
+        for incident in page.object_list:
+            incident.category_labels = _codes_display(incident.categories, categories)
+            incident.mode_labels = _codes_display(incident.modes, modes)
             incident.route = _arrow().join(
                 country_name(c) or "?" for c in (incident.origin_country, incident.destination_country)
             )
@@ -205,6 +210,7 @@ class IncidentListView(RolesRequiredMixin, TemplateView):
             standing=reciprocity.viewer_standing(user),
             own_participant_id=user.participant_id,
             can_export=role_can(user.role, Action.EXPORT),
+            footnotes=page_footnotes(records=page.object_list),
         )
         return context
 
@@ -251,13 +257,22 @@ def records_export(request, *, records, fmt: str, subject: str) -> HttpResponse:
     header, body = selectors.incident_export_rows(records=records)
     name = f"vrs-records-{timezone.now():%Y%m%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(itertools.chain([header], body())), content_type=CSV_CONTENT_TYPE)
+        response = StreamingHttpResponse(
+            csv_lines(itertools.chain([header], body(), export_footnote_rows(records=records))),
+            content_type=CSV_CONTENT_TYPE,
+        )
     else:
         response = HttpResponse(
-            xlsx_bytes({_("Records"): itertools.chain([header], body())}), content_type=XLSX_CONTENT_TYPE
+            xlsx_bytes({_("Records"): itertools.chain([header], body(), export_footnote_rows(records=records))}),
+            content_type=XLSX_CONTENT_TYPE,
         )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _labels(choices) -> dict[str, str]:
+    """A code list's labels, translated into the active language."""
+    return {value: str(label) for value, label in choices}
 
 
 def _codes_display(values, choices) -> str:

@@ -116,7 +116,7 @@ class ExclusionListView(RolesRequiredMixin, TemplateView):
             owner=owner, partner=partner, excluded=withhold, changed_by=request.user, reason=form.cleaned_data["reason"]
         )
         if withhold:
-            messages.success(request, _("Your data is now withheld from %(name)s.") % {"name": partner.name})
+            messages.success(request, _("Your data is now withheld from %(name)s.") % {"name": partner.local_name})
         else:
-            messages.success(request, _("%(name)s may read your shared data again.") % {"name": partner.name})
+            messages.success(request, _("%(name)s may read your shared data again.") % {"name": partner.local_name})
         return redirect("reporting:exclusion-list")

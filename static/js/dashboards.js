@@ -7,6 +7,16 @@
   var charts = JSON.parse(document.getElementById("dashboard-data").textContent);
   var config = document.getElementById("dashboard-config").dataset;
   var instances = [];
+  // Figures in the reader's digits (Arabic-Indic in Arabic): the page says which numbering system
+  // (<body data-numbering>, accounts/numerals.py); Intl writes numbers, `digits` the server's labels.
+  var numbering = document.body.dataset.numbering || "latn";
+  var numberFormat = new Intl.NumberFormat(document.documentElement.lang || "en", { numberingSystem: numbering });
+  var zero = numberFormat.format(0).charCodeAt(0);
+  function digits(text) {
+    return numbering === "latn" ? text : String(text).replace(/[0-9]/g, function (d) { return String.fromCharCode(zero + Number(d)); });
+  }
+  function number(value) { return numberFormat.format(value); }
+  charts.forEach(function (chart) { chart.rows.forEach(function (r) { r.labels = r.labels.map(digits); }); });
 
   function drillUrl(drill) {
     var params = new URLSearchParams(config.query);
@@ -46,7 +56,17 @@
   var base = { color: PALETTE, animation: false, textStyle: { fontSize: 12 } };
   // Tooltips drawn on the canvas ("richText"): ECharts' HTML tooltips carry style="" attributes,
   // which the Content-Security-Policy refuses (docs/security.md).
-  function csp(option) { option.tooltip = Object.assign({ renderMode: "richText" }, option.tooltip || {}); return option; }
+  function csp(option) { option.tooltip = Object.assign({ renderMode: "richText" }, option.tooltip || {}); return localise(option); }
+  // Axis labels in the reader's digits: value axes as numbers, category axes (months, names) as text.
+  function localise(option) {
+    ["xAxis", "yAxis"].forEach(function (key) {
+      [].concat(option[key] || []).forEach(function (axis) {
+        axis.axisLabel = Object.assign({}, axis.axisLabel, { formatter: axis.type === "value" ? number : digits });
+      });
+    });
+    if (option.visualMap) { option.visualMap.formatter = number; }
+    return option;
+  }
 
   function bar(chart) {
     var rows = body(chart).slice().reverse();
@@ -185,7 +205,7 @@
     var data = (chart.extra[role] || []).map(function (d) { return { name: d.id, value: d.value, label: d.name }; });
     var max = Math.max.apply(null, [1].concat(data.map(function (d) { return d.value; })));
     return Object.assign({}, base, {
-      tooltip: { trigger: "item", formatter: function (p) { return p.data ? p.data.label + ": " + p.data.value : ""; } },
+      tooltip: { trigger: "item", formatter: function (p) { return p.data ? p.data.label + ": " + number(p.data.value) : ""; } },
       visualMap: { min: 0, max: max, left: 8, bottom: 8, calculable: true, inRange: { color: ["#deebf7", "#6baed6", "#08306b"] } },
       series: [{ type: "map", map: "world", nameProperty: "id", roam: true, left: 0, right: 0, top: 0, bottom: 0, center: [115, 0], zoom: 2.2,
         itemStyle: { areaColor: "#f3f3f3", borderColor: "#999", borderWidth: 0.3 }, emphasis: { label: { show: false } }, data: data }],

@@ -63,14 +63,27 @@ def test_reading_others_records_is_logged_for_their_owner_and_own_reads_are_not(
 
 
 def test_the_list_shows_each_record_exactly_as_its_own_page_does(story):
-    """The list renders plain values (reporting/api/serializers.py: incident_records), a record's
-    page an instance: the same JSON, rows and all."""
+    """The list's records are written by PostgreSQL (reporting/api/records.py), a record's page by
+    the serializer: the same JSON, rows and all."""
     for actor in ("home_analyst", "home_focal_point"):
         client = token_client(story.users[actor])
         listed = client.get("/api/v1/incidents/?page_size=200").json()["results"]
         assert listed
         for record in listed:
             assert client.get(f"/api/v1/incidents/{record['id']}/").json() == record, (actor, record["id"])
+
+
+def test_where_postgresql_does_not_write_the_records_the_list_renders_them_as_each_page_does(story):
+    """Outside UTC (or off PostgreSQL) the list renders its records with the serializer."""
+    from reporting.api.records import records_in_sql
+
+    client = token_client(story.users["home_analyst"])
+    with timezone.override("Asia/Tokyo"):
+        assert not records_in_sql()
+        listed = client.get("/api/v1/incidents/?page_size=200").json()["results"]
+        assert listed and all(record["created_at"].endswith("+09:00") for record in listed)
+        for record in listed:
+            assert client.get(f"/api/v1/incidents/{record['id']}/").json() == record
 
 
 def test_the_detail_carries_an_etag_with_the_version(story):

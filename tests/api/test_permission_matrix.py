@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
-from tests import factories
+from tests import context_factories, factories
 from tests.api.conftest import token_for
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,19 @@ CHANGE_DRAFT = {
     for actor in ACTORS
     if actor != "anonymous"
 }
+
+
+FOCAL_POINTS = ("home_focal_point", "lapsed_focal_point", "partner_focal_point")
+NOTE_BODY = {"month_from": "2026-03", "month_to": "2026-03", "text": "Matrix note", "language": "en"}
+PROFILE_BODY = {"valid_from": "2026-01-01", "agencies": "Police", "territory": "All", "irregular_stay": "no",
+                "incident_unit": "One group", "language": "en"}  # fmt: skip
+HOME_CONTEXT_READERS = _only(
+    dict.fromkeys(["home_analyst", "home_contributor", "home_focal_point", "partner_focal_point", "secretariat"], 200),
+    404,
+)
+# Changing home's note: the role first (403 for those who never write context), then the rule
+# (404 for a focal point that cannot read it), then ownership (403 for the partner).
+CHANGE_HOME_CONTEXT = _only({"home_focal_point": 200, "partner_focal_point": 403, "lapsed_focal_point": 404}, 403)
 
 
 def incident_body() -> dict:
@@ -162,6 +175,31 @@ MATRIX = {
             # Every focal point may say "nothing to report" for its own participant's empty month.
             _only({"home_focal_point": 200, "lapsed_focal_point": 200, "partner_focal_point": 200}, 403),
         )
+    },
+    # National context (issue 22): anyone signed in lists what the rule lets it read; focal points
+    # write for their own participant. home's note and profile: readable by home's users, the
+    # contributing partner and the secretariat; 404 for the rest (the rule first, then the role).
+    "context-note-list": {
+        "get": (lambda s: ({}, None), _everyone(200)),
+        "post": (lambda s: ({}, NOTE_BODY), _only(dict.fromkeys(FOCAL_POINTS, 201), 403)),
+    },
+    "context-note-detail": {
+        "get": (lambda s: ({"pk": context_factories.matrix_note(s).pk}, None), HOME_CONTEXT_READERS),
+        "patch": (lambda s: ({"pk": context_factories.matrix_note(s).pk}, {"version": 1, "text": "Changed"}),
+                  CHANGE_HOME_CONTEXT),  # fmt: skip
+    },
+    "context-note-action": {
+        "post": (
+            lambda s: ({"pk": context_factories.matrix_note(s).pk, "action": "withdraw"}, {"reason": "matrix"}),
+            CHANGE_HOME_CONTEXT,
+        )
+    },
+    "context-profile-list": {
+        "get": (lambda s: ({}, None), _everyone(200)),
+        "post": (lambda s: ({}, PROFILE_BODY), _only(dict.fromkeys(FOCAL_POINTS, 201), 403)),
+    },
+    "context-profile-detail": {
+        "get": (lambda s: ({"pk": context_factories.matrix_profile(s).pk}, None), HOME_CONTEXT_READERS),
     },
 }
 

@@ -10,7 +10,6 @@ from decimal import Decimal
 import orjson
 import pytest
 from django.utils.translation import gettext_lazy
-from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.renderers import JSONRenderer
 
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _generic(incident: Incident) -> dict:
-    return serializers.Serializer.to_representation(IncidentOutputSerializer(), incident)
+    return IncidentOutputSerializer(incident).data
 
 
 @pytest.mark.skipif(not records_in_sql(), reason="PostgreSQL writes the records' JSON only on PostgreSQL")

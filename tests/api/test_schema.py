@@ -79,6 +79,14 @@ CROSS_FIELD_RULES = {
     "POST /api/v1/imports/{id}/{action}/",
     "GET /api/v1/aggregates/",
     "GET /api/v1/aggregates/{key}/",
+    # National context: an opaque page cursor (lists); months in order, no personal data in the
+    # text, a stored note's state (writes).
+    "GET /api/v1/context/notes/",
+    "GET /api/v1/context/profiles/",
+    "POST /api/v1/context/notes/",
+    "PATCH /api/v1/context/notes/{id}/",
+    "POST /api/v1/context/notes/{id}/{action}/",
+    "POST /api/v1/context/profiles/",
 }
 
 

@@ -7,12 +7,13 @@ import os
 import re
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
-from accounts.models import Role, User
+from accounts.models import Participant, Role, User
 from analytics.services import facts_rebuild_all
 from reporting.demo import demo_seed
-from reporting.models import Incident, ReciprocityPolicy, Return
+from reporting.models import AccessEvent, Incident, ReciprocityPolicy, Return
 from tests import factories
 from tests.browser import SHOTS
 
@@ -152,3 +153,38 @@ def test_incident_form_and_dashboards_right_to_left_in_arabic(page, browser, liv
         dash.wait_for_timeout(500)
         dash.locator("#chart-modes").screenshot(path=str(SHOTS / f"i18n-dashboard-modes-{language}.png"))
         assert not dash.errors, dash.errors
+
+    # Everyday words and figures (issue 19, item 9), on the demo's own reads (item 10): Australia's
+    # focal point sees who read its data, readers named in its language, figures in its digits.
+    focal = demo[("AUS", "focal_point")]
+    log = signed_in(browser, live_server, focal.username, focal.password)
+    events = list(AccessEvent.objects.filter(owner__code="AUS").select_related("viewer"))
+    assert events  # seed_demo logs reads of others' records
+    for language in ("en", "fr", "ar"):
+        User.objects.filter(username=focal.username).update(language=language)
+        log.goto(f"{live_server.url}/records/access-log/")
+        expect(log.locator("html")).to_have_attribute("lang", language)
+        with translation.override(language):
+            names = {e.viewer.local_name for e in events}
+            expect(log.locator("h1")).to_contain_text(Participant.objects.get(code="AUS").local_name)
+        readers = set(log.locator("main table tbody tr td:nth-child(2)").all_inner_texts())
+        assert readers and readers <= names, (readers, names)
+        when = log.locator("main table tbody tr td:nth-child(1)").first.inner_text()
+        digit = "[٠-٩]" if language == "ar" else "[0-9]"
+        assert re.fullmatch(rf"{digit}{{4}}-{digit}{{2}}-{digit}{{2}} {digit}{{2}}:{digit}{{2}}", when), when
+        log.screenshot(path=str(SHOTS / f"i18n-access-log-{language}.png"), full_page=False)
+    assert not log.errors, log.errors
+
+    User.objects.filter(username=demo[("AUS", "analyst")].username).update(language="ar")
+    dash = signed_in(browser, live_server, demo[("AUS", "analyst")].username, demo[("AUS", "analyst")].password)
+    dash.goto(f"{live_server.url}/analytics/")
+    expect(dash.locator("body")).to_have_attribute("data-numbering", "arab")
+    expect(dash.locator(".headline-figures .value").first).to_have_text(re.compile(r"^[٠-٩٬<≥ ]+$"))
+    table = dash.locator("#chart-coverage th[scope=row]")
+    expect(table.first).to_be_visible()
+    with translation.override("ar"):
+        shown = {p.local_name for p in Participant.objects.filter(status__in=["active", "suspended"])}
+    assert "جماعة تنمية الهجرة في المحيط الهادئ" in shown
+    # The charts' value axes are written by Intl in the same digits.
+    assert dash.evaluate("new Intl.NumberFormat('ar', {numberingSystem: 'arab'}).format(1234)") == "١٬٢٣٤"
+    assert not dash.errors, dash.errors

@@ -10,7 +10,7 @@ from accounts.models import ApiToken, Role
 from reporting.models import ImportBatch, Incident, ReciprocityPolicy
 from tests import factories
 from tests.api.conftest import token_for
-from tests.imports.files import csv_bytes, good_row
+from tests.imports.files import HEADERS, csv_bytes, good_row
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +26,13 @@ def api(user) -> APIClient:
     return client
 
 
+# good_row()'s file can be read two ways (a fee of 1,000; every day 12 or less): the tests say how.
+READ_AS = {"decimal": ".", "date_order": "dmy"}
+
+
 def post_file(client, data: bytes, key: str, **fields):
-    body = {"file": SimpleUploadedFile("export.csv", data), **fields}
+    body = {"file": SimpleUploadedFile("export.csv", data), **READ_AS, **fields}
+    body = {k: v for k, v in body.items() if v is not None}  # None: not sent
     return client.post("/api/v1/imports/", body, format="multipart", HTTP_IDEMPOTENCY_KEY=key)
 
 
@@ -92,3 +97,74 @@ def test_others_cannot_import_or_read_the_batch(contributor, owner, django_captu
     stranger = factories.user(role=Role.FOCAL_POINT, participant=factories.participant())
     assert api(stranger).get(f"/api/v1/imports/{batch_id}/").status_code == 404
     assert api(analyst).get(f"/api/v1/imports/{batch_id}/").status_code == 404
+
+
+# A file that reads two ways is not read until the API client says how ------------------------------
+
+CODES = json.dumps({"methods": {"BOAT": "fishing_boat"}})
+
+
+def test_a_file_that_reads_two_ways_is_refused_until_its_conventions_are_given(contributor):
+    data = csv_bytes([good_row("AMB-1", Migrants="1.234")])
+    response = post_file(api(contributor), data, "amb-1", decimal=None, date_order=None, code_mapping=CODES)
+    assert response.status_code == 400, response.content
+    errors = {e["field"]: e for e in response.json()["errors"]}
+    assert set(errors) == {"decimal", "date_order"}
+    assert {e["code"] for e in errors.values()} == {"conventions_needed"}
+    assert "“1.234”" in errors["decimal"]["message"] and "“,”" in errors["decimal"]["message"]
+    assert "“dmy”" in errors["date_order"]["message"]
+    assert not ImportBatch.objects.exists()  # nothing kept, nothing read
+    # With every other problem of the request at once (here a column the import needs).
+    lacking = csv_bytes([good_row("AMB-2", Migrants="1.234")], headers=[h for h in HEADERS if h != "Case No"])
+    response = post_file(api(contributor), lacking, "amb-3", decimal=None, date_order=None, code_mapping=CODES)
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert "decimal" in fields and "date_order" in fields and len(fields) > 2, fields
+    # The dates alone given: the numbers are still asked about.
+    response = post_file(api(contributor), data, "amb-2", decimal=None, code_mapping=CODES)
+    assert [e["field"] for e in response.json()["errors"]] == ["decimal"]
+
+
+@pytest.mark.parametrize(("decimal", "migrants", "problem"), [(",", 1234, None), (".", None, "Not a whole number.")])
+def test_the_file_is_read_the_way_the_client_says(
+    contributor, django_capture_on_commit_callbacks, decimal, migrants, problem
+):
+    """`1.234` is one thousand two hundred and thirty-four in a file that writes 1.234,5, and never
+    read as 1.234 (refused in a count) in one that writes 1,234.5."""
+    data = csv_bytes([good_row("AMB-3", Migrants="1.234", Fee="2.500")])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(api(contributor), data, f"amb-{decimal}", decimal=decimal, mode="valid_only",
+                             code_mapping=CODES)  # fmt: skip
+    assert response.status_code == 202, response.content
+    detail = api(contributor).get(response.json()["url"]).json()
+    if migrants is not None:
+        assert detail["rows_imported"] == 1, detail["rows_with_problems"]
+        record = Incident.objects.get(national_reference="AMB-3")
+        assert (record.migrants_total, record.fee_per_person) == (migrants, 2500)
+    else:
+        assert detail["rows_imported"] == 0
+        (row,) = detail["rows_with_problems"]
+        assert any(e["column"] == "Migrants" and e["message"].startswith(problem) for e in row["errors"])
+        assert not Incident.objects.exists()
+
+
+def test_a_choice_given_once_is_remembered_for_the_next_file(contributor, django_capture_on_commit_callbacks):
+    data = csv_bytes([good_row("AMB-5", Migrants="1.234", Fee="100")])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_file(api(contributor), data, "amb-5", decimal=",", code_mapping=CODES)
+    assert first.status_code == 202, first.content
+    data = csv_bytes([good_row("AMB-6", Migrants="1.234", Fee="100")])
+    with django_capture_on_commit_callbacks(execute=True):
+        again = post_file(api(contributor), data, "amb-6", decimal=None, date_order=None, mode="valid_only")
+    assert again.status_code == 202, again.content
+    detail = api(contributor).get(again.json()["url"]).json()
+    assert detail["rows_imported"] == 1, detail["rows_with_problems"][0]["errors"]
+    assert Incident.objects.get(national_reference="AMB-6").migrants_total == 1234
+
+
+def test_the_schema_documents_the_conventions():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    upload = schema["components"]["schemas"]["ImportUploadRequest"]["properties"]
+    assert "decimal" in upload and "date_order" in upload
+    assert "read both ways" in upload["decimal"]["description"]

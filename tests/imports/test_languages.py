@@ -37,7 +37,9 @@ def test_code_labels_in_any_language_resolve(name, raw, code):
     assert CodeResolver(participant=owner, code_mapping={}).resolve(column("incidents", name), raw) == code
 
 
-def test_the_worker_writes_the_problems_in_the_uploaders_language(contributor):
+def test_the_worker_stores_problems_as_codes_that_read_in_any_language(contributor):
+    """The worker stores each problem as the code writes it (whatever language the uploader had),
+    and each reader reads it in theirs."""
     from django.utils import translation
 
     from reporting.imports import services
@@ -55,8 +57,16 @@ def test_the_worker_writes_the_problems_in_the_uploaders_language(contributor):
             services.import_check_start(batch=batch, user=contributor)
     assert queued == [{"batch_id": batch.pk, "phase": "check", "language": "fr"}]
     import_run_task.run(**queued[0])  # what the worker does, with no language of its own
-    messages = [p["message"] for row in batch.rows.all() for p in row.errors]
-    assert any("Indiquez votre degré de certitude sur les chiffres." in m for m in messages), messages
+    from reporting.imports.messages import render
+
+    problems = [p for row in batch.rows.all() for p in row.errors]
+    assert "Say how confident you are in the figures." in [p["message"] for p in problems]
+    with translation.override("fr"):
+        assert "Indiquez votre degré de certitude sur les chiffres." in [render(p) for p in problems]
+    with translation.override("ar"):
+        shown = [render(p) for p in problems]
+    assert "Say how confident you are in the figures." not in shown
+    assert not any(m.isascii() for m in shown), shown
 
 
 def patch_enqueue():

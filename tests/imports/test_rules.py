@@ -1,6 +1,6 @@
 """The import checks a row with the web form's rules: for a table of bad values, the import says
-what the incident form says about the same value, on both of the import's paths (a row with no
-existing record, whose cells' outcomes are remembered, and a row merged into an existing record)."""
+what the incident form says about the same value, for a row with no record yet and for one that
+updates a record (one check, each cell's outcome remembered)."""
 
 import datetime as dt
 
@@ -13,7 +13,7 @@ from reporting.forms import IncidentForm
 from reporting.imports.mapping import suggest_columns
 from reporting.imports.messages import plain
 from reporting.imports.parsing import read_csv
-from reporting.imports.validation import RowChecker
+from reporting.imports.validation import RowChecker, existing_shape
 from tests.imports.files import HEADERS, a_day, csv_bytes, good_row
 
 pytestmark = pytest.mark.django_db
@@ -99,6 +99,13 @@ def checker_and_rows(contributor, rows: list[dict]):
     return checker, list(table.rows)
 
 
+def a_record(checker, row) -> dict:
+    """A record as an update finds it (existing_shape), made from a good row."""
+    checked = checker.check(row)
+    assert checked.problems == []
+    return existing_shape(checked.incident, checked.transits, checked.breakdowns, checked.documents)
+
+
 def import_row(reference: str, **changes) -> dict:
     return good_row(reference, **{"Latitude": "-12.2", "Longitude": "123.0", **changes})
 
@@ -107,8 +114,8 @@ def test_the_good_row_passes_both_the_form_and_the_import(contributor, owner, ag
     form = IncidentForm(data=form_data(agency), participant=owner)
     assert form.is_valid(), form.errors
     checker, rows = checker_and_rows(contributor, [import_row("GOOD-1")])
-    assert checker.check_new(rows[0]).problems == []
     assert checker.check(rows[0]).problems == []
+    assert checker.check(rows[0], existing=a_record(checker, rows[0])).problems == []
 
 
 @pytest.mark.parametrize(
@@ -117,8 +124,9 @@ def test_the_good_row_passes_both_the_form_and_the_import(contributor, owner, ag
 def test_the_import_says_what_the_form_says_about_a_bad_value(contributor, owner, agency, heading, cell, field, typed):
     expected = form_messages(owner, agency, field, typed)
     assert expected, f"the form accepts {typed!r} for {field}: not a bad value"
-    checker, rows = checker_and_rows(contributor, [import_row("BAD-1", **{heading: cell})])
-    for checked in (checker.check_new(rows[0]), checker.check(rows[0])):
+    checker, rows = checker_and_rows(contributor, [import_row("BAD-1", **{heading: cell}), import_row("GOOD-1")])
+    record = a_record(checker, rows[1])
+    for checked in (checker.check(rows[0]), checker.check(rows[0], existing=record)):
         said = {p.message for p in checked.problems if p.column == heading}
         assert said == expected, (heading, cell, said, expected)
         assert checked.staged is None  # an invalid row is never staged for the import
@@ -134,24 +142,55 @@ def test_rules_across_fields_are_the_records_own(contributor, owner, agency):
         expected = IncidentForm(data=form_data(agency, **typed), participant=owner)
         expected.is_valid()
         assert expected.errors.get(field), (field, expected.errors)
-        checker, rows = checker_and_rows(contributor, [import_row("X-1", **changes)])
-        for checked in (checker.check_new(rows[0]), checker.check(rows[0])):
+        checker, rows = checker_and_rows(contributor, [import_row("X-1", **changes), import_row("X-2")])
+        for checked in (checker.check(rows[0]), checker.check(rows[0], existing=a_record(checker, rows[1]))):
             said = {p.message for p in checked.problems if p.column == heading}
             assert said == set(expected.errors[field])
 
 
-def test_both_import_paths_agree_row_for_row(contributor):
-    """Many rows, good and bad: a remembered cell outcome never answers for another value."""
+def test_a_row_that_updates_a_record_finds_what_a_new_row_finds(contributor):
+    """Many rows, good and bad, each checked new and as an update of a record: with every column
+    in the file, the same problems and the same record; a remembered cell outcome never answers for
+    another value."""
     rows = [import_row(f"R-{i}") for i in range(30)]
     for i, (heading, cell, _field, _typed) in enumerate(BAD_VALUES):
         rows[i] = import_row(f"R-{i}", **{heading: cell})
     rows.append(import_row("R-30", Narrative="Passport number N1234567 found on the boat."))
-    checker, parsed = checker_and_rows(contributor, rows)
+    checker, parsed = checker_and_rows(contributor, [*rows, import_row("R-OLD", Migrants="7", Narrative="Old.")])
+    record = a_record(checker, parsed.pop())
     for row in parsed + parsed:  # twice: the second time every cell's outcome is remembered
-        fast, whole = checker.check_new(row), checker.check(row)
-        assert sorted(p.as_dict().items() for p in fast.problems) == sorted(p.as_dict().items() for p in whole.problems)
-        assert fast.signature() == whole.signature()
-        assert (fast.staged is not None) == (not whole.problems)
+        new, update = checker.check(row), checker.check(row, existing=record)
+        assert sorted(p.as_dict().items() for p in new.problems) == sorted(p.as_dict().items() for p in update.problems)
+        assert new.signature() == update.signature()
+        assert (new.staged is not None) == (not new.problems) and update.staged is None
+
+
+def test_the_columns_a_file_lacks_keep_the_records_values(contributor):
+    """An update from a file without some columns keeps the record's values for them (and a field
+    a submission needs is not asked for again); a new record from it lacks them."""
+    checker, rows = checker_and_rows(contributor, [import_row("K-1", Migrants="7", Narrative="Kept as it was.")])
+    record = a_record(checker, rows[0])
+    lacking = [h for h in HEADERS + EXTRA if h not in ("Narrative", "Source", "Migrants")]
+    table, _info = read_csv(csv_bytes([import_row("K-1", Migrants="9", Narrative="Changed.")], headers=lacking))
+    mapping = {"incidents": suggest_columns(participant=contributor.participant, sheet="incidents", headers=lacking)}
+    checker = RowChecker(
+        participant=contributor.participant,
+        user=contributor,
+        column_mapping=mapping,
+        code_mapping={"methods": {"boat": "fishing_boat"}},
+        headers={"incidents": table.headers},
+    )
+    (row,) = table.rows
+    update = checker.check(row, existing=record)
+    assert update.problems == []
+    assert (update.incident.narrative, update.incident.migrants_total, update.incident.source) == (
+        "Kept as it was.",
+        7,
+        "investigation",
+    )
+    new = checker.check(row)
+    assert {p.column for p in new.problems} == {"Source"}  # needed to submit: the new record lacks it
+    assert new.incident.migrants_total == 0 and new.incident.narrative == ""
 
 
 FREE_TEXT_PIECES = [
@@ -194,8 +233,8 @@ def test_a_plain_free_text_cell_is_answered_as_the_fields_answer_it(contributor,
 
 
 def test_the_dry_runs_check_without_objects_finds_the_same(contributor):
-    """check_new(objects=False), as the dry run calls it, finds the same problems and stages the
-    same text as check_new() and check()."""
+    """check(objects=False), as the dry run calls it, finds the same problems and stages the same
+    text as check()."""
     rows = [import_row(f"O-{i}") for i in range(30)]
     for i, (heading, cell, _field, _typed) in enumerate(BAD_VALUES):
         rows[i] = import_row(f"O-{i}", **{heading: cell})
@@ -204,7 +243,6 @@ def test_the_dry_runs_check_without_objects_finds_the_same(contributor):
     rows.append(import_row("O-32", Transit=""))
     checker, parsed = checker_and_rows(contributor, rows)
     for row in parsed + parsed:
-        lean, full, whole = checker.check_new(row, objects=False), checker.check_new(row), checker.check(row)
+        lean, full = checker.check(row, objects=False), checker.check(row)
         assert (lean.reference, lean.problems, lean.staged) == (full.reference, full.problems, full.staged)
-        assert sorted(p.as_dict().items() for p in lean.problems) == sorted(p.as_dict().items() for p in whole.problems)
         assert lean.transits == [] and (full.transits != []) == (row.cells[HEADERS.index("Transit")] != "")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Participant, Role, User
-from reporting import codes
+from reporting import codes, copytext
 from reporting.demo import demo_seed, incidents, loading, seeding
 from reporting.demo.plan import LAPSED_SINCE, SUSPENDED_SINCE, month_add
 from reporting.models import (
@@ -410,7 +410,8 @@ def test_the_compiled_copy_line_matches_the_column_by_column_text():
         "updated_at": at,
     }
     line = loading.incident_line_formatter(row)(row)
-    expected = [loading._formatter(f)(row.get(f.attname, f.get_default())) for f in Incident._meta.concrete_fields]
+    fields = Incident._meta.concrete_fields
+    expected = [copytext.column_formatter(f)(row.get(f.attname, f.get_default())) for f in fields]
     assert line.endswith("\n") and line[:-1].split("\t") == [
         text.replace("T05:06:07", " 05:06:07")
         for text in expected  # str() of a datetime, as COPY reads it
@@ -427,3 +428,32 @@ def test_ordered_samples_keep_the_catalogue_order_and_their_bounds():
         assert 1 <= len(sample) <= 3 and list(sample) == sorted(sample) and len(set(sample)) == len(sample)
     assert draws.ordered_sample(("x",), 1, 3) == ["x"]
     assert {draws.between(2, 4) for _ in range(300)} == {2, 3, 4}
+
+
+def test_the_demo_logs_reads_of_others_records_that_the_rule_allows(seeded_any_day):
+    from reporting.models import AccessEvent
+    from reporting.reciprocity import visible_incidents
+
+    events = list(AccessEvent.objects.select_related("user", "viewer", "owner"))
+    assert seeded_any_day.reads == len(events) > 0
+    assert {e.via for e in events} == {"list", "detail", "export"}
+    now = timezone.now()
+    for event in events:
+        assert event.viewer_id == event.user.participant_id != event.owner_id
+        assert now - dt.timedelta(days=28) <= event.at <= now
+        readable = visible_incidents(event.user).filter(participant_id=event.owner_id)
+        if event.incident_id:
+            assert readable.filter(pk=event.incident_id, updated_at__lte=event.at).exists()
+        assert readable.count() >= event.record_count
+    # Participants not contributing (suspended, lapsed, invited) read nothing; the secretariat is not in it.
+    assert not AccessEvent.objects.filter(viewer__code__in=["MMR", "IND", "AFG"]).exists()
+    assert not AccessEvent.objects.filter(viewer__isnull=True).exists()
+
+
+def test_a_focal_point_of_the_demo_sees_who_read_its_data(seeded):
+    client = Client()
+    client.force_login(User.objects.get(username="aus-focal"))
+    response = client.get(reverse("reporting:accessevent-list"))
+    assert response.status_code == 200
+    assert response.context["page"].object_list
+    assert "No one outside your participant has read your records yet." not in response.content.decode()

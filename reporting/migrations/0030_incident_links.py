@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0013_password_recovery_audit'),
-        ('reporting', '0027_non_contributors_see_no_aggregates'),
+        ('reporting', '0029_national_context'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
