@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.codes import country_name
 from accounts.models import Participant
+from analytics import linked
 from analytics.disclosure import Cell, Limits, bound, label, protect, shown
 from analytics.facts import (
     TOTAL,
@@ -738,8 +739,9 @@ def _headline(reader: FactReader) -> Chart:
     """Detections, migrants, smugglers, dead and missing in the period, beside the previous period
     of the same length, with the change (only between two whole figures)."""
     before = FactReader(reader.scope, _previous(reader.filters), reader.on, reader.versions)
-    now_rows = reader.rows(IncidentFact, [], list(HEADLINE))
-    before_rows = before.rows(IncidentFact, [], list(HEADLINE))
+    # By the first record's owner of a linked duplicate too (analytics/linked.py); the sums ignore it.
+    now_rows = reader.rows(IncidentFact, ["linked_owner"], list(HEADLINE))
+    before_rows = before.rows(IncidentFact, ["linked_owner"], list(HEADLINE))
     rows = []
     suppressed = 0
     owners: set[int] = set()
@@ -775,6 +777,8 @@ def _headline(reader: FactReader) -> Chart:
                 codes=[changes[-1]],  # the change, printed beside the figure
             )
         )
+    rows[1:1] = linked.headline_rows(reader, before, now_rows, before_rows)
+    changes[1:1] = ["—", "—"]
     previous = _previous(reader.filters)
     return Chart(
         "headline",

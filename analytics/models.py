@@ -68,6 +68,9 @@ class IncidentFact(Fact):
     injured = models.PositiveIntegerField()
     rescued = models.PositiveIntegerField()
     abused = models.PositiveIntegerField(default=0)  # detections reporting at least one abuse
+    # A confirmed link's second record: the first record's owner (0 otherwise), so that a viewer
+    # summing both counts the venture once (analytics/linked.py).
+    linked_owner = models.PositiveIntegerField(default=0)
 
     class Meta:
         # The ret foreign key has its index already (one return's rebuild deletes by it); another on

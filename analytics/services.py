@@ -108,10 +108,21 @@ def _base(d: _Dialect, where: str) -> str:
            i.rescued, i.fee_usd, i.smuggler_roles, i.abuses,
            CASE WHEN {d.length.format(column="i.abuses")} > 0 THEN 1 ELSE 0 END AS abused,
            COALESCE((SELECT t.country FROM reporting_incidenttransit t
-                      WHERE t.incident_id = i.id ORDER BY t.sequence LIMIT 1), '') AS transit
+                      WHERE t.incident_id = i.id ORDER BY t.sequence LIMIT 1), '') AS transit,
+           {LINKED_OWNER} AS linked_owner
       FROM reporting_incident i JOIN reporting_return r ON r.id = i.ret_id
      WHERE i.status = 'validated' AND {where}
 """
+
+
+# A confirmed link's second record: the owner of its first record, where that record is shared
+# record by record now (validated, shared, in a submitted return, embargo over), else 0
+# (analytics/linked.py). Links are few: one probe of the link table's second_id index per record.
+LINKED_OWNER = """COALESCE((SELECT min(l.first_participant_id) FROM reporting_incidentlink l
+           JOIN reporting_incident p ON p.id = l.first_id JOIN reporting_return pr ON pr.id = p.ret_id
+          WHERE l.second_id = i.id AND l.status = 'confirmed' AND p.status = 'validated'
+            AND p.sharing_level = 'shared' AND pr.status = 'submitted'
+            AND (p.embargo_until IS NULL OR p.embargo_until <= CURRENT_DATE)), 0)"""
 
 
 @dataclass(frozen=True)
@@ -152,11 +163,11 @@ def _facts_sql(d: _Dialect) -> tuple[_FactSql, ...]:
     return (
         _FactSql(
             "analytics_incidentfact",
-            "detection_context, incidents, migrants, smugglers, dead, missing, injured, rescued, abused",
-            "detection_context, count(*), sum(migrants_total), sum(smugglers_total), sum(dead), sum(missing), "
-            "sum(injured), sum(rescued), sum(abused)",
+            "detection_context, linked_owner, incidents, migrants, smugglers, dead, missing, injured, rescued, abused",
+            "detection_context, linked_owner, count(*), sum(migrants_total), sum(smugglers_total), sum(dead), "
+            "sum(missing), sum(injured), sum(rescued), sum(abused)",
             "FROM inc",
-            "detection_context",
+            "detection_context, linked_owner",
         ),
         # Sankey and map: the route's first transit country (none: a direct route).
         _FactSql(
@@ -277,6 +288,23 @@ def _insert_facts(*, where: str, params: list) -> int:
         return records
 
 
+def _linked_returns_mark(*, ret_id: int) -> None:
+    """Mark for a rebuild the returns of records confirmed as linked duplicates of this return's
+    records: whether they count once depends on their first record, rebuilt here (its sharing,
+    status or embargo may have changed). A link's first record is detected before its second, so
+    the marks never come back around."""
+    from reporting.linking.models import IncidentLink
+
+    ret_ids = set(
+        IncidentLink.objects.filter(status=IncidentLink.Status.CONFIRMED, first__ret_id=ret_id)
+        .exclude(second__ret_id=ret_id)
+        .values_list("second__ret_id", flat=True)
+    )
+    now = timezone.now()
+    for other in ret_ids:
+        ReturnOutbox.objects.update_or_create(ret_id=other, defaults={"marked_at": now})
+
+
 def _clear_outbox(marks: dict[int, dt.datetime]) -> None:
     """Remove the outbox rows this build covered, unless a change re-marked them meanwhile
     (then marked_at differs and the row stays for the next build)."""
@@ -321,6 +349,7 @@ def facts_rebuild(*, return_id: int) -> FactSet | None:
             _clear_outbox(marks)
             return None
         records = _facts_replace(d, ret)
+        _linked_returns_mark(ret_id=ret.pk)
         fact_set, _ = FactSet.objects.update_or_create(
             ret=ret,
             defaults={

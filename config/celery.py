@@ -52,6 +52,12 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.import_files_expire_task",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Links between records of two participants that may describe one venture (docs/links.md):
+    # proposed nightly from the records detected in the last months; also runnable on demand.
+    "links-propose-nightly": {
+        "task": "reporting.tasks.links_propose_task",
+        "schedule": crontab(hour=1, minute=10),
+    },
 }
 
 

@@ -1072,5 +1072,7 @@ class ReturnOutbox(models.Model):
         return f"dirty {self.ret_id}"
 
 
+# Linked incidents across participants live in their own module (docs/links.md).
 # National context (issue 22): its models live with their code in reporting/context/.
 from reporting.context.models import NationalProfile, PeriodNote  # noqa: E402, F401
+from reporting.linking.models import IncidentLink  # noqa: E402, F401

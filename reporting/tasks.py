@@ -83,3 +83,16 @@ def import_files_expire_task() -> int:
     from reporting.imports.services import import_files_expire
 
     return import_files_expire()
+
+
+# Linked incidents across participants (docs/links.md): the work is in reporting/linking/services.py.
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+def links_propose_task(*, since: str | None = None) -> dict:
+    import datetime as dt
+
+    from reporting.linking.services import links_propose
+
+    result = links_propose(since=dt.date.fromisoformat(since) if since else None)
+    return {"proposed": result.proposed, "participant_pairs": result.participant_pairs}

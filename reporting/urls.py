@@ -79,6 +79,14 @@ urlpatterns += [
     path("imports/<int:pk>/report.<str:fmt>", imports.ImportReportView.as_view(), name="import-report"),
 ]
 
+# Linked incidents across participants (issue 22, part 2)
+from reporting.linking import views as linking  # noqa: E402 - grouped with the routes it serves
+
+urlpatterns += [
+    path("links/", linking.LinkListView.as_view(), name="link-list"),
+    path("links/<int:pk>/decide/", linking.LinkDecideView.as_view(), name="link-decide"),
+]
+
 # National context beside the figures (issue 22): profiles and notes on periods
 from reporting.context import views as context  # noqa: E402 - grouped with the routes it serves
 

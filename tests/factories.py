@@ -196,6 +196,21 @@ def matrix_import_batch(story):
     return batch
 
 
+def matrix_link(story):
+    """The permission matrices' link: home's shared record and the partner's, proposed once per story."""
+    link = getattr(story, "link", None)
+    if link is None:
+        from reporting.linking.models import IncidentLink
+        from reporting.linking.services import links_propose
+
+        links_propose()
+        link = IncidentLink.objects.get(
+            first_participant__in=[story.home, story.partner], second_participant__in=[story.home, story.partner]
+        )
+        story.link = link
+    return link
+
+
 def sparse_and_full_incidents(*, agency_name: str = "Border Force", **full_fields) -> tuple[Incident, Incident]:
     """Two records of one owner for output tests: a sparse draft (no rows, no agency) and a full one
     with agency, crossing point, decimals, an embargo, and transit (created out of sequence),

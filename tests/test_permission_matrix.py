@@ -385,6 +385,35 @@ REGISTRY: dict[str, Route] = {
     "api:not-found": Route(
         api=True, kwargs=lambda story: {"path": "nowhere/"}, expect=by_role(default=404, norole=404, anonymous=404)
     ),
+    # Linked incidents (issue 22): the link between home's shared record and the partner's. Pages
+    # are the focal point's (403 by role first); the API asks the rule first (404 for whoever does
+    # not read both records as one of the two sides), then the role (403).
+    "reporting:link-list": Route(expect=by_role(focal_point=200)),
+    "reporting:link-decide": Route(
+        method="post",
+        kwargs=lambda story: {"pk": factories.matrix_link(story).pk},
+        data=lambda story: {"decision": "confirm"},
+        expect=by_role(home_focal_point=302, focal_point=404),
+    ),
+    "api:link-list": Route(api=True, expect=by_role(focal_point=200, anonymous=API_ANONYMOUS)),
+    "api:link-detail": Route(
+        api=True,
+        kwargs=lambda story: {"pk": factories.matrix_link(story).pk},
+        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_focal_point=200,
+                       home_analyst=403, home_contributor=403),  # fmt: skip
+    ),
+    "api:link-decide": Route(
+        api=True,
+        method="post",
+        kwargs=lambda story: {"pk": factories.matrix_link(story).pk, "action": "confirm"},
+        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_focal_point=200,
+                       home_analyst=403, home_contributor=403),  # fmt: skip
+    ),
+    "api:incident-links": Route(
+        api=True,
+        records=RECORDS,
+        expect=record_action(ok=200, roles=ALL_ROLES, own_only=False, anonymous=API_ANONYMOUS, norole=404),
+    ),
     "accounts:token-revoke": Route(
         method="post", kwargs=lambda story: {"pk": MISSING_PK}, expect=by_role(default=404, norole=404)
     ),

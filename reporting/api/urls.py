@@ -11,6 +11,7 @@ from django.urls import path, re_path
 
 from reporting.api import context, imports, incidents, me, participants, reference, returns
 from reporting.api.errors import api_not_found
+from reporting.linking import api as linking
 
 app_name = "api"
 
@@ -27,7 +28,12 @@ urlpatterns: list = [
     # GET lists, POST creates (IncidentCreateApi extends IncidentListApi); GET reads, PATCH changes.
     path("incidents/", incidents.IncidentCreateApi.as_view(), name="incident-list"),
     path("incidents/<int:pk>/", incidents.IncidentChangeApi.as_view(), name="incident-detail"),
+    # Linked incidents (issue 22): before the record's actions, whose <action> would take "links".
+    path("incidents/<int:pk>/links/", linking.IncidentLinksApi.as_view(), name="incident-links"),
     path("incidents/<int:pk>/<str:action>/", incidents.IncidentActionApi.as_view(), name="incident-action"),
+    path("links/", linking.LinkListApi.as_view(), name="link-list"),
+    path("links/<int:pk>/", linking.LinkDetailApi.as_view(), name="link-detail"),
+    path("links/<int:pk>/<str:action>/", linking.LinkDecideApi.as_view(), name="link-decide"),
     path("returns/", returns.ReturnListApi.as_view(), name="return-list"),
     path("returns/<str:month>/", returns.ReturnDetailApi.as_view(), name="return-detail"),
     path("returns/<str:month>/<str:action>/", returns.ReturnActionApi.as_view(), name="return-action"),

@@ -21,6 +21,7 @@ from reporting.demo import loading, reference
 from reporting.demo.catalogue import PARTICIPANTS
 from reporting.demo.context import context_create
 from reporting.demo.incidents import Batch, IncidentGenerator
+from reporting.demo.links import demo_links_create
 from reporting.demo.people import Credential, demo_users_create
 from reporting.demo.plan import plan_build
 from reporting.demo.reads import demo_reads_create
@@ -103,6 +104,7 @@ def _seed(*, seed: int, incidents: int, progress) -> SeedResult:
     context_create(participants=participants, users=users, today=now.date())
     _statistics_refresh()
     _grants_sync()
+    demo_links_create(rng=_rng(seed, "links"), today=now.date())
     reads = demo_reads_create(rng=_rng(seed, "reads"), now=now)
     return SeedResult(
         participants=len(participants),

@@ -27,6 +27,7 @@ from accounts.services import export_audit
 from reporting import codes, reciprocity, selectors
 from reporting.context.footnotes import export_footnote_rows, page_footnotes
 from reporting.forms import PageSizeField
+from reporting.linking.selectors import access_rows, incident_links
 from reporting.models import AccessEvent, Incident
 from reporting.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, xlsx_bytes
 
@@ -372,7 +373,8 @@ class IncidentDetailView(RolesRequiredMixin, TemplateView):
         user = self.request.user
         with transaction.atomic():
             incident = selectors.incident_detail(user=user, pk=kwargs["pk"])
-            reciprocity.record_access(user=user, incidents=[incident], via=AccessEvent.Via.DETAIL)
+            linked = incident_links(user=user, incident=incident)
+            reciprocity.record_access(user=user, incidents=[incident, *access_rows(linked)], via=AccessEvent.Via.DETAIL)
         own = incident.participant_id == user.participant_id
         context.update(
             incident=incident,
@@ -401,5 +403,6 @@ class IncidentDetailView(RolesRequiredMixin, TemplateView):
             # The change history names the owner's own officials: shown to the owner's users only.
             history=selectors.incident_history(incident=incident) if own else None,
             arrow=_arrow().strip(),  # old → new, pointing the way the page reads
+            linked=linked,
         )
         return context

@@ -203,6 +203,32 @@ MATRIX = {
     },
 }
 
+# Linked incidents (issue 22): home's shared record and the partner's, proposed once per story. The
+# rule first (404 for whoever does not read both records as one of the two sides), then the role:
+# only focal points list and decide links (403).
+LINK_SIDES = {"home_focal_point": 200, "partner_focal_point": 200, "home_analyst": 403, "home_contributor": 403}
+MATRIX.update(
+    {
+        "link-list": {
+            "get": (
+                lambda s: ({}, None),
+                _only(dict.fromkeys(["home_focal_point", "lapsed_focal_point", "partner_focal_point"], 200), 403),
+            )
+        },
+        "link-detail": {"get": (lambda s: ({"pk": factories.matrix_link(s).pk}, None), _only(LINK_SIDES, 404))},
+        "link-decide": {
+            "post": (lambda s: ({"pk": factories.matrix_link(s).pk, "action": "confirm"}, {}), _only(LINK_SIDES, 404))
+        },
+        "incident-links": {
+            "get": (
+                lambda s: ({"pk": s.records["home_shared"].pk}, None),
+                _only({**dict.fromkeys(["home_analyst", "home_contributor", "home_focal_point"], 200),
+                       "partner_focal_point": 200}, 404),  # fmt: skip
+            )
+        },
+    }
+)
+
 
 def _clients(story) -> dict[tuple[str, str], APIClient]:
     clients = {("anonymous", "session"): APIClient(), ("anonymous", "token"): APIClient()}

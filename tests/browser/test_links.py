@@ -1,0 +1,66 @@
+"""Linked incidents in the browser (docs/links.md): a focal point confirms a proposal, the record
+shows the other participant's report, in English, French and Arabic. Screenshots: links-*.png."""
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from reporting.linking.services import links_propose
+from tests import factories
+from tests.browser import SHOTS
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def signed_in(browser, live_server, username):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/$"))
+    return page
+
+
+def test_both_focal_points_confirm_a_link_and_the_records_show_it(page, browser, live_server):
+    del page
+    story = factories.ReciprocityStory()
+    links_propose()
+    partner_ref = story.records["partner_shared"].national_reference
+
+    home = signed_in(browser, live_server, "home-focal_point")
+    home.click("text=Linked incidents")
+    expect(home.locator("h1")).to_have_text("Linked incidents")
+    expect(home.locator("table.links")).to_contain_text(partner_ref)
+    home.screenshot(path=str(SHOTS / "links-proposals-en.png"), full_page=True)
+    home.click("button[value=confirm]")
+    expect(home.locator("body")).to_contain_text("the other side has not decided yet")
+
+    partner = signed_in(browser, live_server, "par-fp")
+    partner.goto(f"{live_server.url}/records/links/")
+    partner.click("button[value=confirm]")
+    expect(partner.locator("body")).to_contain_text("Link confirmed by both sides")
+
+    home.goto(f"{live_server.url}/records/{story.records['home_shared'].pk}/")
+    expect(home.locator(".also-reported")).to_contain_text(f"Also reported by Participant PAR: {partner_ref}")
+    home.screenshot(path=str(SHOTS / "links-record-en.png"), full_page=True)
+    for language, heading, also in (
+        ("fr", "Incidents liés", "Également signalé par"),
+        ("ar", "الحوادث المرتبطة", "أبلغ عنه أيضاً"),
+    ):
+        with home.expect_navigation():
+            home.select_option("#langswitch", language)
+        expect(home.locator(".also-reported")).to_contain_text(also)
+        home.screenshot(path=str(SHOTS / f"links-record-{language}.png"), full_page=True)
+        home.goto(f"{live_server.url}/records/links/?status=confirmed")
+        expect(home.locator("h1")).to_have_text(heading)
+        home.screenshot(path=str(SHOTS / f"links-confirmed-{language}.png"), full_page=True)
+        home.goto(f"{live_server.url}/records/{story.records['home_shared'].pk}/")
+    expect(home.locator("html")).to_have_attribute("dir", "rtl")
