@@ -38,8 +38,8 @@ class Fact(models.Model):
     """The columns every fact row shares: owner, month, the rule's inputs and the filter keys."""
 
     # No foreign key constraints in the database (the indexes stay): fact rows are derived and
-    # rebuilt, never written by hand, and checking two keys for each of the ~8,000 rows a return's
-    # rebuild writes cost 0.13 s at commit (deferred checks). Django still cascades on delete.
+    # rebuilt, never written by hand, and two keys checked for each row a return's rebuild writes
+    # weigh on the rebuild's commit. Django still cascades on delete.
     ret = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
     month = models.DateField()

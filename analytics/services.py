@@ -178,7 +178,7 @@ def _facts_sql(d: _Dialect) -> tuple[_FactSql, ...]:
             "transit",
         ),  # fmt: skip
         # A record has one breakdown row per (group, citizenship, sex, age group) (the constraint
-        # breakdown_unique_cell), so count(*) counts records: no DISTINCT, whose sort cost 0.2 s a return.
+        # breakdown_unique_cell), so count(*) counts records: no DISTINCT and its sort.
         _FactSql(
             "analytics_peoplefact",
             '"group", citizenship, sex, age_group, incidents, persons, unaccompanied',
@@ -329,11 +329,11 @@ def facts_rebuild(*, return_id: int) -> FactSet | None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # One return is a few thousand rows: the JSON functions' default row estimates make the
-            # planner expect far more and spend ~0.3 s compiling JIT code for a 10 ms query. Its
+            # planner expect far more and compile JIT code that costs more than the query. Its
             # records join their breakdown and document rows best by index look-ups: a merge or
-            # hash join reads the whole breakdown table or index (seconds at 1M incidents). And
-            # with those estimates the groups would be sorted (text under the database's collation:
-            # 0.3 s a return) rather than hashed in memory (a few MB for the largest return).
+            # hash join reads the whole breakdown table or index. And
+            # with those estimates the groups would be sorted (text under the database's collation)
+            # rather than hashed in memory (a few MB for the largest return).
             with connection.cursor() as cursor:
                 cursor.execute(
                     "SET LOCAL jit = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashjoin = off; "

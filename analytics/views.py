@@ -44,7 +44,7 @@ class DashboardView(DashboardAccessMixin, TemplateView):
             "form": form,
             "dashboard": dashboard,
             "query": self.request.GET.urlencode(),
-            # The rendered form and charts are cached (the form's country lists alone cost ~0.1 s).
+            # The rendered form and charts are cached (the form's country lists are the dearest part).
             "filters_key": (dashboard.choices_key, self.request.GET.urlencode(), self.request.LANGUAGE_CODE),
             # A callable: the template calls it only when the cached charts must be rendered again.
             "charts_json": lambda: charts_json(dashboard.charts),

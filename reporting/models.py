@@ -163,8 +163,8 @@ class ValidatedWithoutQueries(models.Model):
 
 
 # The versions of a record and of its linked rows say who made them (history_user) without a
-# database foreign key to the user: a key checked for every version written (220,000 checks at
-# commit for the benchmark's 100,000-row import, about 1 s of backend CPU). The id is always the
+# database foreign key to the user: a key checked for every version written (two per imported
+# record, checked at commit). The id is always the
 # acting user's (the request's or the uploader's, set by our services), users are deactivated, never
 # deleted by the site, and a deletion through Django (the admin) still empties the field
 # (on_delete=SET_NULL, kept, with its index); only SQL run by hand could leave a version naming a

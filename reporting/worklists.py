@@ -140,7 +140,7 @@ def _analyst(user: User, today: dt.date) -> Worklist:
         )
         return {**{k: v or 0 for k, v in sums.items()}, "as_of": timezone.now()}
 
-    # The sums over a year of readable records cost ~80 ms at 200,000 records: kept a few minutes per
+    # The sums over a year of readable records are the home's dearest query: kept a few minutes per
     # participant and day (what a participant may read is the same for all its analysts), and the
     # page says "as of" when.
     key = f"vrs:home:analyst:{user.participant_id}:{today.isoformat()}"

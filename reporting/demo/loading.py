@@ -209,7 +209,7 @@ def bulk_load_mode() -> Iterator[None]:
 
 
 class BulkCreateWriter:
-    """bulk_create in batches: about 12k rows/s, fine for the default size on SQLite."""
+    """bulk_create in batches: fast enough for the default size on SQLite."""
 
     method = "bulk_create"
 

@@ -11,7 +11,7 @@ No rule is restated here. Each row goes through, in the web form's order:
 
 What is added is speed, not rules: a form or model field's check depends on the value alone, so
 each field remembers its answer per distinct value (a 100,000-row file has a few thousand distinct
-values per column), instead of building a form per row (about 15 ms each). Database-backed
+values per column), instead of building a form per row. Database-backed
 uniqueness is not checked per row: national references are matched to existing records in bulk by
 the service, which is how an import updates instead of duplicating.
 
