@@ -15,6 +15,8 @@ The checks run with no language active (`import_run`), so every text comes out a
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -134,6 +136,25 @@ def render_parts(parts: Parts) -> str:
                 translated = text % values
         said_.append(translated)
     return " ".join(said_)
+
+
+def stored_error(message) -> str:
+    """A batch's stopping message as its `error` field keeps it: the text as written in the code, or
+    its parts as JSON where it has parameters (rendered by `render_error`)."""
+    parts = parts_of(message)
+    if any(params for _text, params in parts):
+        return json.dumps(parts)
+    return " ".join(text for text, _params in parts)
+
+
+def render_error(error: str) -> str:
+    """A batch's stored `error` in the language now active."""
+    if error.startswith("[["):
+        try:
+            return render_parts(json.loads(error))
+        except ValueError:
+            return error
+    return _(error) if error else ""
 
 
 def render(problem: dict) -> str:

@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.roles import Action, role_can
 from reporting.imports.columns import COLUMNS, INCIDENTS, SHEETS
 from reporting.imports.mapping import NOT_FIXED, code_choices
+from reporting.imports.messages import render_error
 from reporting.imports.parsing import batch_layout, head_tables
 from reporting.models import ImportBatch, ImportRow
 
@@ -67,7 +68,7 @@ def batch_progress(batch: ImportBatch) -> dict:
         "rows_failed": batch.rows_failed,
         "rows_unchanged": batch.rows_unchanged,
         "percent": min(100, percent),
-        "error": batch.error,
+        "error": render_error(batch.error),
     }
 
 

@@ -45,7 +45,7 @@ from reporting.imports import conventions as conventions_
 from reporting.imports import mapping as mapping_
 from reporting.imports import messages as messages_
 from reporting.imports.columns import BREAKDOWNS, DOCUMENTS, INCIDENTS, SHEETS
-from reporting.imports.messages import Message, said
+from reporting.imports.messages import Message, said, stored_error
 from reporting.imports.parsing import (
     XLSX,
     FileProblem,
@@ -1229,11 +1229,15 @@ def import_commit(*, batch_id: int) -> ImportBatch:
     except _AllOrNothing as stop:
         _fail(
             batch.pk,
-            _(
-                "Row %(row)s no longer passes the checks (the records changed since the dry run), so nothing was "
-                "imported. Check the file again."
-            )
-            % {"row": stop.args[0]},
+            stored_error(
+                said(
+                    gettext_noop(
+                        "Row %(row)s no longer passes the checks (the records changed since the dry run), so "
+                        "nothing was imported. Check the file again."
+                    ),
+                    row=stop.args[0],
+                )
+            ),
             status=ImportBatch.Status.CHECKED,
         )
     except FileProblem as problem:

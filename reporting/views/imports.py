@@ -21,7 +21,7 @@ from reporting.imports.columns import COLUMNS, INCIDENTS, SHEET_TITLES, SHEETS
 from reporting.imports.conventions import DECIMAL_CHOICES
 from reporting.imports.mapping import code_choices
 from reporting.imports.messages import render as render_message
-from reporting.imports.messages import rendered
+from reporting.imports.messages import render_error, rendered
 from reporting.imports.template import describe
 from reporting.models import ImportBatch
 from reporting.views.records import RolesRequiredMixin
@@ -161,7 +161,7 @@ class ImportDetailView(RolesRequiredMixin, View):
             ]
             context["file_problems"] = [dict(rendered(p), text=describe(p)) for p in batch.problems if "row" in p]
         context["infos"] = [render_message(p) for p in batch.problems if p.get("kind") == "info"]
-        context["error"] = _(batch.error) if batch.error else ""  # a stopped run's words, as the code has them
+        context["error"] = render_error(batch.error)
         return render(request, self.template_name, context, status=status)
 
 

@@ -152,3 +152,29 @@ def test_a_date_in_the_future_is_said_in_the_readers_language(contributor):
     assert problem["parts"] == [["The detection date cannot be in the future.", {}]]
     with translation.override("fr"):
         assert render(problem) == "La date de détection ne peut pas être dans le futur."
+
+
+def test_a_stopped_import_says_why_in_the_readers_language():
+    """A stop with a parameter (the row) is stored as parts and read in each language; a stop
+    without one is stored as the code's text, read through the catalogue."""
+    from reporting.imports.messages import render_error, said, stored_error
+
+    with translation.override("en"):
+        stored = stored_error(
+            said(
+                "Row %(row)s no longer passes the checks (the records changed since the dry run), so nothing was "
+                "imported. Check the file again.",
+                row=17,
+            )
+        )
+        assert render_error(stored).startswith("Row 17 no longer passes")
+    with translation.override("fr"):
+        french = render_error(stored)
+    with translation.override("ar"):
+        arabic = render_error(stored)
+    assert "17" in french and "Row" not in french and french != arabic and "17" in arabic
+    plain = stored_error(said("The import stopped on an unexpected error and was rolled back: nothing was imported."))
+    assert not plain.startswith("[[")
+    with translation.override("fr"):
+        assert "import" in render_error(plain).lower() and "rolled back" not in render_error(plain)
+    assert render_error("") == ""
