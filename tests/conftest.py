@@ -23,12 +23,17 @@ def pytest_report_header(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Every test starts with empty caches: throttle counters, and the dashboards' sums, whose keys
-    carry versions a rolled-back test may hand to the next one."""
+    """Every test starts with empty caches (throttle counters, and the dashboards' sums, whose keys
+    carry versions a rolled-back test may hand to the next one) and in the default language (the
+    locale middleware activates a request's language in the thread and leaves it there)."""
     from django.core.cache import caches
+    from django.utils import translation
 
     for alias in settings.CACHES:
         caches[alias].clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 def services_required() -> bool:

@@ -302,24 +302,33 @@ def _rows(
 
 def breakdown_excess(*, incident: Incident, breakdowns: list[PersonBreakdown]) -> dict[str, ValidationError]:
     """{field: message} for each group whose rows add up to more than its total."""
+    # One text per group, so that the group's word is translated with its sentence.
     totals = {
-        codes.PersonGroup.MIGRANT: ("migrants_total", incident.migrants_total or 0),
-        codes.PersonGroup.SMUGGLER: ("smugglers_total", incident.smugglers_total or 0),
+        codes.PersonGroup.MIGRANT: (
+            "migrants_total",
+            incident.migrants_total or 0,
+            gettext_lazy(
+                "The breakdown rows count %(counted)s migrants, more than the total of %(total)s. Raise the "
+                "total or correct the rows (people not broken down are an unknown remainder)."
+            ),
+        ),
+        codes.PersonGroup.SMUGGLER: (
+            "smugglers_total",
+            incident.smugglers_total or 0,
+            gettext_lazy(
+                "The breakdown rows count %(counted)s smugglers, more than the total of %(total)s. Raise the "
+                "total or correct the rows (people not broken down are an unknown remainder)."
+            ),
+        ),
     }
     counted: Counter = Counter()
     for row in breakdowns:
         if isinstance(row.count, int):
             counted[row.group] += row.count
     problems = {}
-    for group, (field, total) in totals.items():
+    for group, (field, total, text) in totals.items():
         if counted[group] > total:
-            problems[field] = ValidationError(
-                gettext_lazy(
-                    "The breakdown rows count %(counted)s %(group)s, more than the total of %(total)s. Raise the "
-                    "total or correct the rows (people not broken down are an unknown remainder)."
-                ),
-                params={"counted": counted[group], "total": total, "group": codes.PersonGroup(group).label.lower()},
-            )
+            problems[field] = ValidationError(text, params={"counted": counted[group], "total": total})
     return problems
 
 
