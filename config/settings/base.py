@@ -270,6 +270,7 @@ SPECTACULAR_SETTINGS = {
         "ImportModeEnum": "reporting.models.ImportBatch.Mode",
         "ImportUploadModeEnum": "reporting.api.imports.MODES",
         "ImportDateOrderEnum": "reporting.models.ImportBatch.DateOrder",
+        "LinkDecisionEnum": "reporting.linking.models.IncidentLink.Decision",
     },
 }
 
