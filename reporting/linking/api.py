@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from accounts.models import Role, User
 from reporting import reciprocity
 from reporting.api.base import ApiView
-from reporting.api.docs import NOT_FOUND, READ_ERRORS, STATE_CONFLICT, WRITE_ERRORS
+from reporting.api.docs import INVALID, NOT_FOUND, READ_ERRORS, STATE_CONFLICT, WRITE_ERRORS, query_enum
 from reporting.api.errors import Conflict
 from reporting.linking import selectors, services
 from reporting.linking.models import IncidentLink
@@ -73,10 +73,14 @@ class LinkListApi(ApiView):
         ),
         parameters=[
             OpenApiParameter(
-                "status", str, OpenApiParameter.QUERY, enum=IncidentLink.Status.values, description="Only these."
+                "status",
+                str,
+                OpenApiParameter.QUERY,
+                enum=query_enum(IncidentLink.Status.values),
+                description="Only these.",
             )
         ],
-        responses={200: LinkOutputSerializer(many=True), **READ_ERRORS},
+        responses={200: LinkOutputSerializer(many=True), 400: INVALID, **READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
         _require_focal_point(request.user)

@@ -183,7 +183,9 @@ def test_contributing_and_non_contributing_analysts_see_their_tiers(browser, liv
     page = signed_in(browser, live_server, demo[("AUS", "analyst")])
     page.goto(f"{live_server.url}/analytics/")
     page.wait_for_load_state("load")
-    expect(page.locator("#chart-headline .headline-figures li")).to_have_count(5)
+    # Five figures, and two for the demo's linked ventures: counted once, and how many are linked.
+    expect(page.locator("#chart-headline .headline-figures li")).to_have_count(7)
+    expect(page.locator("#chart-headline")).to_contain_text("a linked venture counted once")
     expect(page.locator(".dash-toc")).to_contain_text("Routes and fees")
     expect(page.locator(".legend-bound")).to_contain_text("at least")
     assert page.locator("#tier-note").count() == 0

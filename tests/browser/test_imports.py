@@ -119,7 +119,7 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     expect(page.locator("#problems")).to_contain_text("about twenty")
     expect(page.locator("#problems")).to_contain_text("personal data")
     expect(page.locator("#problems")).to_contain_text("31/02/2025")
-    expect(page.locator("#import-valid")).to_contain_text(f"Import the {ROWS - 3} valid rows only")
+    expect(page.locator("#import-valid")).to_contain_text(f"Import the {ROWS - 3:,} valid rows only")
     page.screenshot(path=str(SHOTS / "imports-dry-run.png"), full_page=False)
     with page.expect_download() as download:
         page.click("#report-xlsx")

@@ -34,18 +34,20 @@ def test_both_focal_points_confirm_a_link_and_the_records_show_it(page, browser,
     story = factories.ReciprocityStory()
     links_propose()
     partner_ref = story.records["partner_shared"].national_reference
+    home_ref = story.records["home_shared"].national_reference
 
     home = signed_in(browser, live_server, "home-focal_point")
     home.click("text=Linked incidents")
     expect(home.locator("h1")).to_have_text("Linked incidents")
     expect(home.locator("table.links")).to_contain_text(partner_ref)
     home.screenshot(path=str(SHOTS / "links-proposals-en.png"), full_page=True)
-    home.click("button[value=confirm]")
+    # Other participants' records of the story may be proposed too: the row of the pair is chosen.
+    home.locator("table.links tr", has_text=partner_ref).locator("button[value=confirm]").click()
     expect(home.locator("body")).to_contain_text("the other side has not decided yet")
 
     partner = signed_in(browser, live_server, "par-fp")
     partner.goto(f"{live_server.url}/records/links/")
-    partner.click("button[value=confirm]")
+    partner.locator("table.links tr", has_text=home_ref).locator("button[value=confirm]").click()
     expect(partner.locator("body")).to_contain_text("Link confirmed by both sides")
 
     home.goto(f"{live_server.url}/records/{story.records['home_shared'].pk}/")
