@@ -120,6 +120,8 @@ def _own_participant(request: Request) -> Participant:
 def _participant_id(code: str | None) -> int | None:
     if not code:
         return None
+    if "\x00" in code or len(code) > Participant._meta.get_field("code").max_length:
+        return -1  # no participant has such a code (and PostgreSQL refuses a NUL in a query)
     participant = Participant.objects.filter(code=code.upper()).first()
     return participant.pk if participant else -1  # an unknown code: nothing, like an unreadable one
 

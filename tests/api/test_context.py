@@ -3,6 +3,7 @@ focal point with optimistic locking; aggregates carry their footnotes."""
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from analytics.services import facts_rebuild_all
 from reporting.context.models import PeriodNote
@@ -72,3 +73,16 @@ def test_aggregates_carry_the_footnotes(story):
     }
     coverage = next(a for a in body["aggregates"] if a["key"] == "coverage")
     assert coverage["footnotes"] == []
+
+
+@pytest.mark.parametrize("value", ["\x00", "A\x00B", "x" * 5000, "é"])
+def test_a_participant_filter_no_code_can_be_lists_nothing(value):
+    """A NUL, an overlong or a strange code is no participant's: refused or an empty list, never a
+    server error."""
+    user = factories.user(role="analyst", participant=factories.participant())
+    client = APIClient()
+    client.force_authenticate(user)
+    for url in ("/api/v1/context/profiles/", "/api/v1/context/notes/"):
+        answer = client.get(url, {"participant": value})
+        assert answer.status_code in (200, 400), answer.content[:200]
+        assert answer.status_code == 400 or answer.json()["results"] == []
