@@ -212,6 +212,7 @@ def django_db_setup(django_db_setup):
     return django_db_setup
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """One policy for every test that commits: serialized rollback.
 
@@ -227,6 +228,18 @@ def pytest_collection_modifyitems(items):
         if commits and not kwargs.get("serialized_rollback"):
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+    # A test that rolls back must never follow one that commits: the committing test ends by emptying
+    # the tables, and only the next committing test restores them. So, as Django's runner orders
+    # them: tests in a transaction first, then those that commit, then those without a database
+    # (a stable sort, after every other plugin has ordered and parametrized the items).
+    def order(item) -> int:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and "db" not in item.fixturenames:
+            return 2
+        return 1 if marker is not None and marker.kwargs.get("transaction") else 0
+
+    items.sort(key=order)
 
 
 def pytest_configure(config):
