@@ -21,7 +21,7 @@ from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import connection, models, transaction
 from django.db.models import F
@@ -32,6 +32,7 @@ from simple_history.manager import HistoryManager
 
 from accounts.models import Participant, Role, User
 from reporting import codes
+from reporting.imports.messages import Message
 from reporting.models import (
     ExchangeRate,
     Incident,
@@ -157,7 +158,8 @@ DOCUMENT_KEYS = {"document_type", "fraud_type", "issuing_country", "count"}
 
 
 # A linked row's problem; its text and parameters are kept apart (imports render them per reader).
-ROW_PROBLEM = gettext_lazy("Row %(n)s: %(label)s%(message)s")
+ROW_PROBLEM = gettext_lazy("Row %(n)s, %(label)s: %(message)s")
+ROW_PROBLEM_WHOLE = gettext_lazy("Row %(n)s: %(message)s")
 
 
 def _submit_required() -> dict[str, str]:
@@ -238,13 +240,16 @@ def _rows(
 ) -> tuple[list[IncidentTransit], list[PersonBreakdown], list[IncidentDocument], dict[str, list[ValidationError]]]:
     errors: dict[str, list[ValidationError]] = {}
 
-    def add(key: str, number: int, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            label = "" if field == "__all__" else f"{field.replace('_', ' ')}: "
-            for message in messages:
-                errors.setdefault(key, []).append(
-                    ValidationError(ROW_PROBLEM, params={"n": number, "label": label, "message": message})
-                )
+    def add(key: str, row: models.Model, number: int, error: ValidationError) -> None:
+        """Each of a row's problems under the field's label, both kept as text and parameters."""
+        for field, items in error.error_dict.items():
+            for item in items:
+                params = {"n": number, "message": Message([(item.message, item.params or {})])}
+                if field == NON_FIELD_ERRORS:
+                    errors.setdefault(key, []).append(ValidationError(ROW_PROBLEM_WHOLE, params=params))
+                    continue
+                params["label"] = Message([(row._meta.get_field(field).verbose_name, {})])
+                errors.setdefault(key, []).append(ValidationError(ROW_PROBLEM, params=params))
 
     transit_rows = []
     for number, code in enumerate(transits, start=1):
@@ -252,7 +257,7 @@ def _rows(
         try:
             row.full_clean(exclude=["incident"], validate_unique=False)
         except ValidationError as error:
-            add("transits", number, error)
+            add("transits", row, number, error)
         transit_rows.append(row)
     for number in range(2, len(transit_rows) + 1):
         if transit_rows[number - 1].country and transit_rows[number - 1].country == transit_rows[number - 2].country:
@@ -271,7 +276,7 @@ def _rows(
         try:
             row.full_clean(exclude=["incident"], validate_unique=False)
         except ValidationError as error:
-            add("breakdowns", number, error)
+            add("breakdowns", row, number, error)
         breakdown_rows.append(row)
     cells = Counter((r.group, r.citizenship, r.sex, r.age_group) for r in breakdown_rows)
     for number, row in enumerate(breakdown_rows, start=1):
@@ -295,7 +300,7 @@ def _rows(
         try:
             row.full_clean(exclude=["incident"], validate_unique=False)
         except ValidationError as error:
-            add("documents", number, error)
+            add("documents", row, number, error)
         document_rows.append(row)
     return transit_rows, breakdown_rows, document_rows, errors
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from reporting import codes
@@ -159,6 +159,32 @@ def test_every_problem_is_reported_at_once_and_nothing_is_saved(contributor, own
     assert any("future" in m for m in errors["detection_date"])
     assert any(m.startswith("Row 2") for m in errors["transits"])
     assert not Incident.objects.exists() and not Return.objects.exists()
+
+
+def test_a_linked_rows_problem_is_said_with_its_field_in_the_readers_language(contributor, owner):
+    """Checked with no language active (as an import checks), a linked row's problem keeps its field's
+    label and its message as text and parameters, so the French and Arabic pages say them whole."""
+    from reporting.imports.messages import as_message, render_parts
+
+    with translation.override(None), pytest.raises(ValidationError) as caught:
+        incident_create(
+            created_by=contributor,
+            participant=owner,
+            data=complete_data(),
+            transits=[],
+            breakdowns=[{"group": "migrant", "citizenship": "LKA", "count": 0}],
+            documents=[],
+        )
+    (problem,) = caught.value.error_dict["breakdowns"]
+    parts = as_message(problem).parts
+    with translation.override("en"):
+        assert render_parts(parts) == "Row 1, count: Ensure this value is greater than or equal to 1."
+    with translation.override("fr"):
+        french = render_parts(parts)
+    assert french.startswith("Ligne 1, nombre : ") and "Ensure" not in french and "count" not in french
+    with translation.override("ar"):
+        arabic = render_parts(parts)
+    assert arabic.startswith("الصف 1، العدد: ") and "Ensure" not in arabic
 
 
 def test_breakdowns_above_the_totals_are_refused(contributor, owner):
