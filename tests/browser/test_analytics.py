@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from analytics.services import facts_rebuild_all
 from reporting.demo import demo_seed
 from reporting.models import ReciprocityPolicy
-from tests.browser import SHOTS
+from tests.browser import SHOTS, signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -44,20 +44,9 @@ def demo():
     return {(c.participant, c.role): c for c in result.credentials}
 
 
-def signed_in(browser, live_server, credential):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    # A failed request is reported with its address by the response hook below.
-    page.on("console", lambda m: m.type == "error" and "Failed to load" not in m.text and page.errors.append(m.text))
-    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status} {r.url}"))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", credential.username)
-    page.fill("#id_password", credential.password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return page
+def signed_in_as(browser, live_server, credential):
+    """A demo user's page; any script error, console error or failed request is kept in page.errors."""
+    return signed_in(browser, live_server, credential.username, credential.password, strict=True, accept_downloads=True)
 
 
 def drawn(page, key: str) -> bool:
@@ -76,7 +65,7 @@ def drawn(page, key: str) -> bool:
 
 def test_every_dashboard_draws_readably_and_drills_down(browser, live_server, demo):
     analyst = demo[("AUS", "analyst")]
-    page = signed_in(browser, live_server, analyst)
+    page = signed_in_as(browser, live_server, analyst)
     page.goto(f"{live_server.url}/analytics/")
     page.wait_for_load_state("load")
     expect(page.locator(".dash-head")).to_contain_text("Data as of")
@@ -112,7 +101,7 @@ def test_every_dashboard_draws_readably_and_drills_down(browser, live_server, de
     page.wait_for_url(re.compile(r"mode=sea"))
     expect(page.locator("#id_mode")).to_have_value("sea")
     shared = page.url
-    other = signed_in(browser, live_server, analyst)
+    other = signed_in_as(browser, live_server, analyst)
     other.goto(shared)
     expect(other.locator("#id_mode")).to_have_value("sea")
 
@@ -180,7 +169,7 @@ def test_contributing_and_non_contributing_analysts_see_their_tiers(browser, liv
     """The contributor: headline figures, contents, the published tier, lower bounds drawn hatched
     with their legend, the coverage grid inside its card. The lapsed analyst: its own data only,
     what contributing would open, no published tier."""
-    page = signed_in(browser, live_server, demo[("AUS", "analyst")])
+    page = signed_in_as(browser, live_server, demo[("AUS", "analyst")])
     page.goto(f"{live_server.url}/analytics/")
     page.wait_for_load_state("load")
     # Five figures, and two for the demo's linked ventures: counted once, and how many are linked.
@@ -222,7 +211,7 @@ def test_contributing_and_non_contributing_analysts_see_their_tiers(browser, liv
         )
     assert not page.errors, page.errors
 
-    lapsed = signed_in(browser, live_server, demo[("IND", "analyst")])
+    lapsed = signed_in_as(browser, live_server, demo[("IND", "analyst")])
     lapsed.goto(f"{live_server.url}/analytics/")
     lapsed.wait_for_load_state("load")
     expect(lapsed.locator("#tier-note")).to_contain_text("draw on your own data only")

@@ -3,7 +3,6 @@ reinstated, with its standing page and its users' access to a partner's record f
 Screenshots go to docs/screenshots/console-*.png."""
 
 import os
-import re
 
 import pytest
 from playwright.sync_api import expect
@@ -12,24 +11,12 @@ from accounts.models import Participant, Role
 from accounts.services import terms_publish
 from reporting.models import Incident, ReciprocityPolicy
 from tests import factories
-from tests.browser import SHOTS
+from tests.browser import SHOTS, signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def signed_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
 
 
 def test_a_participant_from_invitation_to_reinstatement(page, browser, live_server):

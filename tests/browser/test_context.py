@@ -12,8 +12,8 @@ from analytics.services import facts_rebuild_all
 from reporting.context.models import PeriodNote
 from reporting.demo import demo_seed
 from reporting.models import ReciprocityPolicy
-from tests.browser import SHOTS
-from tests.browser.test_languages import signed_in, switch
+from tests.browser import SHOTS, signed_in
+from tests.browser.test_languages import switch
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

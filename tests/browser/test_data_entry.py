@@ -13,13 +13,12 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from reporting.models import ExchangeRate, Incident, Return
 from tests import factories
-from tests.browser import SHOTS
+from tests.browser import SHOTS, signed_in
 
 # The test database is set up (pytest-django's autouse marker fixture) after Playwright's event loop
 # has started, before tests/conftest.py's autouse fixture sets this: set it when this module loads.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -30,17 +29,6 @@ def people():
     contributor = factories.user(role=Role.CONTRIBUTOR, participant=owner, username="dana.contributor")
     focal_point = factories.user(role=Role.FOCAL_POINT, participant=owner, username="farid.focal")
     return owner, contributor, focal_point
-
-
-def signed_in(browser, live_server, username, *, width=1366, height=768):
-    context = browser.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
 
 
 def test_the_data_entry_journey(page, browser, live_server, people):

@@ -3,7 +3,6 @@ offers, transit order by the order numbers, a draft saved, then submitted from t
 
 import datetime as dt
 import os
-import re
 
 import pytest
 from playwright.sync_api import expect
@@ -11,10 +10,10 @@ from playwright.sync_api import expect
 from accounts.models import Role
 from reporting.models import Incident
 from tests import factories
+from tests.browser import signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # see test_data_entry.py
 
-PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -25,15 +24,7 @@ def test_a_record_is_entered_and_submitted_without_javascript(page, browser, liv
     contributor = factories.user(role=Role.CONTRIBUTOR, participant=owner, username="nora.nojs")
     day = factories.months_back(1) + dt.timedelta(days=3)
 
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, java_script_enabled=False)
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", contributor.username)
-    page.fill("#id_password", PASSWORD)
-    # Without scripts the language switcher keeps its own submit button, first on the page: send the
-    # sign-in form itself.
-    page.press("#id_password", "Enter")
-    page.wait_for_url(re.compile(r".*/$"))
+    page = signed_in(browser, live_server, contributor.username, java_script_enabled=False)
 
     page.goto(f"{live_server.url}/records/new/")
     # Without the script the add buttons would do nothing: they stay hidden, the page offers empty rows.
@@ -75,4 +66,4 @@ def test_a_record_is_entered_and_submitted_without_javascript(page, browser, liv
     page.click("button:has-text('Submit for validation')")
     expect(page.locator(".messages")).to_contain_text("Submitted for validation")
     assert Incident.objects.get(pk=incident.pk).status == Incident.Status.SUBMITTED
-    context.close()
+    page.context.close()

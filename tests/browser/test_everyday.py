@@ -9,27 +9,13 @@ from playwright.sync_api import expect
 
 from accounts.models import Participant, Role, User
 from tests import factories
-from tests.browser import SHOTS
+from tests.browser import SHOTS, signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
 LANGUAGES = ("en", "fr", "ar")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def signed_in(browser, live_server, username, password=PASSWORD):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
 
 
 def photographed(page, user, url: str, name: str) -> None:

@@ -5,7 +5,6 @@ finish. Screenshots go to docs/screenshots/ (imports-*.png)."""
 import csv
 import io
 import os
-import re
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -15,13 +14,12 @@ from accounts.models import Agency, Role, User
 from accounts.services import user_create
 from reporting.models import ImportBatch, Incident
 from tests import factories
-from tests.browser import SHOTS
+from tests.browser import PASSWORD, SHOTS, signed_in
 from tests.imports import national
 from tests.imports.files import a_day
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
 ROWS = 3000  # enough rows for the progress bar to be seen moving
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -69,13 +67,7 @@ def contributor():
 
 def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, shared_media, celery_worker, contributor):
     del page
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", contributor.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
+    page = signed_in(browser, live_server, contributor.username, height=900)
 
     page.click("nav >> text=Imports")
     expect(page.locator("h1")).to_contain_text("Import records")
@@ -137,7 +129,7 @@ def test_upload_map_check_and_import_a_messy_csv(page, browser, live_server, sha
     assert Incident.objects.with_code("methods", "small_boat").count() == ROWS // 2  # "Dhow" (the bad rows are odd)
     page.reload()
     expect(page.locator("#result")).to_contain_text("Imported")
-    context.close()
+    page.context.close()
 
 
 def test_a_workbook_with_titles_merged_cells_and_a_formula_column_from_upload_to_import(
@@ -146,13 +138,7 @@ def test_a_workbook_with_titles_merged_cells_and_a_formula_column_from_upload_to
     """The workbook of tests/imports/national.py: its header found under the merged title rows, its
     formula column ignored, the six fields it lacks given once on the mapping page."""
     del page
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", contributor.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
+    page = signed_in(browser, live_server, contributor.username, height=900)
     page.click("nav >> text=Imports")
     path = shared_media.parent / "mha-interceptions.xlsx"
     path.write_bytes(national.titled_workbook())
@@ -201,4 +187,4 @@ def test_a_workbook_with_titles_merged_cells_and_a_formula_column_from_upload_to
     page.screenshot(path=str(SHOTS / "imports-workbook-done.png"), full_page=True)
     record = Incident.objects.get(national_reference="MHA-004")
     assert (record.migrants_total, record.source, record.modes) == (34, "official_record", ["sea"])
-    context.close()
+    page.context.close()

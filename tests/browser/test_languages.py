@@ -15,26 +15,12 @@ from analytics.services import facts_rebuild_all
 from reporting.demo import demo_seed
 from reporting.models import AccessEvent, Incident, ReciprocityPolicy, Return
 from tests import factories
-from tests.browser import SHOTS
+from tests.browser import SHOTS, signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def signed_in(browser, live_server, username, password=PASSWORD):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
 
 
 def switch(page, language):

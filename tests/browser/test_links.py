@@ -2,31 +2,18 @@
 shows the other participant's report, in English, French and Arabic. Screenshots: links-*.png."""
 
 import os
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from reporting.linking.services import links_propose
 from tests import factories
-from tests.browser import SHOTS
+from tests.browser import SHOTS, signed_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def signed_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r".*/$"))
-    return page
 
 
 def test_both_focal_points_confirm_a_link_and_the_records_show_it(page, browser, live_server):
