@@ -22,7 +22,13 @@ WINDOW_DAYS = 3  # detections at most this many days apart
 LOOKBACK_DAYS = 120  # the periodic job looks at records detected since then
 COUNT_SLACK = 1  # migrant counts may differ by this many persons...
 COUNT_SHARE = 0.1  # ...or by this share of the larger count
+MAX_LOOKALIKES = 3  # a record matching more of the other participant's records is not proposed
 ROUTE = ("origin_country", "destination_country")
+# A count's size, floor(ln(count + SLACK / SHARE) / ln(1 / (1 - SHARE))): two counts close as above
+# (|a - b| <= max(SLACK, ceil(SHARE * max))) have sizes at most one apart, so a proposal meets only
+# records of the same or a neighbouring size (the base a hair wider, against rounding). The condition
+# itself is checked on the pair.
+SIZE_KEY = (COUNT_SLACK / COUNT_SHARE, 1.01 / (1 - COUNT_SHARE))
 
 
 class LinkError(Exception):
@@ -66,27 +72,73 @@ def links_propose(*, on: dt.date | None = None, since: dt.date | None = None) ->
         .order_by()
     )
     cand_sql, cand_params = candidates.query.sql_with_params()
+    # The candidates go to a temporary table with its statistics and a unique id: over CTEs the
+    # planner guessed the matches' sizes and compared every candidate with every other.
+    candidates_sql = f"""
+    CREATE TEMPORARY TABLE link_candidate ON COMMIT DROP AS
+    SELECT c.*, floor(ln(c.migrants_total + %s) / ln(%s))::int AS size,
+           ARRAY(SELECT t.country FROM reporting_incidenttransit t WHERE t.incident_id = c.id)::text[] AS transits
+      FROM ({cand_sql}) c
+    """
     sql = f"""
-    WITH listed AS MATERIALIZED ({cand_sql}),
-    cand AS MATERIALIZED (
-        SELECT c.*, p.country AS owner_country, (c.detection_date - DATE '2000-01-01') / %s AS bucket,
-               ARRAY(SELECT t.country FROM reporting_incidenttransit t WHERE t.incident_id = c.id)::text[] AS transits
-          FROM listed c JOIN accounts_participant p ON p.id = c.participant_id),
-    pairs AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, q)),
-    transit AS MATERIALIZED (
-        SELECT c.id, c.participant_id, c.detection_date, c.bucket, unnest(c.transits) AS country FROM cand c),
-    -- Records at most WINDOW_DAYS apart lie in the same or neighbouring buckets of WINDOW_DAYS + 1
-    -- days: each side's key is matched exactly (hashed), never every record against every other.
+    WITH pairs AS (SELECT * FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, q)),
+    readers AS (SELECT p, q FROM pairs UNION ALL SELECT q, p FROM pairs),
+    -- Each record with each participant whose country its route crosses (origin, transit or
+    -- destination) and that reads its owner and is read by it: only that one's records can match it.
+    reach AS MATERIALIZED (
+        SELECT c.*, o.id AS other
+          FROM link_candidate c JOIN accounts_participant o
+            ON o.country <> ''
+           AND (o.country IN (c.origin_country, c.destination_country) OR o.country = ANY(c.transits))
+          JOIN readers ON readers.p = c.participant_id AND readers.q = o.id),
+    -- Each record by mode, and by mode and transit country: the keys it is met by.
+    by_mode AS MATERIALIZED (
+        SELECT c.id, c.participant_id, c.detection_date, c.size, c.migrants_total, c.origin_country,
+               c.destination_country, jsonb_array_elements_text(c.modes) AS mode
+          FROM link_candidate c),
+    by_transit AS MATERIALIZED (
+        SELECT m.id, m.participant_id, m.detection_date, m.size, m.migrants_total, m.mode,
+               unnest(c.transits) AS via
+          FROM by_mode m JOIN link_candidate c ON c.id = m.id),
+    -- A record meets the other participant's records by exact keys, hashed (never every record
+    -- against every other): each day at most WINDOW_DAYS away, a mode, the same or a neighbouring
+    -- size (close counts differ by at most one), and the same route or a transit country.
+    probe AS MATERIALIZED (
+        SELECT r.id, r.participant_id, r.other, r.migrants_total, r.origin_country, r.destination_country,
+               r.transits, r.detection_date + d.step AS day, r.size + z.step AS size, m.mode
+          FROM reach r CROSS JOIN LATERAL jsonb_array_elements_text(r.modes) AS m(mode)
+         CROSS JOIN generate_series(-%s, %s) AS d(step) CROSS JOIN generate_series(-1, 1) AS z(step)),
     matched AS MATERIALIZED (
-        SELECT a.id AS a, b.id AS b FROM cand a CROSS JOIN generate_series(-1, 1) AS k(step) JOIN cand b
-            ON b.origin_country = a.origin_country AND b.destination_country = a.destination_country
-           AND b.bucket = a.bucket + k.step
-         WHERE a.origin_country <> '' AND a.destination_country <> ''
-           AND a.participant_id < b.participant_id AND abs(b.detection_date - a.detection_date) <= %s
-        UNION
-        SELECT ta.id, tb.id FROM transit ta CROSS JOIN generate_series(-1, 1) AS k(step) JOIN transit tb
-            ON tb.country = ta.country AND tb.bucket = ta.bucket + k.step
-         WHERE ta.participant_id < tb.participant_id AND abs(tb.detection_date - ta.detection_date) <= %s)
+        SELECT p.id AS one, p.participant_id AS one_owner, b.id AS two, p.other AS two_owner
+          FROM probe p JOIN by_mode b
+            ON b.participant_id = p.other AND b.detection_date = p.day AND b.size = p.size AND b.mode = p.mode
+           AND b.origin_country = p.origin_country AND b.destination_country = p.destination_country
+         WHERE p.origin_country <> '' AND p.destination_country <> ''
+           AND abs(p.migrants_total - b.migrants_total)
+               <= greatest(%s, ceil(%s * greatest(p.migrants_total, b.migrants_total)))
+        UNION ALL
+        SELECT p.id, p.participant_id, b.id, p.other
+          FROM probe p CROSS JOIN LATERAL unnest(p.transits) AS t(via) JOIN by_transit b
+            ON b.participant_id = p.other AND b.detection_date = p.day AND b.size = p.size AND b.mode = p.mode
+           AND b.via = t.via
+         WHERE abs(p.migrants_total - b.migrants_total)
+               <= greatest(%s, ceil(%s * greatest(p.migrants_total, b.migrants_total)))),
+    -- Each pair once (found from either side, by either key), the lower participant's record as `a`.
+    paired AS MATERIALIZED (
+        SELECT DISTINCT
+               CASE WHEN one_owner < two_owner THEN one ELSE two END AS a,
+               least(one_owner, two_owner) AS a_owner,
+               CASE WHEN one_owner < two_owner THEN two ELSE one END AS b,
+               greatest(one_owner, two_owner) AS b_owner
+          FROM matched),
+    -- A record that matches more than MAX_LOOKALIKES records of the other participant is ambiguous:
+    -- no proposal could say which of them is its venture.
+    found AS MATERIALIZED (
+        SELECT a, b FROM (
+            SELECT a, b, count(*) OVER (PARTITION BY a, b_owner) AS of_a,
+                   count(*) OVER (PARTITION BY b, a_owner) AS of_b
+              FROM paired) p
+         WHERE of_a <= %s AND of_b <= %s)
     INSERT INTO {IncidentLink._meta.db_table}
         (first_id, second_id, first_participant_id, second_participant_id, status, first_decision,
          second_decision, days_apart, same_route, shared_transit, proposed_at)
@@ -97,36 +149,36 @@ def links_propose(*, on: dt.date | None = None, since: dt.date | None = None) ->
            a.origin_country <> '' AND a.origin_country = b.origin_country
                AND a.destination_country <> '' AND a.destination_country = b.destination_country,
            a.transits && b.transits, %s
-      FROM matched m JOIN cand a ON a.id = m.a JOIN cand b ON b.id = m.b
-      JOIN pairs ON pairs.p = a.participant_id AND pairs.q = b.participant_id
+      FROM found f JOIN link_candidate a ON a.id = f.a JOIN link_candidate b ON b.id = f.b
       CROSS JOIN LATERAL (SELECT (a.detection_date, a.id) < (b.detection_date, b.id) AS a_first) o
-     WHERE a.modes ?| ARRAY(SELECT jsonb_array_elements_text(b.modes))
-       AND abs(a.migrants_total - b.migrants_total)
-           <= greatest(%s, ceil(%s * greatest(a.migrants_total, b.migrants_total)))
-       AND (b.owner_country IN (a.origin_country, a.destination_country) OR b.owner_country = ANY(a.transits)
-            OR a.owner_country IN (b.origin_country, b.destination_country) OR a.owner_country = ANY(b.transits))
     ON CONFLICT (first_id, second_id) DO NOTHING
     RETURNING id
     """
     pending = IncidentLink.Decision.PENDING.value
     params = [
-        *cand_params,
-        WINDOW_DAYS + 1,
         [p for p, _q in pairs],
         [q for _p, q in pairs],
         WINDOW_DAYS,
         WINDOW_DAYS,
+        COUNT_SLACK,
+        COUNT_SHARE,
+        COUNT_SLACK,
+        COUNT_SHARE,
+        MAX_LOOKALIKES,
+        MAX_LOOKALIKES,
         IncidentLink.Status.PROPOSED.value,
         pending,
         pending,
         timezone.now(),
-        COUNT_SLACK,
-        COUNT_SHARE,
     ]
     with transaction.atomic():
         with connection.cursor() as cursor:
+            cursor.execute(candidates_sql, [*SIZE_KEY, *cand_params])
+            cursor.execute("CREATE UNIQUE INDEX ON link_candidate (id)")
+            cursor.execute("ANALYZE link_candidate")
             cursor.execute(sql, params)
             ids = [row[0] for row in cursor.fetchall()]
+            cursor.execute("DROP TABLE link_candidate")
         # The proposal is the first version of each link's history.
         IncidentLink.history.bulk_history_create(
             list(IncidentLink.objects.filter(pk__in=ids)), default_change_reason="proposed"

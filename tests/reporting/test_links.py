@@ -71,6 +71,35 @@ def test_a_proposal_needs_the_same_venture(story):
     assert link.shared_transit and not link.same_route
 
 
+def test_a_proposal_needs_one_participants_country_on_the_others_route(story):
+    home, partner = story.records["home_shared"], story.records["partner_shared"]
+    with frozen_at(DAY):
+        Incident.objects.filter(pk__in=[home.pk, partner.pk]).update(destination_country="NZL")
+        services.links_propose()
+    assert pairs(story) == set()  # the same route, LKA to NZL, crosses neither side's country (AUS)
+    with frozen_at(DAY):
+        IncidentTransit.objects.create(incident=home, sequence=1, country="AUS")  # through the partner's
+        services.links_propose()
+    assert pairs(story) == {frozenset(("home_shared", "partner_shared"))}
+    link = IncidentLink.objects.get()
+    assert link.same_route and not link.shared_transit
+
+
+def test_a_record_with_many_look_alikes_is_not_proposed(story, monkeypatch):
+    """Which of several look-alikes is its venture cannot be said: none is proposed for that record."""
+    home_links = IncidentLink.objects.filter(first_participant=story.home) | IncidentLink.objects.filter(
+        second_participant=story.home
+    )
+    with frozen_at(DAY):
+        for n in range(services.MAX_LOOKALIKES):  # the partner's record and this many more like it
+            factories.incident_for(story.partner, narrative=f"Look-alike {n}")
+        services.links_propose()
+        assert not home_links.exists()
+        monkeypatch.setattr(services, "MAX_LOOKALIKES", services.MAX_LOOKALIKES + 1)
+        services.links_propose()
+    assert home_links.count() == services.MAX_LOOKALIKES  # each look-alike, once told apart
+
+
 def decide(client, user, link, decision):
     client.force_login(user)
     return client.post(reverse("reporting:link-decide", args=[link.pk]), {"decision": decision})
