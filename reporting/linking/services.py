@@ -108,29 +108,28 @@ def links_propose(*, on: dt.date | None = None, since: dt.date | None = None) ->
                r.transits, r.detection_date + d.step AS day, r.size + z.step AS size, m.mode
           FROM reach r CROSS JOIN LATERAL jsonb_array_elements_text(r.modes) AS m(mode)
          CROSS JOIN generate_series(-%s, %s) AS d(step) CROSS JOIN generate_series(-1, 1) AS z(step)),
-    matched AS MATERIALIZED (
-        SELECT p.id AS one, p.participant_id AS one_owner, b.id AS two, p.other AS two_owner
+    matched AS (
+        SELECT p.id AS one, p.participant_id AS one_owner, p.migrants_total AS one_total,
+               b.id AS two, p.other AS two_owner, b.migrants_total AS two_total
           FROM probe p JOIN by_mode b
             ON b.participant_id = p.other AND b.detection_date = p.day AND b.size = p.size AND b.mode = p.mode
            AND b.origin_country = p.origin_country AND b.destination_country = p.destination_country
          WHERE p.origin_country <> '' AND p.destination_country <> ''
-           AND abs(p.migrants_total - b.migrants_total)
-               <= greatest(%s, ceil(%s * greatest(p.migrants_total, b.migrants_total)))
         UNION ALL
-        SELECT p.id, p.participant_id, b.id, p.other
+        SELECT p.id, p.participant_id, p.migrants_total, b.id, p.other, b.migrants_total
           FROM probe p CROSS JOIN LATERAL unnest(p.transits) AS t(via) JOIN by_transit b
             ON b.participant_id = p.other AND b.detection_date = p.day AND b.size = p.size AND b.mode = p.mode
-           AND b.via = t.via
-         WHERE abs(p.migrants_total - b.migrants_total)
-               <= greatest(%s, ceil(%s * greatest(p.migrants_total, b.migrants_total)))),
-    -- Each pair once (found from either side, by either key), the lower participant's record as `a`.
+           AND b.via = t.via),
+    -- Each pair of close counts once (found from either side, by either key), the lower
+    -- participant's record as `a`.
     paired AS MATERIALIZED (
         SELECT DISTINCT
                CASE WHEN one_owner < two_owner THEN one ELSE two END AS a,
                least(one_owner, two_owner) AS a_owner,
                CASE WHEN one_owner < two_owner THEN two ELSE one END AS b,
                greatest(one_owner, two_owner) AS b_owner
-          FROM matched),
+          FROM matched
+         WHERE abs(one_total - two_total) <= greatest(%s, ceil(%s * greatest(one_total, two_total)))),
     -- A record that matches more than MAX_LOOKALIKES records of the other participant is ambiguous:
     -- no proposal could say which of them is its venture.
     found AS MATERIALIZED (
@@ -160,8 +159,6 @@ def links_propose(*, on: dt.date | None = None, since: dt.date | None = None) ->
         [q for _p, q in pairs],
         WINDOW_DAYS,
         WINDOW_DAYS,
-        COUNT_SLACK,
-        COUNT_SHARE,
         COUNT_SLACK,
         COUNT_SHARE,
         MAX_LOOKALIKES,
