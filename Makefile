@@ -20,9 +20,12 @@ run: install
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py seed_demo --if-empty --credentials demo-credentials.json
 	DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py runserver 127.0.0.1:8000
 
-# The whole suite: PostgreSQL and Redis when reachable (REQUIRE_SERVICES=1 makes them mandatory).
+# The whole suite: PostgreSQL and Redis when reachable (REQUIRE_SERVICES=1 makes them mandatory), in
+# one pytest-xdist process per core (each with its own test database and Celery queue);
+# PYTEST_WORKERS=0 runs it in this process.
+PYTEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The browser tests, keeping their screenshots in docs/screenshots/ (a plain test run keeps them in a
 # scratch directory, leaving the work tree as it was).

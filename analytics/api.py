@@ -26,7 +26,7 @@ from analytics.selectors import Dashboard, chart_get, dashboard_get
 from reporting import codes
 from reporting.api.base import ApiView
 from reporting.api.docs import CODE_PARAMETER_TYPE, INVALID, NOT_FOUND, READ_ERRORS, query_enum
-from reporting.api.serializers import COUNTRY_CHOICES, MONTH_QUERY_PATTERN, MonthField
+from reporting.api.serializers import COUNTRY_CHOICES, MONTH_QUERY_PATTERN, MonthField, TextField
 from reporting.reciprocity import month_add
 
 # The dashboard's charts, by key (tests/api/test_aggregates.py checks this against dashboard_get).
@@ -70,7 +70,7 @@ class AggregateFilterSerializer(serializers.Serializer):
         help_text="Last month (YYYY-MM), inclusive; default: the last closed month.",
     )
     participant = serializers.ListField(
-        child=serializers.CharField(max_length=10),
+        child=TextField(max_length=10),
         required=False,
         max_length=100,
         help_text="Participant codes (repeat the parameter for several).",
@@ -143,14 +143,14 @@ class FigureField(serializers.Field):
 
 
 class AggregateRowSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="The row: a month, a code's label, a route, …")
+    label = TextField(help_text="The row: a month, a code's label, a route, …")
     values = serializers.ListField(
         child=FigureField(allow_null=True),
         help_text="One figure per column; null where withheld with nothing you can read (or not a figure); "
         "a lower bound where `bounds` says so.",
     )
     labels = serializers.ListField(
-        child=serializers.CharField(), help_text="The figures as printed: “<5” or “hidden” where suppressed."
+        child=TextField(), help_text="The figures as printed: “<5” or “hidden” where suppressed."
     )
     is_total = serializers.BooleanField()
     bounds = serializers.ListField(
@@ -161,24 +161,24 @@ class AggregateRowSerializer(serializers.Serializer):
 
 
 class FootnoteSerializer(serializers.Serializer):
-    participant = serializers.CharField(source="code", help_text="The participant's code.")
-    kind = serializers.CharField(help_text="`note` (a note on a period) or `profile` (the national profile).")
-    period = serializers.CharField(help_text="The months the note is about, or the profile's dates.")
-    text = serializers.CharField()
-    language = serializers.CharField(help_text="The language the text is written in.")
+    participant = TextField(source="code", help_text="The participant's code.")
+    kind = TextField(help_text="`note` (a note on a period) or `profile` (the national profile).")
+    period = TextField(help_text="The months the note is about, or the profile's dates.")
+    text = TextField()
+    language = TextField(help_text="The language the text is written in.")
 
 
 class AggregateSerializer(serializers.Serializer):
     key = serializers.ChoiceField(choices=[(k, k) for k in AGGREGATE_KEYS])
-    title = serializers.CharField()
-    kind = serializers.CharField(
+    title = TextField()
+    kind = TextField(
         help_text="How the dashboard draws it: headline, line, bar, stack, heat, sankey, map, boxish, coverage."
     )
-    columns = serializers.ListField(child=serializers.CharField())
+    columns = serializers.ListField(child=TextField())
     rows = AggregateRowSerializer(many=True)
     participants = serializers.IntegerField(help_text="How many participants the figures draw on.")
     suppressed = serializers.IntegerField(help_text="How many cells disclosure control suppressed.")
-    note = serializers.CharField(allow_blank=True)
+    note = TextField(allow_blank=True)
     extra = serializers.DictField(help_text="Chart-specific data (change rates, nodes and links, map values).")
     footnotes = FootnoteSerializer(
         many=True,
@@ -190,11 +190,11 @@ class AggregateSerializer(serializers.Serializer):
 class AggregateFiltersOutputSerializer(serializers.Serializer):
     month_from = serializers.SerializerMethodField()
     month_to = serializers.SerializerMethodField()
-    participant = serializers.ListField(child=serializers.CharField())
-    category = serializers.CharField(allow_blank=True)
-    mode = serializers.CharField(allow_blank=True)
-    origin = serializers.CharField(allow_blank=True)
-    destination = serializers.CharField(allow_blank=True)
+    participant = serializers.ListField(child=TextField())
+    category = TextField(allow_blank=True)
+    mode = TextField(allow_blank=True)
+    origin = TextField(allow_blank=True)
+    destination = TextField(allow_blank=True)
 
     def get_month_from(self, filters) -> str:
         return f"{filters['month_from']:%Y-%m}"

@@ -44,7 +44,7 @@ from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, IF_MATCH_P
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.parsers import JSONParser
 from reporting.api.permissions import _RoleMayAct
-from reporting.api.serializers import MONTH_PATTERN, MONTH_QUERY_PATTERN
+from reporting.api.serializers import MONTH_PATTERN, MONTH_QUERY_PATTERN, TextField
 from reporting.context import selectors, services
 from reporting.context.models import Counted, NationalProfile, PeriodNote
 
@@ -52,7 +52,7 @@ LANGUAGE_HELP = "The language the text is written in."
 
 
 @extend_schema_field({"type": "string", "enum": services.LANGUAGE_CODES})
-class LanguageField(serializers.CharField):
+class LanguageField(TextField):
     """One of the site's languages. Checked by the service, with every other problem of the input at
     once (a serializer choice would stop at this one)."""
 
@@ -75,7 +75,7 @@ class MonthField(serializers.DateField):
 
 
 class NoteOutputSerializer(serializers.ModelSerializer):
-    participant = serializers.CharField(source="participant.code")
+    participant = TextField(source="participant.code")
     month_from = MonthField()
     month_to = MonthField()
     language = _language_field()
@@ -87,7 +87,7 @@ class NoteOutputSerializer(serializers.ModelSerializer):
 
 
 class ProfileOutputSerializer(serializers.ModelSerializer):
-    participant = serializers.CharField(source="participant.code")
+    participant = TextField(source="participant.code")
     language = _language_field()
 
     class Meta:
@@ -136,7 +136,7 @@ class NoteListApi(ApiView):
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanDescribeData]
 
     class FilterSerializer(serializers.Serializer):
-        participant = serializers.CharField(max_length=10, required=False)
+        participant = TextField(max_length=10, required=False)
         month_from = MonthField(required=False)
         month_to = MonthField(required=False)
 
@@ -146,7 +146,7 @@ class NoteListApi(ApiView):
 
         month_from = MonthField(help_text="YYYY-MM: the first month the note is about.")
         month_to = MonthField(help_text="YYYY-MM: the last month (the same for one month).")
-        text = serializers.CharField(max_length=1000, help_text="No names or document numbers.")
+        text = TextField(max_length=1000, help_text="No names or document numbers.")
         language = _language_field()
 
     @extend_schema(
@@ -279,7 +279,7 @@ class NoteActionApi(ApiView):
         class Meta:
             ref_name = "NoteAction"
 
-        reason = serializers.CharField(max_length=1000, help_text="Why the note is withdrawn.")
+        reason = TextField(max_length=1000, help_text="Why the note is withdrawn.")
 
     @extend_schema(
         operation_id="context_notes_action",
@@ -320,11 +320,11 @@ class ProfileListApi(ApiView):
             ref_name = "ProfileInput"
 
         valid_from = serializers.DateField(help_text="The day this version comes into force.")
-        agencies = serializers.CharField(max_length=1000)
-        territory = serializers.CharField(max_length=1000)
+        agencies = TextField(max_length=1000)
+        territory = TextField(max_length=1000)
         irregular_stay = serializers.ChoiceField(choices=Counted.choices)
-        incident_unit = serializers.CharField(max_length=1000)
-        definitions = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+        incident_unit = TextField(max_length=1000)
+        definitions = TextField(max_length=2000, required=False, allow_blank=True)
         language = _language_field()
 
     @extend_schema(

@@ -46,6 +46,7 @@ from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.parsers import JSONParser
 from reporting.api.permissions import CanEnterRecords
+from reporting.api.serializers import TextField
 from reporting.imports import selectors, services
 from reporting.imports.conventions import DECIMAL_CHOICES
 from reporting.imports.messages import rendered
@@ -124,8 +125,8 @@ class ImportBatchOutputSerializer(serializers.ModelSerializer):
 
 class ImportRowSerializer(serializers.Serializer):
     row = serializers.IntegerField(source="row_number")
-    national_reference = serializers.CharField()
-    outcome = serializers.CharField()
+    national_reference = TextField()
+    outcome = TextField()
     incident = serializers.IntegerField(source="incident_id", allow_null=True)
     errors = serializers.SerializerMethodField(
         help_text="Each problem: sheet, row, column, value, message (in the request's language)."
@@ -208,10 +209,10 @@ class ImportListApi(ApiView):
             "could be read both ways (only values like 1.234 or 1,500) and your participant has not chosen "
             "before; otherwise found from the file.",
         )
-        column_mapping = serializers.CharField(
+        column_mapping = TextField(
             required=False, help_text='JSON: {"incidents": {"Their heading": "our_field"}}, over the suggestions.'
         )
-        code_mapping = serializers.CharField(
+        code_mapping = TextField(
             required=False, help_text='JSON: {"methods": {"BOAT": "fishing_boat"}}, remembered for next time.'
         )
 

@@ -45,6 +45,7 @@ from reporting.api.serializers import (
     ChoiceField,
     DocumentSerializer,
     IncidentOutputSerializer,
+    TextField,
     code_list,
 )
 from reporting.models import AccessEvent, BorderCrossingPoint, Incident
@@ -226,7 +227,7 @@ class IncidentInputSerializer(serializers.Serializer):
     """A record as a national system sends it. Leave out what you do not know: drafts may be
     incomplete; submission asks for the rest."""
 
-    national_reference = serializers.CharField(max_length=64)
+    national_reference = TextField(max_length=64)
     detection_date = serializers.DateField()
     agency = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
     sharing_level = ChoiceField(choices=codes.SharingLevel.choices, required=False)
@@ -236,14 +237,14 @@ class IncidentInputSerializer(serializers.Serializer):
     source = ChoiceField(choices=codes.Source.choices, required=False, allow_blank=True)
     confidence = ChoiceField(choices=codes.Confidence.choices, required=False, allow_blank=True)
     detection_country = ChoiceField(choices=COUNTRY_CHOICES, required=False, allow_blank=True)
-    detection_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    detection_place = TextField(max_length=200, required=False, allow_blank=True)
     latitude = serializers.DecimalField(
         max_digits=8, decimal_places=5, min_value=-90, max_value=90, required=False, allow_null=True
     )
     longitude = serializers.DecimalField(
         max_digits=8, decimal_places=5, min_value=-180, max_value=180, required=False, allow_null=True
     )
-    border_crossing_point = serializers.CharField(
+    border_crossing_point = TextField(
         max_length=20,
         required=False,
         allow_blank=True,
@@ -273,8 +274,8 @@ class IncidentInputSerializer(serializers.Serializer):
     rescued = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False)
     cause_of_death = ChoiceField(choices=codes.CauseOfDeath.choices, required=False, allow_blank=True)
     abuses = code_list(codes.Abuse.choices)
-    narrative = serializers.CharField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
-    screening_override = serializers.CharField(
+    narrative = TextField(max_length=20_000, required=False, allow_blank=True, trim_whitespace=False)
+    screening_override = TextField(
         max_length=2000,
         required=False,
         allow_blank=True,
@@ -349,8 +350,8 @@ def _written(
 ) -> Response:
     if read_back:
         # Read back as stored (the services normalise).
-        incident = Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH).get(
-            pk=incident.pk
+        incident = (
+            Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(*INCIDENT_PREFETCH).get(pk=incident.pk)
         )
     # Else a record just created: its values as validated and written, its rows as the service kept
     # them (tests/api/test_incident_create_answer.py: the same as reading it back).
@@ -429,7 +430,7 @@ class IncidentChangeApi(IncidentDetailApi):
         version = serializers.IntegerField(
             min_value=1, required=False, help_text="The version you read (or send If-Match)."
         )
-        reason = serializers.CharField(
+        reason = TextField(
             max_length=2000, required=False, allow_blank=True, help_text="Why: required to correct a validated record."
         )
 
@@ -486,12 +487,8 @@ class IncidentActionApi(ApiView):
             ref_name = "IncidentAction"
 
         version = serializers.IntegerField(min_value=1, required=False, help_text="The version you read.")
-        comment = serializers.CharField(
-            max_length=4000, required=False, allow_blank=True, help_text="For `return`: what to fix."
-        )
-        reason = serializers.CharField(
-            max_length=4000, required=False, allow_blank=True, help_text="For `withdraw`: why."
-        )
+        comment = TextField(max_length=4000, required=False, allow_blank=True, help_text="For `return`: what to fix.")
+        reason = TextField(max_length=4000, required=False, allow_blank=True, help_text="For `withdraw`: why.")
         sharing_level = ChoiceField(choices=codes.SharingLevel.choices, required=False, help_text="For `sharing`.")
         embargo_until = serializers.DateField(required=False, allow_null=True, help_text="For `sharing`.")
 

@@ -19,7 +19,7 @@ from reporting.api.base import ApiView
 from reporting.api.docs import KEY_REUSED, NOT_FOUND, READ_ERRORS, STATE_CONFLICT, WRITE_ERRORS
 from reporting.api.idempotency import IDEMPOTENCY_PARAMETER, idempotent
 from reporting.api.me import StandingSerializer
-from reporting.api.serializers import COUNTRY_CHOICES, ChoiceField, ParticipantOutputSerializer
+from reporting.api.serializers import COUNTRY_CHOICES, ChoiceField, ParticipantOutputSerializer, TextField
 from reporting.reciprocity import participant_standing
 
 PARTICIPANT_EXAMPLE = {
@@ -67,10 +67,10 @@ class IsSecretariat(BasePermission):
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    from_status = serializers.CharField(allow_blank=True)
+    from_status = TextField(allow_blank=True)
     to_status = ChoiceField(choices=Participant.Status.choices)
     effective_on = serializers.DateField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = TextField(allow_blank=True)
 
 
 class ParticipantDetailOutputSerializer(ParticipantOutputSerializer):
@@ -91,8 +91,8 @@ class ParticipantListApi(ApiView):
         class Meta:
             ref_name = "ParticipantInvite"
 
-        code = serializers.CharField(max_length=10, help_text="ISO 3166-1 alpha-3 where one exists (e.g. AUS, HKG).")
-        name = serializers.CharField(max_length=200)
+        code = TextField(max_length=10, help_text="ISO 3166-1 alpha-3 where one exists (e.g. AUS, HKG).")
+        name = TextField(max_length=200)
         kind = ChoiceField(choices=Participant.Kind.choices)
         region = ChoiceField(choices=Participant.Region.choices)
         country = ChoiceField(
@@ -191,7 +191,7 @@ class ParticipantActionApi(ApiView):
         class Meta:
             ref_name = "ParticipantAction"
 
-        reason = serializers.CharField(
+        reason = TextField(
             max_length=2000, required=False, allow_blank=True, default="", help_text="Required to suspend or withdraw."
         )
         effective_on = serializers.DateField(
@@ -201,7 +201,7 @@ class ParticipantActionApi(ApiView):
             required=False, min_value=1, max_value=2**31 - 1, help_text="For `terms`: the version accepted."
         )
         accepted_on = serializers.DateField(required=False, help_text="For `terms`: the day it was agreed.")
-        signed_by = serializers.CharField(
+        signed_by = TextField(
             max_length=200, required=False, allow_blank=True, default="", help_text="For `terms`: who agreed."
         )
 

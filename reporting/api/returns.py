@@ -32,7 +32,7 @@ from reporting.api.idempotency import IDEMPOTENCY_OPTIONAL_PARAMETER, idempotent
 from reporting.api.pagination import ApiCursorPagination
 from reporting.api.parsers import JSONParser
 from reporting.api.permissions import CanSubmitReturns
-from reporting.api.serializers import MONTH_PATTERN, ChoiceField, ReturnOutputSerializer
+from reporting.api.serializers import MONTH_PATTERN, ChoiceField, ReturnOutputSerializer, TextField
 from reporting.models import Return
 from reporting.services.returns import return_reopen, return_submit, return_submit_nil
 
@@ -75,7 +75,7 @@ class ReturnPagination(ApiCursorPagination):
 
 class ReturnListApi(ApiView):
     class FilterSerializer(serializers.Serializer):
-        participant = serializers.CharField(max_length=10, required=False, help_text="Secretariat only: a code.")
+        participant = TextField(max_length=10, required=False, help_text="Secretariat only: a code.")
         status = ChoiceField(choices=Return.Status.choices, required=False)
 
     @extend_schema(
@@ -143,7 +143,7 @@ class ReturnActionApi(ApiView):
         class Meta:
             ref_name = "ReturnAction"
 
-        reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, help_text="For `reopen`.")
+        reason = TextField(max_length=4000, required=False, allow_blank=True, help_text="For `reopen`.")
 
     ACTIONS = ("submit", "nil", "reopen")
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, CanSubmitReturns]

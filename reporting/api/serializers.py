@@ -41,6 +41,18 @@ class ChoiceField(serializers.ChoiceField):
         return clone
 
 
+class TextField(serializers.CharField):
+    """DRF's CharField, without its turning a number into text: a client that sends a number where
+    the schema says "string" has made a mistake, and is told so instead of having its digits kept."""
+
+    default_error_messages = {"not_text": _("Give text here, in quotes, not a number or a list.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
 # Named once so the schema has one CountryEnum and one CurrencyEnum (SPECTACULAR_SETTINGS).
 COUNTRY_CHOICES = country_choices()
 CURRENCY_CHOICES = currency_choices()

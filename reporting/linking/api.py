@@ -16,6 +16,7 @@ from reporting import reciprocity
 from reporting.api.base import ApiView
 from reporting.api.docs import INVALID, NOT_FOUND, READ_ERRORS, STATE_CONFLICT, WRITE_ERRORS, query_enum
 from reporting.api.errors import Conflict
+from reporting.api.serializers import TextField
 from reporting.linking import selectors, services
 from reporting.linking.models import IncidentLink
 from reporting.models import AccessEvent
@@ -30,8 +31,8 @@ def _require_focal_point(user: User) -> None:
 
 class LinkedRecordSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
-    participant = serializers.CharField(source="participant.code", help_text="The owner's code.")
-    national_reference = serializers.CharField()
+    participant = TextField(source="participant.code", help_text="The owner's code.")
+    national_reference = TextField()
     detection_date = serializers.DateField()
     migrants_total = serializers.IntegerField()
 
@@ -53,8 +54,8 @@ class LinkOutputSerializer(serializers.Serializer):
 class OtherRecordSerializer(serializers.Serializer):
     link = serializers.IntegerField(source="link_id")
     incident = serializers.IntegerField(source="incident_id")
-    participant = serializers.CharField(source="participant_name")
-    national_reference = serializers.CharField()
+    participant = TextField(source="participant_name")
+    national_reference = TextField()
     detection_date = serializers.DateField()
 
 

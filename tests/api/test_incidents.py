@@ -227,6 +227,16 @@ def test_bad_input_lists_every_problem_with_its_field_and_saves_nothing(story):
     assert not Incident.objects.filter(national_reference="API-0001").exists()
 
 
+def test_a_number_where_text_is_asked_is_refused_not_kept_as_its_digits(story):
+    body = payload(national_reference=12345, detection_place=7, narrative=["a list"])
+    response = create(token_client(story.users["home_contributor"]), body)
+    assert response.status_code == 400
+    errors = {e["field"]: e for e in response.json()["errors"]}
+    assert {"national_reference", "detection_place", "narrative"} <= set(errors)
+    assert errors["national_reference"]["code"] == "not_text"
+    assert not Incident.objects.filter(national_reference="12345").exists()
+
+
 def test_service_rules_come_back_as_field_errors(story):
     body = payload(migrants_total=5)  # the breakdown counts 10
     response = create(token_client(story.users["home_contributor"]), body)
