@@ -50,13 +50,24 @@ def published_owner_months(reader: FactReader) -> set[tuple]:
     return pairs
 
 
-def chart_footnotes(*, reader: FactReader, charts: list[Chart]) -> dict[str, list[Footnote]]:
-    """{chart key: footnotes} for the dashboard's charts."""
+def footnote_months(*, reader: FactReader, charts: list[Chart]) -> dict[str, frozenset[tuple]]:
+    """{chart key: the (participant, month) pairs whose notes and profiles the chart carries}. They
+    come from the fact rows alone, so they are cached with the charts (`dashboard_get`)."""
     keys = [c.key for c in charts if c.participants and c.key not in NO_FOOTNOTES]
     if not keys:
         return {}
-    facts = footnotes_for(owner_months=fact_owner_months(reader))
+    facts = frozenset(fact_owner_months(reader))
     result = {key: facts for key in keys if key != "published"}
     if "published" in keys:
-        result["published"] = footnotes_for(owner_months=published_owner_months(reader))
+        result["published"] = frozenset(published_owner_months(reader))
     return result
+
+
+def chart_footnotes(months: dict[str, frozenset[tuple]]) -> dict[str, list[Footnote]]:
+    """{chart key: footnotes} for the pairs of `footnote_months`, read now (a note written now
+    shows now): two queries per distinct set of pairs."""
+    found: dict[frozenset, list[Footnote]] = {}
+    for pairs in months.values():
+        if pairs not in found:
+            found[pairs] = footnotes_for(owner_months=pairs)
+    return {key: found[pairs] for key, pairs in months.items()}

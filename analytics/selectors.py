@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 
 from accounts.models import User
 from analytics.charts import Chart, coverage_chart, fact_charts
-from analytics.context import chart_footnotes
+from analytics.context import chart_footnotes, footnote_months
 from analytics.disclosure import Limits
 from analytics.facts import CACHE_SECONDS, DashboardFilters, FactReader, analytics_cache, cache_key, facts_versions
 from reporting.models import Incident, IncidentDocument, IncidentTransit, PersonBreakdown, ReturnOutbox
@@ -57,8 +57,9 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
 
     The fact charts are cached per (scope, filters, day, language, facts versions of the owners in
     scope): viewers with the same scope share them, and any rebuild of an owner's facts, any change
-    of the scope (a lapse, an exclusion, a policy version) or a new day makes a new key. The coverage
-    grid, "data as of" and the pending count are read live.
+    of the scope (a lapse, an exclusion, a policy version) or a new day makes a new key. Cached with
+    them: the (participant, month) pairs each chart's footnotes cover. The coverage grid, "data as
+    of", the pending count and the notes and profiles of the footnotes are read live.
     """
     on = on or timezone.localdate()
     scope = aggregate_scope(user, on=on)
@@ -72,10 +73,12 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
         on,
         sorted((owner, versions.get(owner)) for owner in scope.owner_ids),
     )
-    charts = analytics_cache().get(key)
-    if charts is None:
+    cached = analytics_cache().get(key)
+    if cached is None:
         charts = fact_charts(reader)
-        analytics_cache().set(key, charts, CACHE_SECONDS)
+        cached = (charts, footnote_months(reader=reader, charts=charts))
+        analytics_cache().set(key, cached, CACHE_SECONDS)
+    charts, months = cached
     charts = [charts[0], coverage_chart(filters=filters), *charts[1:]]
     owners = scope.owner_ids & reader.selected
     as_of = max((built[o] for o in owners if o in built), default=None)
@@ -84,7 +87,7 @@ def dashboard_get(*, user: User, filters: DashboardFilters, on: dt.date | None =
     ).count()
     coverage = charts[1]
     # Footnotes are read live (a note written now shows now), and the rendered charts vary with them.
-    footnotes = chart_footnotes(reader=reader, charts=charts)
+    footnotes = chart_footnotes(months)
     for chart in charts:
         chart.footnotes = footnotes.get(chart.key, [])
     rendered = cache_key(
