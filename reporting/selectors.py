@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -116,13 +117,14 @@ def incident_list_owners(*, user: User) -> list[Participant]:
 
 
 def incident_detail(*, user: User, pk: int) -> Incident:
-    """One record through the rule (404 outside it), with its rows for display."""
-    incident = reciprocity.incident_get_for(user, pk)
-    return (
-        Incident.objects.select_related("participant", "ret", "agency", "border_crossing_point", "created_by")
+    """One record through the rule (404 outside it, as `reciprocity.incident_get_for`), with its rows
+    for display, in one read."""
+    records = (
+        reciprocity.visible_incidents(user)
+        .select_related("participant", "ret", "agency", "border_crossing_point", "created_by")
         .prefetch_related("transits", "breakdowns", "documents")
-        .get(pk=incident.pk)
     )
+    return get_object_or_404(records, pk=pk)
 
 
 @dataclass(frozen=True)
