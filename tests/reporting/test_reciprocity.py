@@ -928,8 +928,25 @@ def test_a_first_page_without_own_records_reads_the_index_of_shared_records():
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("SET LOCAL enable_sort = off")
-            plan = page.explain()
+            plan = _plan_with_only(page, "incident_shared_order", cursor)
         assert "incident_shared_order" in plan, plan
+
+
+def _plan_with_only(page, index: str, cursor) -> str:
+    """The page's plan with `index` the only index of the records in the list's order: the others
+    are dropped inside the caller's transaction, which is rolled back. The question is whether the
+    index can serve the condition, not which index the planner finds cheaper with the statistics
+    earlier tests left on a few rows."""
+    cursor.execute(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'reporting_incident' "
+        "AND indexdef LIKE '%%detection_date DESC, id DESC%%' AND indexname <> %s",
+        [index],
+    )
+    for (name,) in cursor.fetchall():
+        cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    plan = page.explain()
+    transaction.set_rollback(True)
+    return plan
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan")
@@ -948,7 +965,7 @@ def test_a_readers_first_page_lets_the_index_skip_others_unshared_records():
         # A handful of rows: make PostgreSQL show the plan it takes at scale.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
-        plan = page.explain()
+        plan = _plan_with_only(page, "incident_list_reader_order", cursor)
     assert "incident_list_reader_order" in plan
     assert "Index Cond: ((CASE WHEN" in plan, plan
 
