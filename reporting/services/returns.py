@@ -42,6 +42,25 @@ def _require_month_over(month: dt.date) -> None:
         )
 
 
+def _require_member(participant: Participant, month: dt.date) -> None:
+    """A nil return says a member had nothing to report that month: none before it joined (else a
+    new participant could give nil returns for earlier months and count them towards standing)."""
+    joined = participant.joined_on
+    if joined is None or month < joined.replace(day=1):
+        raise ValidationError(
+            _(
+                "%(month)s is before %(participant)s joined (%(joined)s): a nil return covers a month of "
+                "membership. Records of earlier months are welcome in that month's return."
+            )
+            % {
+                "month": _month_label(month),
+                "participant": participant.name,
+                "joined": joined.isoformat() if joined else _("not yet"),
+            },
+            code="before_joining",
+        )
+
+
 def _require_nothing_pending(ret: Return) -> None:
     pending = ret.incidents.filter(status=Incident.Status.SUBMITTED).count()
     if pending:
@@ -95,6 +114,7 @@ def return_submit_nil(*, participant: Participant, month: dt.date, submitted_by:
     _require_focal_point(submitted_by, participant.pk, _("submit a nil return"))
     month = month.replace(day=1)
     _require_month_over(month)
+    _require_member(participant, month)
     ret, _created = Return.objects.get_or_create(participant=participant, month=month)
     ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:

@@ -114,6 +114,17 @@ def test_the_current_month_cannot_be_submitted_yet(focal_point, owner):
     assert "can be submitted from" in caught.value.messages[0]
 
 
+def test_no_nil_return_for_a_month_before_joining(focal_point, owner):
+    owner.joined_on = factories.months_back(2) + dt.timedelta(days=10)
+    owner.save(update_fields=["joined_on"])
+    with pytest.raises(ValidationError) as caught:
+        return_submit_nil(participant=owner, month=factories.months_back(3), submitted_by=focal_point)
+    assert caught.value.code == "before_joining" and "before" in caught.value.messages[0]
+    assert not Return.objects.filter(participant=owner, month=factories.months_back(3)).exists()
+    # The month it joined in is a month of membership.
+    assert return_submit_nil(participant=owner, month=factories.months_back(2), submitted_by=focal_point).is_nil
+
+
 def test_reopening_is_audited_with_a_reason(focal_point, owner):
     ret = return_submit_nil(participant=owner, month=factories.months_back(1), submitted_by=focal_point)
     with pytest.raises(ValidationError):
