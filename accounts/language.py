@@ -8,7 +8,7 @@ every request, so it follows them to another browser and applies from the moment
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, translation
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -60,3 +60,8 @@ LIST_SEPARATORS = {"ar": "، "}
 def list_join(items) -> str:
     """Items joined as the active language writes a list: "a, b" in English and French, "a، b" in Arabic."""
     return LIST_SEPARATORS.get(translation.get_language() or "", ", ").join(str(item) for item in items)
+
+
+def month_label(month) -> str:
+    """A month as people read it, in the active language: "December 2026", "décembre 2026"."""
+    return formats.date_format(month, "YEAR_MONTH_FORMAT")

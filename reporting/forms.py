@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.codes import country_choices, country_names
+from accounts.language import month_label
 from reporting import codes
 from reporting.models import BorderCrossingPoint, Incident
 from reporting.screening import Hit
@@ -219,7 +220,7 @@ class IncidentForm(forms.ModelForm):
             self.add_error(
                 "detection_date",
                 _("This record is for the return of %(month)s: give a detection date in that month.")
-                % {"month": month.strftime("%B %Y")},
+                % {"month": month_label(month)},
             )
         return data
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.codes import country_choices, currency_choices
+from accounts.language import month_label
 from accounts.models import Agency, Participant
 from accounts.validators import visible_text
 from reporting import codes
@@ -538,7 +539,7 @@ class Incident(ValidatedWithoutQueries):
             if (self.detection_date.year, self.detection_date.month) != (month.year, month.month):
                 errors.setdefault("detection_date", []).append(
                     _("The detection date must fall in the return's month (%(month)s).")
-                    % {"month": month.strftime("%B %Y")}
+                    % {"month": month_label(month)}
                 )
         if self.ret_id and self.participant_id and self.ret.participant_id != self.participant_id:
             errors.setdefault("ret", []).append(_("The return belongs to another participant."))

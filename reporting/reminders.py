@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.language import month_label
 from accounts.models import NotificationPreference, Participant, ReminderKind, Role, SentReminder, User
 from reporting.models import Incident, IncidentComment, Return, return_due_date
 from reporting.reciprocity import closed_window, current_policy, month_add, month_end, standings
@@ -108,7 +109,7 @@ def reminders_return_due(*, on: dt.date | None = None) -> int:
                 user=user,
                 key=f"{pid}:{m:%Y-%m}",
                 subject=_("VRS: the return for %(month)s is due on %(due)s")
-                % {"month": m.strftime("%B %Y"), "due": due.isoformat()},
+                % {"month": month_label(m), "due": due.isoformat()},
                 template="emails/reminder_return_due.txt",
                 context={"participant": by_id[pid], "month": m, "due": due, "link": _link("reporting:return-list")},
             )
@@ -233,7 +234,7 @@ def reminders_access_lapsing(*, on: dt.date | None = None) -> int:
                 context={
                     "participant": by_id[pid],
                     "standing": standing,
-                    "missing": [m.strftime("%B %Y") for m in standing.missing_months],
+                    "missing": [month_label(m) for m in standing.missing_months],
                     "link": _link("reporting:return-list"),
                 },
             )
@@ -318,7 +319,7 @@ def reminder_previews(*, user: User, participant: Participant, on: dt.date | Non
         (ReminderKind.RETURN_LATE, "emails/reminder_return_late.txt",
          {"months": [(m, return_due_date(m)) for m in late], "link": _link("reporting:return-list")}),
         (ReminderKind.ACCESS_LAPSING, "emails/reminder_access_lapsing.txt",
-         {"standing": standing, "missing": [m.strftime("%B %Y") for m in standing.missing_months],
+         {"standing": standing, "missing": [month_label(m) for m in standing.missing_months],
           "link": _link("reporting:return-list")}),
         (ReminderKind.RECORD_RETURNED, "emails/reminder_record_returned.txt",
          {"incident": example_record, "comment": example_comment, "link": _link("reporting:incident-list")}),

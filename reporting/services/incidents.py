@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.manager import HistoryManager
 
+from accounts.language import month_label
 from accounts.models import Participant, Role, User
 from reporting import codes
 from reporting.imports.messages import Message
@@ -629,7 +630,7 @@ def _edit(
     if month_changed and was_validated:
         row_errors.setdefault("detection_date", []).append(
             _("A validated record stays in its month (%(month)s). Withdraw it and enter a new record instead.")
-            % {"month": incident.ret.month.strftime("%B %Y")}
+            % {"month": month_label(incident.ret.month)}
         )
     if month_changed:
         # Checked against the return of the new month, created only once everything is valid.
@@ -777,7 +778,7 @@ def incident_validate(*, incident: Incident, validated_by: User, expected_versio
     if ret.status != Return.Status.OPEN:
         raise ValidationError(
             _("The return for %(month)s is already submitted. Reopen it (with a reason) to add this record.")
-            % {"month": ret.month.strftime("%B %Y")},
+            % {"month": month_label(ret.month)},
             code="already_submitted",
         )
     _check_for_submission(incident)
@@ -833,7 +834,7 @@ def incident_withdraw(
                     "return first; then withdraw the record and submit the month as a nil return if nothing "
                     "is left."
                 )
-                % {"month": ret.month.strftime("%B %Y")}
+                % {"month": month_label(ret.month)}
             )
     incident.status = Incident.Status.WITHDRAWN
     incident.version += 1

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.language import month_label
 from accounts.models import Participant, Role, User
 from reporting.models import Incident, Return
 from reporting.services.outbox import return_mark_dirty
@@ -27,17 +28,13 @@ def _require_focal_point(user: User, participant_id: int, action: str) -> None:
         raise PermissionDenied(_("Only the focal point of this participant can %(action)s.") % {"action": action})
 
 
-def _month_label(month: dt.date) -> str:
-    return month.strftime("%B %Y")
-
-
 def _require_month_over(month: dt.date) -> None:
     today = timezone.localdate()
     if month >= today.replace(day=1):
         following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
         raise ValidationError(
             _("The return for %(month)s covers the whole month: it can be submitted from %(from)s.")
-            % {"month": _month_label(month), "from": following.isoformat()},
+            % {"month": month_label(month), "from": following.isoformat()},
             code="month_not_over",
         )
 
@@ -53,7 +50,7 @@ def _require_member(participant: Participant, month: dt.date) -> None:
                 "membership. Records of earlier months are welcome in that month's return."
             )
             % {
-                "month": _month_label(month),
+                "month": month_label(month),
                 "participant": participant.name,
                 "joined": joined.isoformat() if joined else _("not yet"),
             },
@@ -69,7 +66,7 @@ def _require_nothing_pending(ret: Return) -> None:
                 "%(count)s record(s) of %(month)s wait for validation. Validate or return them before "
                 "submitting the month."
             )
-            % {"count": pending, "month": _month_label(ret.month)}
+            % {"count": pending, "month": month_label(ret.month)}
         )
 
 
@@ -92,7 +89,7 @@ def return_submit(*, ret: Return, submitted_by: User) -> Return:
     ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:
         raise ValidationError(
-            _("The return for %(month)s is already submitted.") % {"month": _month_label(ret.month)},
+            _("The return for %(month)s is already submitted.") % {"month": month_label(ret.month)},
             code="already_submitted",
         )
     _require_month_over(ret.month)
@@ -103,7 +100,7 @@ def return_submit(*, ret: Return, submitted_by: User) -> Return:
                 "The return for %(month)s has no validated record. If there was nothing to report, "
                 "submit a nil return (“nothing to report”) instead."
             )
-            % {"month": _month_label(ret.month)}
+            % {"month": month_label(ret.month)}
         )
     return _submitted(ret, by=submitted_by, nil=False)
 
@@ -119,7 +116,7 @@ def return_submit_nil(*, participant: Participant, month: dt.date, submitted_by:
     ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.OPEN:
         raise ValidationError(
-            _("The return for %(month)s is already submitted.") % {"month": _month_label(month)},
+            _("The return for %(month)s is already submitted.") % {"month": month_label(month)},
             code="already_submitted",
         )
     _require_nothing_pending(ret)
@@ -127,7 +124,7 @@ def return_submit_nil(*, participant: Participant, month: dt.date, submitted_by:
     if validated:
         raise ValidationError(
             _("%(month)s has %(count)s validated record(s): submit the return with them, not a nil return.")
-            % {"month": _month_label(month), "count": validated}
+            % {"month": month_label(month), "count": validated}
         )
     return _submitted(ret, by=submitted_by, nil=True)
 
@@ -143,7 +140,7 @@ def return_reopen(*, ret: Return, reopened_by: User, reason: str) -> Return:
         raise ValidationError({"reason": [_("Say why the return is reopened; the reason is kept.")]})
     ret = Return.objects.select_for_update(of=("self",)).select_related("participant").get(pk=ret.pk)
     if ret.status != Return.Status.SUBMITTED:
-        raise ValidationError(_("The return for %(month)s is not submitted.") % {"month": _month_label(ret.month)})
+        raise ValidationError(_("The return for %(month)s is not submitted.") % {"month": month_label(ret.month)})
     ret.status = Return.Status.OPEN
     ret.is_nil = False
     ret.submitted_at = None

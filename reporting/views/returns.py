@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.language import month_label
 from accounts.models import Role
 from reporting import confirmations
 from reporting.entry_selectors import return_calendar
@@ -74,7 +75,7 @@ class ReturnSubmitView(_ReturnAction):
             ret = return_submit(ret=ret, submitted_by=request.user)
         except ValidationError as error:
             return self.done(error=error)
-        return self.done(_("The return for %(month)s is submitted.") % {"month": ret.month.strftime("%B %Y")})
+        return self.done(_("The return for %(month)s is submitted.") % {"month": month_label(ret.month)})
 
 
 class ReturnNilView(_ReturnAction):
@@ -89,7 +90,7 @@ class ReturnNilView(_ReturnAction):
         except ValidationError as error:
             return self.done(error=error)
         return self.done(
-            _("Nil return for %(month)s submitted: nothing to report.") % {"month": ret.month.strftime("%B %Y")}
+            _("Nil return for %(month)s submitted: nothing to report.") % {"month": month_label(ret.month)}
         )
 
 
@@ -103,4 +104,4 @@ class ReturnReopenView(_ReturnAction):
             ret = return_reopen(ret=ret, reopened_by=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             return self.done(error=error)
-        return self.done(_("The return for %(month)s is open again.") % {"month": ret.month.strftime("%B %Y")})
+        return self.done(_("The return for %(month)s is open again.") % {"month": month_label(ret.month)})

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from accounts.models import Role
 from reporting.models import GrantChange, Incident, Return, ReturnOutbox, StandingDecision, return_due_date
@@ -123,6 +124,18 @@ def test_no_nil_return_for_a_month_before_joining(focal_point, owner):
     assert not Return.objects.filter(participant=owner, month=factories.months_back(3)).exists()
     # The month it joined in is a month of membership.
     assert return_submit_nil(participant=owner, month=factories.months_back(2), submitted_by=focal_point).is_nil
+
+
+def test_a_refusal_names_the_month_in_the_readers_language(focal_point, owner):
+    month = factories.months_back(0)
+    with translation.override("fr"), pytest.raises(ValidationError) as caught:
+        return_submit_nil(participant=owner, month=month, submitted_by=focal_point)
+    message = caught.value.messages[0]
+    assert f"{_FRENCH_MONTHS[month.month - 1]} {month.year}" in message, message
+    assert month.strftime("%B") not in message
+
+
+_FRENCH_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 
 
 def test_reopening_is_audited_with_a_reason(focal_point, owner):
