@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.language import list_join, month_label
 from accounts.models import Participant
 from reporting.models import ReciprocityPolicy, Return, return_due_date
 from reporting.reciprocity import Standing, current_policy, desired_grants, month_add, standings
@@ -143,7 +144,7 @@ class AccessRisk:
         s = self.standing
         if not s.contributing:
             return s.reason
-        missing = ", ".join(m.strftime("%b %Y") for m in s.missing_months)
+        missing = list_join([month_label(m) for m in s.missing_months])
         if s.grace_until and s.holds_until == s.grace_until and s.returns_counted < s.returns_needed:
             return _("Grace period ends on %(date)s with %(counted)d of %(needed)d returns submitted.") % {
                 "date": s.grace_until.isoformat(),

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.language import month_label
 from accounts.models import Participant, ParticipantGroupObjectPermission, Role, User
 from reporting import codes
 from reporting.models import (
@@ -259,7 +260,7 @@ def _standing(
         missing_months=missing,
         policy_version=policy.version,
     )
-    period = {"first": window[0].strftime("%b %Y"), "last": window[1].strftime("%b %Y")}
+    period = {"first": month_label(window[0]), "last": month_label(window[1])}
     if not answer["active"]:
         reason = _("Not contributing: the participant is %(status)s.") % {
             "status": participant.get_status_display().lower()

@@ -83,7 +83,7 @@ def test_access_at_risk_names_who_and_why():
     # Dec 2025 is the 3rd most recent: it leaves the window at the end of June 2026.
     assert by_code[soon.code].standing.holds_until == dt.date(2026, 6, 30)
     assert by_code[soon.code].days_left == 10
-    assert "Mar 2026" in by_code[soon.code].why
+    assert "March 2026" in by_code[soon.code].why
     assert by_code[lapsed.code].days_left is None and "Not contributing" in by_code[lapsed.code].why
     assert risks[0].participant == soon
 
