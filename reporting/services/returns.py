@@ -51,7 +51,7 @@ def _require_member(participant: Participant, month: dt.date) -> None:
             )
             % {
                 "month": month_label(month),
-                "participant": participant.name,
+                "participant": participant.local_name,
                 "joined": joined.isoformat() if joined else _("not yet"),
             },
             code="before_joining",
