@@ -37,6 +37,7 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 # Translations (docs/i18n.md): refresh locale/fr and locale/ar from the code, then compile them.

@@ -538,8 +538,7 @@ class Incident(ValidatedWithoutQueries):
             month = self.ret.month
             if (self.detection_date.year, self.detection_date.month) != (month.year, month.month):
                 errors.setdefault("detection_date", []).append(
-                    _("The detection date must fall in the return's month (%(month)s).")
-                    % {"month": month_label(month)}
+                    _("The detection date must fall in the return's month (%(month)s).") % {"month": month_label(month)}
                 )
         if self.ret_id and self.participant_id and self.ret.participant_id != self.participant_id:
             errors.setdefault("ret", []).append(_("The return belongs to another participant."))

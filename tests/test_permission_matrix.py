@@ -359,14 +359,28 @@ REGISTRY: dict[str, Route] = {
     "api:context-note-detail": Route(
         api=True,
         kwargs=lambda story: {"pk": context_factories.matrix_note(story).pk},
-        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_analyst=200, home_contributor=200,
-                       home_focal_point=200, secretariat=200),  # fmt: skip
+        expect=by_role(
+            default=404,
+            norole=404,
+            anonymous=API_ANONYMOUS,
+            home_analyst=200,
+            home_contributor=200,
+            home_focal_point=200,
+            secretariat=200,
+        ),  # fmt: skip
     ),
     "api:context-profile-detail": Route(
         api=True,
         kwargs=lambda story: {"pk": context_factories.matrix_profile(story).pk},
-        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_analyst=200, home_contributor=200,
-                       home_focal_point=200, secretariat=200),  # fmt: skip
+        expect=by_role(
+            default=404,
+            norole=404,
+            anonymous=API_ANONYMOUS,
+            home_analyst=200,
+            home_contributor=200,
+            home_focal_point=200,
+            secretariat=200,
+        ),  # fmt: skip
     ),
     "api:context-note-action": Route(
         api=True,
@@ -399,15 +413,27 @@ REGISTRY: dict[str, Route] = {
     "api:link-detail": Route(
         api=True,
         kwargs=lambda story: {"pk": factories.matrix_link(story).pk},
-        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_focal_point=200,
-                       home_analyst=403, home_contributor=403),  # fmt: skip
+        expect=by_role(
+            default=404,
+            norole=404,
+            anonymous=API_ANONYMOUS,
+            home_focal_point=200,
+            home_analyst=403,
+            home_contributor=403,
+        ),  # fmt: skip
     ),
     "api:link-decide": Route(
         api=True,
         method="post",
         kwargs=lambda story: {"pk": factories.matrix_link(story).pk, "action": "confirm"},
-        expect=by_role(default=404, norole=404, anonymous=API_ANONYMOUS, home_focal_point=200,
-                       home_analyst=403, home_contributor=403),  # fmt: skip
+        expect=by_role(
+            default=404,
+            norole=404,
+            anonymous=API_ANONYMOUS,
+            home_focal_point=200,
+            home_analyst=403,
+            home_contributor=403,
+        ),  # fmt: skip
     ),
     "api:incident-links": Route(
         api=True,

@@ -185,8 +185,10 @@ MATRIX = {
     },
     "context-note-detail": {
         "get": (lambda s: ({"pk": context_factories.matrix_note(s).pk}, None), HOME_CONTEXT_READERS),
-        "patch": (lambda s: ({"pk": context_factories.matrix_note(s).pk}, {"version": 1, "text": "Changed"}),
-                  CHANGE_HOME_CONTEXT),  # fmt: skip
+        "patch": (
+            lambda s: ({"pk": context_factories.matrix_note(s).pk}, {"version": 1, "text": "Changed"}),
+            CHANGE_HOME_CONTEXT,
+        ),  # fmt: skip
     },
     "context-note-action": {
         "post": (
@@ -222,8 +224,13 @@ MATRIX.update(
         "incident-links": {
             "get": (
                 lambda s: ({"pk": s.records["home_shared"].pk}, None),
-                _only({**dict.fromkeys(["home_analyst", "home_contributor", "home_focal_point"], 200),
-                       "partner_focal_point": 200}, 404),  # fmt: skip
+                _only(
+                    {
+                        **dict.fromkeys(["home_analyst", "home_contributor", "home_focal_point"], 200),
+                        "partner_focal_point": 200,
+                    },
+                    404,
+                ),  # fmt: skip
             )
         },
     }

@@ -289,7 +289,7 @@ def test_the_record_list_exports_what_the_list_shows_under_the_rule(client, stor
 
 def test_the_record_list_export_follows_the_filters_neutralises_formulas_and_logs_reads(client, story):
     shared = story.records["partner_shared"]
-    Incident.objects.filter(pk=shared.pk).update(narrative="=HYPERLINK(\"http://x\",\"y\") boat at the reef")
+    Incident.objects.filter(pk=shared.pk).update(narrative='=HYPERLINK("http://x","y") boat at the reef')
     client.force_login(story.users["home_analyst"])
     response = client.get(reverse("reporting:incident-export", args=["csv"]), {"participant": shared.participant_id})
     text = b"".join(response.streaming_content).decode("utf-8-sig")
