@@ -85,8 +85,9 @@ def django_validation_detail(error: DjangoValidationError):
 
 
 # Refusals that come from the data's current state, not from the request's shape: the same request
-# may succeed once the state changes (another reference, the return reopened). 409, not 400.
-CONFLICT_CODES = frozenset({"duplicate_reference", "unique", "already_submitted", "month_not_over"})
+# may succeed once the state changes (another reference, the return reopened, the month over, the
+# joining date corrected). 409, not 400.
+CONFLICT_CODES = frozenset({"duplicate_reference", "unique", "already_submitted", "month_not_over", "before_joining"})
 
 
 def _codes(detail) -> set[str]:

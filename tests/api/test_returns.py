@@ -105,3 +105,11 @@ def test_a_refused_step_keeps_no_key_so_the_fixed_request_goes_through(home, foc
     assert refused.status_code == 400
     reopened = _keyed(focal, month, "reopen", "k-2", reason="A record was found late.")
     assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+
+
+def test_no_nil_return_before_joining_is_a_conflict_that_keeps_nothing(home, focal):
+    home.joined_on = factories.months_back(1)
+    home.save(update_fields=["joined_on"])
+    before = _act(focal, factories.months_back(4), "nil")
+    assert before.status_code == 409 and before.json()["errors"][0]["code"] == "before_joining"
+    assert not Return.objects.filter(participant=home, month=factories.months_back(4)).exists()
