@@ -24,13 +24,14 @@ _require = os.environ.get("REQUIRE_SERVICES", "") == "1"
 _pg_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/vrs")
 # Database 15 and a queue of this run's own keep tests apart from a developer's running system.
 _redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
-os.environ.setdefault("CELERY_QUEUE", f"vrs-test-{os.getpid()}")
-# pytest-xdist's workers inherit the run's environment, queue included: each adds its own name, so
-# that a worker test's task is taken by its own Celery worker, which reads its own test database.
-# (That Celery worker inherits the name too, and keeps the queue it was given.)
-_xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _xdist_worker and not os.environ["CELERY_QUEUE"].endswith(f"-{_xdist_worker}"):
-    os.environ["CELERY_QUEUE"] += f"-{_xdist_worker}"
+_TEST_QUEUE = "vrs-test-"
+os.environ.setdefault("CELERY_QUEUE", f"{_TEST_QUEUE}{os.getpid()}")
+# pytest-xdist's workers inherit the run's environment, this queue included: each adds its own name,
+# so that a worker test's task is taken by its own Celery worker, which reads its own test database.
+# A queue a test gives the processes it starts (a Celery worker, the resilience stack) is kept.
+_xdist_worker, _queue = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ["CELERY_QUEUE"]
+if _xdist_worker and _queue.startswith(_TEST_QUEUE) and not _queue.endswith(f"-{_xdist_worker}"):
+    os.environ["CELERY_QUEUE"] = f"{_queue}-{_xdist_worker}"
 if _pg_url.startswith("postgres") and _reachable(_pg_url, 5432):
     os.environ["DATABASE_URL"] = _pg_url
 elif _require:
