@@ -905,9 +905,11 @@ def visible_incidents(user: User, *, on: dt.date | None = None) -> QuerySet[Inci
     return Incident.objects.filter(_ReadableRecords(template, params, owners=owners_expression))
 
 
-def incident_get_for(user: User, pk: int) -> Incident:
-    """The record, or 404 when it does not exist *or* lies outside the rule: forbidden looks like missing."""
-    return get_object_or_404(visible_incidents(user).select_related("participant", "ret"), pk=pk)
+def incident_get_for(user: User, pk: int, *, related: tuple[str, ...] = (), prefetch: tuple[str, ...] = ()) -> Incident:
+    """The record, or 404 when it does not exist *or* lies outside the rule: forbidden looks like missing.
+    `related` and `prefetch` come with it in the same read (a page's other rows)."""
+    records = visible_incidents(user).select_related("participant", "ret", *related).prefetch_related(*prefetch)
+    return get_object_or_404(records, pk=pk)
 
 
 # Aggregates ------------------------------------------------------------------------------------

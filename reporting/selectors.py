@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -117,14 +116,13 @@ def incident_list_owners(*, user: User) -> list[Participant]:
 
 
 def incident_detail(*, user: User, pk: int) -> Incident:
-    """One record through the rule (404 outside it, as `reciprocity.incident_get_for`), with its rows
-    for display, in one read."""
-    records = (
-        reciprocity.visible_incidents(user)
-        .select_related("participant", "ret", "agency", "border_crossing_point", "created_by")
-        .prefetch_related("transits", "breakdowns", "documents")
+    """One record through the rule (404 outside it), with its rows for display, in one read."""
+    return reciprocity.incident_get_for(
+        user,
+        pk,
+        related=("agency", "border_crossing_point", "created_by"),
+        prefetch=("transits", "breakdowns", "documents"),
     )
-    return get_object_or_404(records, pk=pk)
 
 
 @dataclass(frozen=True)
